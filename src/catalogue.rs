@@ -1,0 +1,305 @@
+//! The reference catalogue: industries, regions and indicators, loaded as data.
+//!
+//! A catalogue is versioned data (`config/catalogue/anhui-2021.toml` is the default and is
+//! embedded in the binary); another province or the 2026 list of ten is another file. The
+//! catalogue answers "is this code known?" for the loader, gives names for reports, and
+//! the region hierarchy (county → city → province by GB/T 2260 prefixes) for the measures.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::tomlspan::{self, KeyPath};
+
+/// The default catalogue's text, embedded so the binary runs without any file.
+pub const ANHUI_2021: &str = include_str!("../config/catalogue/anhui-2021.toml");
+
+/// Code of the aggregate of the catalogue's member industries (reported, not summed).
+pub const TEN: &str = "TEN";
+/// Code of all industry above designated size, the denominator of shares.
+pub const TOTAL: &str = "TOTAL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorKind {
+    /// Held in 亿元.
+    Money,
+    /// Held in units (enterprises, projects).
+    Count,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Industry {
+    pub code: String,
+    pub zh: String,
+    /// A short Chinese name for chart axes; defaults to `zh`.
+    #[serde(default)]
+    pub short_zh: Option<String>,
+    pub en: String,
+    /// One of the catalogue's member industries (whose union is `TEN`).
+    #[serde(default)]
+    pub member: bool,
+}
+
+impl Industry {
+    pub fn short_zh(&self) -> &str {
+        self.short_zh.as_deref().unwrap_or(&self.zh)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionLevel {
+    Province,
+    City,
+    County,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Region {
+    pub fn level(&self) -> RegionLevel {
+        region_level(&self.code)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub code: String,
+    pub zh: String,
+    pub en: String,
+    pub kind: IndicatorKind,
+    #[serde(default = "yes")]
+    pub nonnegative: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The level of a GB/T 2260 code: `xx0000` province, `xxxx00` city, else county.
+pub fn region_level(code: &str) -> RegionLevel {
+    if code.ends_with("0000") {
+        RegionLevel::Province
+    } else if code.ends_with("00") {
+        RegionLevel::City
+    } else {
+        RegionLevel::County
+    }
+}
+
+/// The code one level up: county → city, city → province, province → none.
+pub fn parent_code(code: &str) -> Option<String> {
+    match region_level(code) {
+        RegionLevel::Province => None,
+        RegionLevel::City => Some(format!("{}0000", &code[..2])),
+        RegionLevel::County => Some(format!("{}00", &code[..4])),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalogue {
+    name: String,
+    title_zh: String,
+    title_en: String,
+    industries: Vec<Industry>,
+    regions: Vec<Region>,
+    indicators: Vec<Indicator>,
+}
+
+/// A validated catalogue.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub name: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub industries: Vec<Industry>,
+    pub regions: Vec<Region>,
+    pub indicators: Vec<Indicator>,
+    industry_ix: HashMap<String, usize>,
+    region_ix: HashMap<String, usize>,
+    indicator_ix: HashMap<String, usize>,
+}
+
+/// A catalogue that could not be read, with the file and line of the problem.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}{}: {message}", .line.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+pub struct CatalogueError {
+    pub origin: String,
+    pub line: Option<(usize, usize)>,
+    pub message: String,
+}
+
+impl Catalogue {
+    /// The built-in Anhui catalogue.
+    pub fn anhui() -> Catalogue {
+        Catalogue::parse(ANHUI_2021, "built-in catalogue anhui-2021").expect("the embedded catalogue is valid")
+    }
+
+    /// Reads a catalogue file, or the built-in one when `name_or_path` names it.
+    pub fn load(name_or_path: &str) -> Result<Catalogue, CatalogueError> {
+        let path = Path::new(name_or_path);
+        if path.exists() {
+            let text = std::fs::read_to_string(path).map_err(|e| CatalogueError {
+                origin: path.display().to_string(),
+                line: None,
+                message: format!("cannot read the catalogue: {e}"),
+            })?;
+            return Catalogue::parse(&text, &path.display().to_string());
+        }
+        match name_or_path {
+            "anhui-2021" | "config/catalogue/anhui-2021.toml" => Ok(Catalogue::anhui()),
+            _ => Err(CatalogueError {
+                origin: name_or_path.to_string(),
+                line: None,
+                message: "no such catalogue file, and not the name of a built-in catalogue (anhui-2021)".into(),
+            }),
+        }
+    }
+
+    /// Parses and validates a catalogue document; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Catalogue, CatalogueError> {
+        let err = |path: &str, message: String| CatalogueError {
+            origin: origin.to_string(),
+            line: tomlspan::locate(text, &KeyPath::parse(path)),
+            message,
+        };
+        let raw: RawCatalogue = toml::from_str(text).map_err(|e| CatalogueError {
+            origin: origin.to_string(),
+            line: e.span().map(|s| tomlspan::line_col(text, s.start)),
+            message: e.message().to_string(),
+        })?;
+        let mut industry_ix = HashMap::new();
+        for (i, ind) in raw.industries.iter().enumerate() {
+            let ok = !ind.code.is_empty() && ind.code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            if !ok {
+                return Err(err(&format!("industries[{i}].code"), format!("industry code `{}` must be upper-case letters, digits or _", ind.code)));
+            }
+            if industry_ix.insert(ind.code.clone(), i).is_some() {
+                return Err(err(&format!("industries[{i}].code"), format!("industry code `{}` appears twice", ind.code)));
+            }
+            if ind.member && (ind.code == TEN || ind.code == TOTAL) {
+                return Err(err(&format!("industries[{i}].member"), format!("`{}` is an aggregate and cannot be a member industry", ind.code)));
+            }
+        }
+        for required in [TEN, TOTAL] {
+            if !industry_ix.contains_key(required) {
+                return Err(err("industries", format!("the catalogue must define the aggregate industry `{required}`")));
+            }
+        }
+        let mut region_ix = HashMap::new();
+        for (i, r) in raw.regions.iter().enumerate() {
+            if r.code.len() != 6 || !r.code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(&format!("regions[{i}].code"), format!("region code `{}` is not a six-digit GB/T 2260 code", r.code)));
+            }
+            if region_ix.insert(r.code.clone(), i).is_some() {
+                return Err(err(&format!("regions[{i}].code"), format!("region code `{}` appears twice", r.code)));
+            }
+        }
+        for (i, r) in raw.regions.iter().enumerate() {
+            if let Some(parent) = parent_code(&r.code) {
+                if !region_ix.contains_key(&parent) {
+                    return Err(err(&format!("regions[{i}].code"), format!("region `{}` rolls up to `{parent}`, which the catalogue does not list", r.code)));
+                }
+            }
+        }
+        let mut indicator_ix = HashMap::new();
+        for (i, k) in raw.indicators.iter().enumerate() {
+            if indicator_ix.insert(k.code.clone(), i).is_some() {
+                return Err(err(&format!("indicators[{i}].code"), format!("indicator `{}` appears twice", k.code)));
+            }
+        }
+        Ok(Catalogue {
+            name: raw.name,
+            title_zh: raw.title_zh,
+            title_en: raw.title_en,
+            industries: raw.industries,
+            regions: raw.regions,
+            indicators: raw.indicators,
+            industry_ix,
+            region_ix,
+            indicator_ix,
+        })
+    }
+
+    pub fn industry(&self, code: &str) -> Option<&Industry> {
+        self.industry_ix.get(code).map(|&i| &self.industries[i])
+    }
+
+    pub fn region(&self, code: &str) -> Option<&Region> {
+        self.region_ix.get(code).map(|&i| &self.regions[i])
+    }
+
+    pub fn indicator(&self, code: &str) -> Option<&Indicator> {
+        self.indicator_ix.get(code).map(|&i| &self.indicators[i])
+    }
+
+    /// The member industries (the ten), in catalogue order.
+    pub fn members(&self) -> impl Iterator<Item = &Industry> {
+        self.industries.iter().filter(|i| i.member)
+    }
+
+    /// The provinces of the catalogue.
+    pub fn provinces(&self) -> impl Iterator<Item = &Region> {
+        self.regions.iter().filter(|r| r.level() == RegionLevel::Province)
+    }
+
+    /// The cities directly under `province`, in catalogue order.
+    pub fn cities_of<'a>(&'a self, province: &'a str) -> impl Iterator<Item = &'a Region> + 'a {
+        self.regions
+            .iter()
+            .filter(move |r| r.level() == RegionLevel::City && parent_code(&r.code).as_deref() == Some(province))
+    }
+
+    /// A region's Chinese name, or its code when unknown.
+    pub fn region_zh<'a>(&'a self, code: &'a str) -> &'a str {
+        self.region(code).map_or(code, |r| r.zh.as_str())
+    }
+
+    /// An industry's short Chinese name, or its code when unknown.
+    pub fn industry_short_zh<'a>(&'a self, code: &'a str) -> &'a str {
+        self.industry(code).map_or(code, |i| i.short_zh())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_catalogue_is_anhui() {
+        let c = Catalogue::anhui();
+        assert_eq!(c.members().count(), 10);
+        assert_eq!(c.cities_of("340000").count(), 16);
+        assert!(c.region("341400").is_none(), "3414 is unused");
+        assert_eq!(c.industry("NEV").unwrap().zh, "新能源汽车和智能网联汽车");
+        assert_eq!(c.indicator("enterprises").unwrap().kind, IndicatorKind::Count);
+    }
+
+    #[test]
+    fn hierarchy_follows_gbt2260_prefixes() {
+        assert_eq!(parent_code("340104").as_deref(), Some("340100"));
+        assert_eq!(parent_code("340100").as_deref(), Some("340000"));
+        assert_eq!(parent_code("340000"), None);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let text = ANHUI_2021.replacen("code = \"341800\"", "code = \"34180\"", 1);
+        let e = Catalogue::parse(&text, "cat.toml").unwrap_err();
+        let line = text.lines().position(|l| l.contains("\"34180\"")).unwrap() + 1;
+        assert_eq!(e.line.map(|l| l.0), Some(line));
+        assert!(e.to_string().starts_with(&format!("cat.toml:{line}:")), "{e}");
+        assert!(e.message.contains("34180"), "{e}");
+    }
+}

@@ -1,0 +1,433 @@
+//! The measures of domain.md §4 (first table), computed with lazy Polars. No I/O.
+//!
+//! Input: the latest vintage of every observation (one row per region × industry ×
+//! indicator × period, canonical units). Output: the long table of `indicators.csv`
+//! (`period, region_code, industry_code, indicator, measure, value`), one row per measure
+//! that has a value. A measure is *absent* — no row — when any input it needs is absent
+//! or a denominator is zero or, where the spec says so, not positive.
+//!
+//! Series are joined with themselves on a dense period index (`year × 4 + quarter − 1`)
+//! rather than shifted, so a missing quarter makes the measures that need it absent
+//! instead of silently pairing the wrong quarters. Decisions the spec leaves open:
+//! measures relative to `TOTAL` (share, gaps, pull, contribution) are not emitted for
+//! `TOTAL` itself, where they would be identities; `gap_to_parent_pp` is emitted for
+//! every region with a parent in the data (city → province, county → city); `rank` is
+//! among the cities of a province with a growth rate, 1 = highest, ties share the lowest.
+
+use polars::prelude::*;
+
+use crate::catalogue::{self, TOTAL};
+use crate::store::Observation;
+
+/// The measures this module computes, in output order.
+pub const MEASURES: &[&str] = &[
+    "ytd",
+    "yoy_pct",
+    "base_ytd",
+    "quarter",
+    "quarter_yoy_pct",
+    "share_pct",
+    "share_change_pp",
+    "gap_to_total_pp",
+    "pull_pp",
+    "contribution_pct",
+    "gap_to_parent_pp",
+    "rank",
+];
+
+const KEYS: [&str; 3] = ["region_code", "industry_code", "indicator"];
+
+fn keys_and(extra: &[&str]) -> Vec<Expr> {
+    KEYS.iter().chain(extra).map(|k| col(*k)).collect()
+}
+
+/// The observations as a Polars frame: keys, `year`, `q`, `p` (period index), `parent`
+/// (the region one level up, null for a province), `is_city`, `x` (level) and `g_pub`
+/// (published growth, percent).
+pub fn observations_frame(rows: &[Observation]) -> PolarsResult<DataFrame> {
+    let n = rows.len();
+    let mut region = Vec::with_capacity(n);
+    let mut industry = Vec::with_capacity(n);
+    let mut indicator = Vec::with_capacity(n);
+    let mut year = Vec::with_capacity(n);
+    let mut q = Vec::with_capacity(n);
+    let mut parent = Vec::with_capacity(n);
+    let mut is_city = Vec::with_capacity(n);
+    let mut x = Vec::with_capacity(n);
+    let mut g = Vec::with_capacity(n);
+    for o in rows {
+        region.push(o.region.as_str());
+        industry.push(o.industry.as_str());
+        indicator.push(o.indicator.as_str());
+        year.push(o.period.year());
+        q.push(i32::from(o.period.quarter()));
+        parent.push(catalogue::parent_code(&o.region));
+        is_city.push(catalogue::region_level(&o.region) == catalogue::RegionLevel::City);
+        x.push(o.value);
+        g.push(o.yoy_pct);
+    }
+    let df = df!(
+        "region_code" => region,
+        "industry_code" => industry,
+        "indicator" => indicator,
+        "year" => year,
+        "q" => q,
+        "parent" => parent,
+        "is_city" => is_city,
+        "x" => x,
+        "g_pub" => g,
+    )?;
+    df.lazy().with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p")).collect()
+}
+
+fn left_join(left: LazyFrame, right: LazyFrame, left_on: Vec<Expr>, right_on: Vec<Expr>) -> LazyFrame {
+    left.join(right, left_on, right_on, JoinArgs::new(JoinType::Left))
+}
+
+fn null_f64() -> Expr {
+    lit(NULL).cast(DataType::Float64)
+}
+
+/// `num / den`, absent unless `den` is non-zero (and both present).
+fn ratio(num: Expr, den: Expr) -> Expr {
+    when(den.clone().neq(lit(0.0))).then(num / den).otherwise(null_f64())
+}
+
+/// The wide measure frame: one row per observation key and period, a column per measure
+/// (null where absent).
+pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
+    // yoy_pct: published growth wins; else from levels, absent when last year's level ≤ 0.
+    let last_year = obs.clone().select([col("region_code"), col("industry_code"), col("indicator"), (col("p") + lit(4)).alias("p"), col("x").alias("x_ly")]);
+    let with_yoy = left_join(obs, last_year, keys_and(&["p"]), keys_and(&["p"]))
+        .with_column(
+            when(col("g_pub").is_not_null())
+                .then(col("g_pub"))
+                .when(col("x_ly").gt(lit(0.0)))
+                .then((col("x") / col("x_ly") - lit(1.0)) * lit(100.0))
+                .otherwise(null_f64())
+                .alias("yoy_pct"),
+        )
+        .with_column(ratio(col("x"), lit(1.0) + col("yoy_pct") / lit(100.0)).alias("base_ytd"));
+
+    // Single quarter: Q1 is the level; Qn is the difference with Qn−1 of the same year.
+    let previous = with_yoy.clone().select([
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        (col("p") + lit(1)).alias("p"),
+        col("x").alias("x_prev"),
+        col("base_ytd").alias("b_prev"),
+    ]);
+    let with_quarter = left_join(with_yoy, previous, keys_and(&["p"]), keys_and(&["p"])).with_columns([
+        when(col("q").eq(lit(1))).then(col("x")).otherwise(col("x") - col("x_prev")).alias("quarter"),
+        when(col("q").eq(lit(1)))
+            .then(col("yoy_pct"))
+            .when((col("base_ytd") - col("b_prev")).gt(lit(0.0)))
+            .then(((col("x") - col("x_prev")) / (col("base_ytd") - col("b_prev")) - lit(1.0)) * lit(100.0))
+            .otherwise(null_f64())
+            .alias("quarter_yoy_pct"),
+    ]);
+
+    // Against TOTAL of the same region, indicator and period.
+    let total = with_quarter.clone().filter(col("industry_code").eq(lit(TOTAL))).select([
+        col("region_code"),
+        col("indicator"),
+        col("p"),
+        col("x").alias("x_t"),
+        col("yoy_pct").alias("yoy_t"),
+        col("base_ytd").alias("b_t"),
+    ]);
+    let not_total = col("industry_code").neq(lit(TOTAL));
+    let only = |e: Expr| when(not_total.clone()).then(e).otherwise(null_f64());
+    let on = || vec![col("region_code"), col("indicator"), col("p")];
+    let with_total = left_join(with_quarter, total, on(), on()).with_columns([
+        only(ratio(col("x") * lit(100.0), col("x_t"))).alias("share_pct"),
+        only(col("yoy_pct") - col("yoy_t")).alias("gap_to_total_pp"),
+        only(ratio((col("x") - col("base_ytd")) * lit(100.0), col("b_t"))).alias("pull_pp"),
+        only(ratio((col("x") - col("base_ytd")) * lit(100.0), col("x_t") - col("b_t"))).alias("contribution_pct"),
+    ]);
+
+    // Share change against last year's share, as reported.
+    let share_ly = with_total.clone().select([col("region_code"), col("industry_code"), col("indicator"), (col("p") + lit(4)).alias("p"), col("share_pct").alias("share_ly")]);
+    let with_share = left_join(with_total, share_ly, keys_and(&["p"]), keys_and(&["p"])).with_column((col("share_pct") - col("share_ly")).alias("share_change_pp"));
+
+    // Against the parent region.
+    let parent = with_share.clone().select([
+        col("region_code").alias("parent"),
+        col("industry_code"),
+        col("indicator"),
+        col("p"),
+        col("yoy_pct").alias("yoy_parent"),
+    ]);
+    let on = || vec![col("parent"), col("industry_code"), col("indicator"), col("p")];
+    let with_parent = left_join(with_share, parent, on(), on()).with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp"));
+
+    // Rank among the cities of a province that have a growth rate.
+    let ranked = with_parent
+        .clone()
+        .filter(col("is_city").and(col("yoy_pct").is_not_null()))
+        .select([
+            col("region_code"),
+            col("industry_code"),
+            col("indicator"),
+            col("p"),
+            col("yoy_pct")
+                .rank(RankOptions { method: RankMethod::Min, descending: true }, None)
+                .over([col("parent"), col("industry_code"), col("indicator"), col("p")])
+                .expect("partitioned window")
+                .cast(DataType::Float64)
+                .alias("rank"),
+        ]);
+    left_join(with_parent, ranked, keys_and(&["p"]), keys_and(&["p"])).with_column(col("x").alias("ytd"))
+}
+
+/// The long table of `indicators.csv` for the periods with index in `periods` (inclusive
+/// range of [`crate::period::Period::index`]), sorted by period, region, industry,
+/// indicator and measure order.
+pub fn measures_long(wide: LazyFrame, periods: std::ops::RangeInclusive<i32>) -> PolarsResult<LazyFrame> {
+    let wide = wide.filter(col("p").gt_eq(lit(*periods.start())).and(col("p").lt_eq(lit(*periods.end()))));
+    let parts: Vec<LazyFrame> = MEASURES
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            wide.clone()
+                .select([
+                    col("p"),
+                    concat_str([col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)], "", true).alias("period"),
+                    col("region_code"),
+                    col("industry_code"),
+                    col("indicator"),
+                    lit(*m).alias("measure"),
+                    lit(i as i32).alias("m_order"),
+                    col(*m).cast(DataType::Float64).alias("value"),
+                ])
+                .filter(col("value").is_not_null())
+        })
+        .collect();
+    let long = concat(parts, UnionArgs::default())?;
+    Ok(long
+        .sort(["p", "region_code", "industry_code", "indicator", "m_order"], SortMultipleOptions::default())
+        .select([col("period"), col("region_code"), col("industry_code"), col("indicator"), col("measure"), col("value")]))
+}
+
+/// Everything in one call: the long measures of the observations for `periods`.
+pub fn compute(rows: &[Observation], periods: std::ops::RangeInclusive<i32>) -> PolarsResult<DataFrame> {
+    let obs = observations_frame(rows)?;
+    measures_long(measures_wide(obs.lazy()), periods)?.collect()
+}
+
+/// One measure value, keyed for look-up by the renderers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MeasureKey {
+    pub period: String,
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    pub measure: String,
+}
+
+/// The long table as a map, for renderers that look values up one by one.
+#[derive(Debug, Clone, Default)]
+pub struct MeasureTable {
+    values: std::collections::HashMap<MeasureKey, f64>,
+}
+
+impl MeasureTable {
+    /// Indexes a long measure frame (as returned by [`compute`]).
+    pub fn from_frame(df: &DataFrame) -> PolarsResult<MeasureTable> {
+        let s = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
+        let (period, region, industry, indicator, measure) = (s("period")?, s("region_code")?, s("industry_code")?, s("indicator")?, s("measure")?);
+        let value = df.column("value")?.f64()?.clone();
+        let mut values = std::collections::HashMap::with_capacity(df.height());
+        for i in 0..df.height() {
+            let key = MeasureKey {
+                period: period.get(i).unwrap_or_default().to_string(),
+                region: region.get(i).unwrap_or_default().to_string(),
+                industry: industry.get(i).unwrap_or_default().to_string(),
+                indicator: indicator.get(i).unwrap_or_default().to_string(),
+                measure: measure.get(i).unwrap_or_default().to_string(),
+            };
+            if let Some(v) = value.get(i) {
+                values.insert(key, v);
+            }
+        }
+        Ok(MeasureTable { values })
+    }
+
+    pub fn get(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> Option<f64> {
+        self.values
+            .get(&MeasureKey {
+                period: period.to_string(),
+                region: region.to_string(),
+                industry: industry.to_string(),
+                indicator: indicator.to_string(),
+                measure: measure.to_string(),
+            })
+            .copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Worked cases, every expected number computed by hand from the formulas of domain.md.
+    use super::*;
+    use crate::period::Period;
+
+    fn o(period: &str, region: &str, industry: &str, x: Option<f64>, g: Option<f64>) -> Observation {
+        Observation {
+            period: period.parse::<Period>().unwrap(),
+            region: region.into(),
+            industry: industry.into(),
+            indicator: "operating_income".into(),
+            value: x,
+            yoy_pct: g,
+            release_date: "2025-10-20".into(),
+            source: None,
+        }
+    }
+
+    fn table(rows: &[Observation], period: &str) -> MeasureTable {
+        let p = period.parse::<Period>().unwrap().index();
+        MeasureTable::from_frame(&compute(rows, p..=p).unwrap()).unwrap()
+    }
+
+    fn get(t: &MeasureTable, region: &str, industry: &str, measure: &str) -> Option<f64> {
+        t.values.iter().find(|(k, _)| k.region == region && k.industry == industry && k.measure == measure).map(|(_, v)| *v)
+    }
+
+    fn close(actual: Option<f64>, expected: f64) {
+        let a = actual.unwrap_or_else(|| panic!("expected {expected}, got an absent measure"));
+        assert!((a - expected).abs() < 1e-9, "expected {expected}, got {a}");
+    }
+
+    #[test]
+    fn published_growth_wins_over_levels() {
+        // Levels say 120 / 100 − 1 = 20 %; the bureau published 15 % on the comparable basis.
+        let rows = [o("2024Q3", "340100", "NGIT", Some(100.0), None), o("2025Q3", "340100", "NGIT", Some(120.0), Some(15.0))];
+        let t = table(&rows, "2025Q3");
+        close(get(&t, "340100", "NGIT", "yoy_pct"), 15.0);
+        close(get(&t, "340100", "NGIT", "ytd"), 120.0);
+        // B = 120 / 1.15 = 104.347826086956…
+        close(get(&t, "340100", "NGIT", "base_ytd"), 104.34782608695652);
+    }
+
+    #[test]
+    fn growth_falls_back_to_levels_and_is_absent_on_a_base_at_or_below_zero() {
+        let rows = [
+            o("2024Q3", "340100", "NGIT", Some(100.0), None),
+            o("2025Q3", "340100", "NGIT", Some(120.0), None),
+            o("2024Q3", "340100", "LH", Some(0.0), None),
+            o("2025Q3", "340100", "LH", Some(5.0), None),
+            o("2024Q3", "340100", "AI", Some(-2.0), None),
+            o("2025Q3", "340100", "AI", Some(3.0), None),
+        ];
+        let t = table(&rows, "2025Q3");
+        close(get(&t, "340100", "NGIT", "yoy_pct"), 20.0);
+        close(get(&t, "340100", "NGIT", "base_ytd"), 100.0);
+        assert_eq!(get(&t, "340100", "LH", "yoy_pct"), None, "base 0: absent, not infinite");
+        assert_eq!(get(&t, "340100", "AI", "yoy_pct"), None, "negative base: absent");
+        assert_eq!(get(&t, "340100", "AI", "base_ytd"), None);
+        close(get(&t, "340100", "AI", "ytd"), 3.0);
+    }
+
+    #[test]
+    fn single_quarter_from_cumulative_data() {
+        // Q2: X = 50, g = 10 → B = 45.454545…; Q3: X = 80, g = 12 → B = 71.428571…
+        // quarter = 30; quarter_yoy = (30 / (71.428571… − 45.454545…) − 1) × 100 = 15.5
+        let rows = [
+            o("2025Q1", "340100", "NGIT", Some(20.0), Some(8.0)),
+            o("2025Q2", "340100", "NGIT", Some(50.0), Some(10.0)),
+            o("2025Q3", "340100", "NGIT", Some(80.0), Some(12.0)),
+        ];
+        let t = table(&rows, "2025Q3");
+        close(get(&t, "340100", "NGIT", "quarter"), 30.0);
+        close(get(&t, "340100", "NGIT", "quarter_yoy_pct"), 15.5);
+        let t1 = table(&rows, "2025Q1");
+        close(get(&t1, "340100", "NGIT", "quarter"), 20.0);
+        close(get(&t1, "340100", "NGIT", "quarter_yoy_pct"), 8.0);
+    }
+
+    #[test]
+    fn a_missing_previous_quarter_makes_the_single_quarter_absent_and_never_crosses_years() {
+        let rows = [o("2024Q4", "340100", "NGIT", Some(90.0), Some(5.0)), o("2025Q3", "340100", "NGIT", Some(80.0), Some(12.0))];
+        let t = table(&rows, "2025Q3");
+        assert_eq!(get(&t, "340100", "NGIT", "quarter"), None);
+        assert_eq!(get(&t, "340100", "NGIT", "quarter_yoy_pct"), None);
+        close(get(&t, "340100", "NGIT", "ytd"), 80.0);
+        // Q1 follows Q4 of the previous year but is never differenced with it.
+        let rows = [o("2024Q4", "340100", "NGIT", Some(90.0), Some(5.0)), o("2025Q1", "340100", "NGIT", Some(25.0), Some(6.0))];
+        close(get(&table(&rows, "2025Q1"), "340100", "NGIT", "quarter"), 25.0);
+    }
+
+    #[test]
+    fn share_pull_contribution_and_gaps_against_total() {
+        // TOTAL: X = 1000, g = 10 → B_T = 909.090909…, X_T − B_T = 90.909090…
+        // NGIT:  X = 300,  g = 20 → B = 250, X − B = 50
+        // SHA:   X = 100,  g = −5 → B = 105.263157…, X − B = −5.263157…
+        // Last year: TOTAL 950, NGIT 228 → share 24 %.
+        let rows = [
+            o("2024Q3", "340000", "TOTAL", Some(950.0), None),
+            o("2024Q3", "340000", "NGIT", Some(228.0), None),
+            o("2025Q3", "340000", "TOTAL", Some(1000.0), Some(10.0)),
+            o("2025Q3", "340000", "NGIT", Some(300.0), Some(20.0)),
+            o("2025Q3", "340000", "SHA", Some(100.0), Some(-5.0)),
+        ];
+        let t = table(&rows, "2025Q3");
+        close(get(&t, "340000", "NGIT", "share_pct"), 30.0);
+        close(get(&t, "340000", "NGIT", "share_change_pp"), 6.0);
+        close(get(&t, "340000", "NGIT", "gap_to_total_pp"), 10.0);
+        close(get(&t, "340000", "NGIT", "pull_pp"), 50.0 / (1000.0 / 1.1) * 100.0); // 5.5
+        close(get(&t, "340000", "NGIT", "pull_pp"), 5.5);
+        close(get(&t, "340000", "NGIT", "contribution_pct"), 55.0); // 50 / 90.90… × 100
+        // a falling industry in a growing total contributes negatively
+        close(get(&t, "340000", "SHA", "contribution_pct"), (100.0 - 100.0 / 0.95) / (1000.0 - 1000.0 / 1.1) * 100.0);
+        assert!(get(&t, "340000", "SHA", "contribution_pct").unwrap() < 0.0);
+        close(get(&t, "340000", "SHA", "contribution_pct"), -5.789473684210526);
+        close(get(&t, "340000", "SHA", "gap_to_total_pp"), -15.0);
+        assert_eq!(get(&t, "340000", "SHA", "share_change_pp"), None, "no share last year");
+        // TOTAL against itself is not reported
+        assert_eq!(get(&t, "340000", "TOTAL", "share_pct"), None);
+        assert_eq!(get(&t, "340000", "TOTAL", "contribution_pct"), None);
+        close(get(&t, "340000", "TOTAL", "yoy_pct"), 10.0);
+    }
+
+    #[test]
+    fn rank_among_cities_with_ties_and_gap_to_the_province() {
+        let rows = [
+            o("2025Q3", "340000", "NGIT", Some(100.0), Some(9.0)),
+            o("2025Q3", "340100", "NGIT", Some(40.0), Some(12.0)),
+            o("2025Q3", "340200", "NGIT", Some(20.0), Some(8.0)),
+            o("2025Q3", "340300", "NGIT", Some(20.0), Some(8.0)),
+            o("2025Q3", "340400", "NGIT", Some(20.0), Some(5.0)),
+            o("2025Q3", "340500", "NGIT", Some(1.0), None), // no growth: no rank
+        ];
+        let t = table(&rows, "2025Q3");
+        let ranks: Vec<Option<f64>> = ["340100", "340200", "340300", "340400", "340500"].iter().map(|r| get(&t, r, "NGIT", "rank")).collect();
+        assert_eq!(ranks, vec![Some(1.0), Some(2.0), Some(2.0), Some(4.0), None]);
+        assert_eq!(get(&t, "340000", "NGIT", "rank"), None, "the province is not ranked");
+        close(get(&t, "340100", "NGIT", "gap_to_parent_pp"), 3.0);
+        close(get(&t, "340400", "NGIT", "gap_to_parent_pp"), -4.0);
+        assert_eq!(get(&t, "340000", "NGIT", "gap_to_parent_pp"), None);
+    }
+
+    #[test]
+    fn growth_only_rows_have_no_level_measures() {
+        // Added value is often published as a growth rate only.
+        let mut a = o("2025Q3", "340000", "NGIT", None, Some(11.2));
+        a.indicator = "added_value".into();
+        let t = table(&[a], "2025Q3");
+        close(get(&t, "340000", "NGIT", "yoy_pct"), 11.2);
+        for m in ["ytd", "base_ytd", "quarter", "share_pct", "pull_pp"] {
+            assert_eq!(get(&t, "340000", "NGIT", m), None, "{m}");
+        }
+        assert_eq!(t.len(), 1);
+    }
+}

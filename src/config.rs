@@ -1,0 +1,669 @@
+//! Configuration: TOML layered with `SEIMON_<SECTION>__<KEY>` environment overrides,
+//! validated into typed [`Settings`] before anything starts.
+//!
+//! Layers, later wins: the built-in defaults (`config/seimon.toml`, embedded), the
+//! configuration file, the environment. Syntax and type errors carry the position serde
+//! gives; semantic errors (an unknown industry in an audience, a bad address) carry the
+//! key path of the value, which [`crate::tomlspan::locate`] turns into a line of the file
+//! — or names the environment variable when the value came from there. Secrets (SMTP
+//! password, API token) are read from the environment or a file into [`Secret`], which
+//! never prints its content.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+use serde::Deserialize;
+
+use crate::catalogue::Catalogue;
+use crate::tomlspan::{self, KeyPath, Step};
+
+/// The built-in defaults, the same document as the shipped `config/seimon.toml`.
+pub const DEFAULTS: &str = include_str!("../config/seimon.toml");
+/// Where the configuration is looked for when `--config` is not given.
+pub const DEFAULT_PATH: &str = "config/seimon.toml";
+const ENV_PREFIX: &str = "SEIMON_";
+const SECRET_VARS: [&str; 2] = ["SEIMON_SMTP__PASSWORD", "SEIMON_API__TOKEN"];
+
+/// A secret value: readable by the code that needs it, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the settings came from, for messages: a file path or "built-in defaults".
+    pub origin: String,
+    pub paths: Paths,
+    pub monitor: Monitor,
+    pub catalogue: Arc<Catalogue>,
+    pub mail: Mail,
+    pub smtp: Option<Smtp>,
+    pub subscriptions: Vec<Subscription>,
+    pub api: Api,
+    pub schedule: Schedule,
+    pub log: Log,
+    /// SHA-256 of the effective configuration without secrets (recorded in manifests).
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Paths {
+    pub data: PathBuf,
+    pub reports: PathBuf,
+    pub inbox: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone)]
+pub struct Monitor {
+    pub catalogue: String,
+    pub province: String,
+    pub headline_indicator: String,
+    pub language: Language,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub from: Mailbox,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub from: Mailbox,
+    pub timeout: std::time::Duration,
+}
+
+/// Who a report is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Audience {
+    Province,
+    Industry(String),
+    City(String),
+}
+
+impl fmt::Display for Audience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Audience::Province => f.write_str("province"),
+            Audience::Industry(c) => write!(f, "industry:{c}"),
+            Audience::City(c) => write!(f, "city:{c}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    pub audience: Audience,
+    pub to: Vec<Mailbox>,
+    pub language: Language,
+}
+
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub listen: SocketAddr,
+    pub token: Option<Secret>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub timezone: String,
+    pub report: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+// ---------------------------------------------------------------------------------------
+// The raw, file-shaped layer.
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSettings {
+    paths: RawPaths,
+    monitor: RawMonitor,
+    mail: RawMail,
+    smtp: Option<RawSmtp>,
+    subscriptions: Vec<RawSubscription>,
+    api: RawApi,
+    schedule: RawSchedule,
+    log: RawLog,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawPaths {
+    data: Option<PathBuf>,
+    reports: Option<PathBuf>,
+    inbox: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawMonitor {
+    catalogue: Option<String>,
+    province: Option<String>,
+    headline_indicator: Option<String>,
+    language: Option<Language>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawMail {
+    from: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSmtp {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<Security>,
+    username: Option<String>,
+    password_file: Option<PathBuf>,
+    from: Option<String>,
+    timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSubscription {
+    audience: Option<String>,
+    to: Vec<String>,
+    language: Option<Language>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawApi {
+    listen: Option<String>,
+    token_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSchedule {
+    timezone: Option<String>,
+    report: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawLog {
+    level: Option<String>,
+    format: Option<LogFormat>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors.
+
+/// One problem found in the configuration, located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `config/seimon.toml:12:8`, `environment variable SEIMON_SMTP__PORT`, …
+    pub place: String,
+    /// The key path, when known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(k) => write!(f, "{}: {k}: {}", self.place, self.message),
+            None => write!(f, "{}: {}", self.place, self.message),
+        }
+    }
+}
+
+/// The configuration could not be used; every problem found is listed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", .0.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
+impl ConfigError {
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ConfigError::Invalid(p) => p,
+            ConfigError::Read { .. } => &[],
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading.
+
+/// Loads the settings: `path` if given (it must exist), else `config/seimon.toml` when it
+/// exists, else the built-in defaults; then the `SEIMON_*` variables of `env`.
+pub fn load<I>(path: Option<&Path>, env: I) -> Result<Settings, ConfigError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let (origin, text) = match path {
+        Some(p) => (p.display().to_string(), read(p)?),
+        None if Path::new(DEFAULT_PATH).exists() => (DEFAULT_PATH.to_string(), read(Path::new(DEFAULT_PATH))?),
+        None => ("built-in defaults".to_string(), DEFAULTS.to_string()),
+    };
+    load_text(&origin, &text, env)
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+}
+
+/// Loads settings from a configuration document (`origin` names it in messages).
+pub fn load_text<I>(origin: &str, text: &str, env: I) -> Result<Settings, ConfigError>
+where
+    I: IntoIterator<Item = (String, String)>,
+{
+    let invalid = |place: String, key: Option<String>, message: String| ConfigError::Invalid(vec![Problem { place, key, message }]);
+    // 1. The file alone: syntax, unknown keys and types, with positions.
+    if let Err(e) = toml::from_str::<RawSettings>(text) {
+        let place = match e.span() {
+            Some(s) => {
+                let (l, c) = tomlspan::line_col(text, s.start);
+                format!("{origin}:{l}:{c}")
+            }
+            None => origin.to_string(),
+        };
+        return Err(invalid(place, None, e.message().trim().to_string()));
+    }
+    // 2. Merge: defaults, then the file, then the environment.
+    let mut merged: toml::Table = toml::from_str(DEFAULTS).expect("built-in defaults parse");
+    let file: toml::Table = toml::from_str(text).expect("checked above");
+    merge(&mut merged, file);
+    let mut secrets = BTreeMap::new();
+    let mut from_env: Vec<(KeyPath, String)> = Vec::new();
+    let mut env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__")).collect();
+    env.sort();
+    for (var, value) in env {
+        if SECRET_VARS.contains(&var.as_str()) {
+            secrets.insert(var, Secret(value));
+            continue;
+        }
+        let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(|s| s.to_ascii_lowercase()).collect();
+        if path.iter().any(|s| s.is_empty()) {
+            return Err(invalid(format!("environment variable {var}"), None, "malformed name: expected SEIMON_<SECTION>__<KEY>".into()));
+        }
+        set_path(&mut merged, &path, &value);
+        from_env.push((KeyPath(path.iter().map(|s| Step::Key(s.clone())).collect()), var));
+    }
+    let raw: RawSettings = match merged.clone().try_into() {
+        Ok(raw) => raw,
+        Err(e) => {
+            let vars: Vec<_> = from_env.iter().map(|(_, v)| v.as_str()).collect();
+            return Err(invalid(format!("environment variables {}", vars.join(", ")), None, e.message().trim().to_string()));
+        }
+    };
+    let locate = |key: &KeyPath| -> String {
+        if let Some((_, var)) = from_env.iter().find(|(p, _)| key.0.starts_with(&p.0) || p.0.starts_with(&key.0)) {
+            return format!("environment variable {var}");
+        }
+        match tomlspan::locate(text, key) {
+            Some((l, c)) => format!("{origin}:{l}:{c}"),
+            None if key.section().is_some_and(|s| text.contains(&format!("[{s}]")) || text.contains(&format!("[[{s}]]"))) => origin.to_string(),
+            None => format!("{origin} (built-in default)"),
+        }
+    };
+    let hash = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(serde_json::to_vec(&raw).expect("raw settings serialise")))
+    };
+    validate(origin, raw, secrets, hash).map_err(|problems| {
+        ConfigError::Invalid(
+            problems
+                .into_iter()
+                .map(|(key, message)| Problem { place: locate(&key), key: Some(key.to_string()), message })
+                .collect(),
+        )
+    })
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Sets `path` in `table` from an environment value: kept as a string when the key it
+/// replaces is a string, else read as a TOML value (number, boolean, array) when it is one.
+fn set_path(table: &mut toml::Table, path: &[String], value: &str) {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut t = table;
+    for p in parents {
+        let entry = t.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        t = entry.as_table_mut().expect("made a table");
+    }
+    let was_string = matches!(t.get(last), Some(toml::Value::String(_)));
+    let parsed = if was_string {
+        None
+    } else {
+        toml::from_str::<toml::Table>(&format!("v = {value}")).ok().and_then(|mut t| t.remove("v"))
+    };
+    t.insert(last.clone(), parsed.unwrap_or_else(|| toml::Value::String(value.to_string())));
+}
+
+type Problems = Vec<(KeyPath, String)>;
+
+fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, hash: String) -> Result<Settings, Problems> {
+    let mut problems: Problems = Vec::new();
+    let key = |s: &str| KeyPath::parse(s);
+    let need = |v: Option<String>, k: &str, problems: &mut Problems| -> String {
+        v.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
+            problems.push((key(k), "is required and may not be empty".into()));
+            String::new()
+        })
+    };
+    let path_or = |v: Option<PathBuf>, d: &str| v.unwrap_or_else(|| PathBuf::from(d));
+    let paths = Paths {
+        data: path_or(raw.paths.data, "data"),
+        reports: path_or(raw.paths.reports, "reports"),
+        inbox: path_or(raw.paths.inbox, "inbox"),
+    };
+
+    let catalogue_name = need(raw.monitor.catalogue, "monitor.catalogue", &mut problems);
+    let catalogue = match Catalogue::load(&catalogue_name) {
+        Ok(c) => Some(Arc::new(c)),
+        Err(e) => {
+            problems.push((key("monitor.catalogue"), e.to_string()));
+            None
+        }
+    };
+    let province = need(raw.monitor.province, "monitor.province", &mut problems);
+    let headline = need(raw.monitor.headline_indicator, "monitor.headline_indicator", &mut problems);
+    if let Some(c) = &catalogue {
+        match c.region(&province) {
+            Some(r) if r.level() == crate::catalogue::RegionLevel::Province => {}
+            Some(_) => problems.push((key("monitor.province"), format!("`{province}` is not a province code (xx0000)"))),
+            None => problems.push((key("monitor.province"), format!("unknown region code `{province}` (not in catalogue {})", c.name))),
+        }
+        if c.indicator(&headline).is_none() {
+            problems.push((key("monitor.headline_indicator"), format!("unknown indicator `{headline}` (not in catalogue {})", c.name)));
+        }
+    }
+    let language = raw.monitor.language.unwrap_or(Language::Zh);
+
+    let mailbox = |text: &str, k: KeyPath, problems: &mut Problems| -> Option<Mailbox> {
+        match text.parse::<Mailbox>() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                problems.push((k, format!("`{text}` is not a valid e-mail address ({e})")));
+                None
+            }
+        }
+    };
+    let mail_from_text = need(raw.mail.from, "mail.from", &mut problems);
+    let mail_from = mailbox(&mail_from_text, key("mail.from"), &mut problems);
+
+    let smtp = raw.smtp.map(|s| {
+        let host = need(s.host, "smtp.host", &mut problems);
+        let security = s.security.unwrap_or(Security::Starttls);
+        let port = s.port.unwrap_or(match security {
+            Security::None => 25,
+            Security::Starttls => 587,
+            Security::Tls => 465,
+        });
+        if port == 0 {
+            problems.push((key("smtp.port"), "must be between 1 and 65535".into()));
+        }
+        let from = match s.from {
+            Some(f) => mailbox(&f, key("smtp.from"), &mut problems),
+            None => mail_from.clone(),
+        };
+        let password = match (secrets.get("SEIMON_SMTP__PASSWORD"), s.password_file) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(file)) => match std::fs::read_to_string(&file) {
+                Ok(p) => Some(Secret(p.trim_end_matches(['\r', '\n']).to_string())),
+                Err(e) => {
+                    problems.push((key("smtp.password_file"), format!("cannot read {}: {e}", file.display())));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        if s.username.is_some() && password.is_none() {
+            problems.push((key("smtp.username"), "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into()));
+        }
+        let timeout_secs = s.timeout_secs.unwrap_or(30);
+        if timeout_secs == 0 {
+            problems.push((key("smtp.timeout_secs"), "must be at least 1".into()));
+        }
+        Smtp {
+            host,
+            port,
+            security,
+            username: s.username,
+            password,
+            from: from.unwrap_or_else(|| "invalid@invalid".parse().expect("valid")),
+            timeout: std::time::Duration::from_secs(timeout_secs),
+        }
+    });
+
+    let mut subscriptions = Vec::new();
+    for (i, s) in raw.subscriptions.into_iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("subscriptions").index(i).key(k);
+        let audience_text = s.audience.unwrap_or_default();
+        let audience = match audience_text.split_once(':') {
+            None if audience_text == "province" => Some(Audience::Province),
+            Some(("industry", code)) => match &catalogue {
+                Some(c) if c.industry(code).is_none() => {
+                    problems.push((at("audience"), format!("unknown industry code `{code}` (not in catalogue {})", c.name)));
+                    None
+                }
+                _ => Some(Audience::Industry(code.to_string())),
+            },
+            Some(("city", code)) => match &catalogue {
+                Some(c) if c.region(code).is_none_or(|r| r.level() != crate::catalogue::RegionLevel::City) => {
+                    problems.push((at("audience"), format!("unknown city code `{code}` (not a city of catalogue {})", c.name)));
+                    None
+                }
+                _ => Some(Audience::City(code.to_string())),
+            },
+            _ => {
+                problems.push((at("audience"), format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\"")));
+                None
+            }
+        };
+        if s.to.is_empty() {
+            problems.push((at("to"), "lists no recipient".into()));
+        }
+        let to: Vec<Mailbox> = s.to.iter().enumerate().filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems)).collect();
+        if let Some(audience) = audience {
+            subscriptions.push(Subscription { audience, to, language: s.language.unwrap_or(language) });
+        }
+    }
+
+    let listen_text = raw.api.listen.unwrap_or_else(|| "127.0.0.1:8650".into());
+    let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+        problems.push((key("api.listen"), format!("`{listen_text}` is not an address:port such as 127.0.0.1:8650")));
+        SocketAddr::from(([127, 0, 0, 1], 8650))
+    });
+    let token = match (secrets.get("SEIMON_API__TOKEN"), raw.api.token_file) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(file)) => match std::fs::read_to_string(&file) {
+            Ok(t) => Some(Secret(t.trim().to_string())),
+            Err(e) => {
+                problems.push((key("api.token_file"), format!("cannot read {}: {e}", file.display())));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+
+    let timezone = raw.schedule.timezone.unwrap_or_else(|| "Asia/Shanghai".into());
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        problems.push((key("schedule.timezone"), format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)")));
+    }
+    let report = raw.schedule.report.unwrap_or_else(|| "0 0 9 25 1,4,7,10 *".into());
+    let fields = report.split_whitespace().count();
+    if !(6..=7).contains(&fields) {
+        problems.push((key("schedule.report"), format!("`{report}` has {fields} fields; a schedule needs 6 or 7 (seconds first: \"0 0 9 25 1,4,7,10 *\")")));
+    }
+
+    let level = raw.log.level.unwrap_or_else(|| "info".into());
+    if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+        problems.push((key("log.level"), format!("`{level}` is not a log filter such as \"info\" or \"seimon=debug,info\"")));
+    }
+
+    let seen: HashSet<_> = problems.iter().map(|(k, m)| (k.to_string(), m.clone())).collect();
+    if !problems.is_empty() || seen.len() != problems.len() {
+        return Err(problems);
+    }
+    Ok(Settings {
+        origin: origin.to_string(),
+        paths,
+        monitor: Monitor { catalogue: catalogue_name, province, headline_indicator: headline, language },
+        catalogue: catalogue.expect("no problems means a catalogue"),
+        mail: Mail { from: mail_from.expect("no problems means an address") },
+        smtp,
+        subscriptions,
+        api: Api { listen, token },
+        schedule: Schedule { timezone, report },
+        log: Log { level, format: raw.log.format.unwrap_or(LogFormat::Human) },
+        hash,
+    })
+}
+
+impl Settings {
+    /// The built-in defaults, without any environment: for tests and the demo.
+    pub fn defaults() -> Settings {
+        load_text("built-in defaults", DEFAULTS, std::iter::empty()).expect("the built-in defaults are valid")
+    }
+
+    /// The same settings with the data and reports directories moved under `root`.
+    pub fn rooted(mut self, root: &Path) -> Settings {
+        self.paths.data = root.join("data");
+        self.paths.reports = root.join("reports");
+        self.paths.inbox = root.join("inbox");
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Vec<(String, String)> {
+        vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn built_in_defaults_are_anhui_with_mail_to_files() {
+        let s = Settings::defaults();
+        assert_eq!(s.monitor.province, "340000");
+        assert!(s.smtp.is_none(), "no SMTP by default: e-mails are written as files");
+        assert_eq!(s.paths.data, PathBuf::from("data"));
+        assert_eq!(s.subscriptions[0].audience, Audience::Province);
+        assert_eq!(s.catalogue.members().count(), 10);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let text = "[paths]\ndata = \"/srv/a\"\n[smtp]\nhost = \"mail\"\n";
+        let s = load_text("x.toml", text, env(&[("SEIMON_PATHS__DATA", "/srv/b"), ("SEIMON_SMTP__PORT", "2525"), ("OTHER", "1")])).unwrap();
+        assert_eq!(s.paths.data, PathBuf::from("/srv/b"));
+        let smtp = s.smtp.unwrap();
+        assert_eq!(smtp.port, 2525);
+        assert_eq!(smtp.host, "mail");
+        // a string key stays a string even when the value looks like a number
+        let s = load_text("x.toml", "", env(&[("SEIMON_PATHS__REPORTS", "2025")])).unwrap();
+        assert_eq!(s.paths.reports, PathBuf::from("2025"));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_problem() {
+        let text = "[paths]\ndata = \"d\"\n\n[[subscriptions]]\naudience = \"industry:XYZ\"\nto = [\"ok@example.org\", \"not an address\"]\n";
+        let e = load_text("my.toml", text, env(&[])).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("my.toml:5:12: subscriptions[0].audience: unknown industry code `XYZ`"), "{msg}");
+        assert!(msg.contains("my.toml:6:25: subscriptions[0].to[1]: `not an address` is not a valid e-mail address"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_and_type_errors_have_positions() {
+        let e = load_text("my.toml", "[smtp]\nport = \"x\"\n", env(&[])).unwrap_err();
+        assert!(e.to_string().starts_with("my.toml:2:8:"), "{e}");
+        let e = load_text("my.toml", "[paths]\ndta = \"x\"\n", env(&[])).unwrap_err();
+        assert!(e.to_string().starts_with("my.toml:2:1:") && e.to_string().contains("dta"), "{e}");
+        let e = load_text("my.toml", "[paths\n", env(&[])).unwrap_err();
+        assert!(e.to_string().starts_with("my.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn environment_errors_name_the_variable() {
+        let e = load_text("my.toml", "", env(&[("SEIMON_MONITOR__PROVINCE", "999999")])).unwrap_err();
+        assert!(e.to_string().starts_with("environment variable SEIMON_MONITOR__PROVINCE: monitor.province: unknown region code `999999`"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_and_never_print() {
+        let text = "[smtp]\nhost = \"mail\"\nusername = \"u\"\n";
+        let s = load_text("x.toml", text, env(&[("SEIMON_SMTP__PASSWORD", "hunter2-secret"), ("SEIMON_API__TOKEN", "tok-secret")])).unwrap();
+        assert_eq!(s.smtp.as_ref().unwrap().password.as_ref().unwrap().expose(), "hunter2-secret");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2-secret") && !shown.contains("tok-secret"), "{shown}");
+        assert_eq!(s.hash, load_text("x.toml", text, env(&[("SEIMON_SMTP__PASSWORD", "other")])).unwrap().hash, "secrets are not hashed");
+        let e = load_text("x.toml", text, env(&[])).unwrap_err();
+        assert!(e.to_string().contains("x.toml:3:12: smtp.username: a username is set but no password"), "{e}");
+    }
+}

@@ -1,0 +1,14 @@
+//! seimon: quarterly statistical monitoring of strategic emerging industries.
+//!
+//! The library holds every stage of the pipeline — ingest → store → compute → render →
+//! deliver — and the three doors into it (CLI, and later the scheduler and the HTTP API).
+//! `main.rs` is a thin shell over [`cli::run`]. See ARCHITECTURE.md for the map.
+
+pub mod catalogue;
+pub mod compute;
+pub mod config;
+pub mod ingest;
+pub mod period;
+pub mod store;
+pub mod tomlspan;
+pub mod units;

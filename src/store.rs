@@ -1,0 +1,451 @@
+//! The embedded store: one SQLite database (`<data>/seimon.db`, WAL mode) holding the
+//! load ledger, observations with all their vintages, and run records.
+//!
+//! Why SQLite (see ARCHITECTURE.md): transactions make a file's load all-or-nothing and a
+//! crash harmless; one file survives restarts and is readable by the CLI while the daemon
+//! runs (WAL, busy timeout); vintages, the e-mail outbox and schedule state are small
+//! relational data with keys and state transitions. Enterprise records at national scale
+//! are columnar and go to Parquet files beside the database, recorded in its ledger.
+//!
+//! Vintages: an observation row is never updated. Loading a row whose value differs from
+//! the latest stored vintage of its key inserts a new row; an identical row is skipped.
+//! The latest vintage as of a date is the row with the greatest (release_date, id) whose
+//! release date is on or before that date.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::period::Period;
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data directory {path}: {source}")]
+    Dir { path: PathBuf, source: std::io::Error },
+    #[error("store {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("the store {path} was written by a newer seimon (schema {found}, this one knows {known})")]
+    Schema { path: PathBuf, found: i64, known: i64 },
+}
+
+/// One observation as loaded: canonical units, key and vintage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub period: Period,
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    /// Year-to-date level in canonical units (亿元 or units); `None` when only a rate was published.
+    pub value: Option<f64>,
+    /// Published year-on-year growth in percent, on the comparable basis.
+    pub yoy_pct: Option<f64>,
+    /// The vintage: ISO date `YYYY-MM-DD`.
+    pub release_date: String,
+    pub source: Option<String>,
+}
+
+/// A stored observation: the row plus its id (load order) and the file it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredObservation {
+    pub id: i64,
+    pub file_id: i64,
+    pub obs: Observation,
+}
+
+/// A file in the load ledger.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FileRecord {
+    pub id: i64,
+    pub sha256: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub loaded_at: String,
+    pub rows: i64,
+    pub new_vintages: i64,
+    pub stored_as: Option<String>,
+}
+
+/// A run of a quarter.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub period: String,
+    pub state: String,
+    pub trigger: String,
+    pub as_of: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub outputs: Vec<String>,
+    pub error: Option<String>,
+}
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE files(
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+    loaded_at TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    new_vintages INTEGER NOT NULL,
+    stored_as TEXT,
+    report TEXT
+);
+CREATE UNIQUE INDEX files_accepted_sha ON files(sha256) WHERE status = 'accepted';
+CREATE TABLE observations(
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    quarter INTEGER NOT NULL CHECK (quarter BETWEEN 1 AND 4),
+    region TEXT NOT NULL,
+    industry TEXT NOT NULL,
+    indicator TEXT NOT NULL,
+    value REAL,
+    yoy_pct REAL,
+    release_date TEXT NOT NULL,
+    source TEXT,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    CHECK (value IS NOT NULL OR yoy_pct IS NOT NULL)
+);
+CREATE INDEX observations_key ON observations(region, industry, indicator, year, quarter, release_date, id);
+CREATE TABLE runs(
+    run_id TEXT PRIMARY KEY,
+    period TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed')),
+    trigger TEXT NOT NULL,
+    as_of TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    outputs TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+);
+CREATE INDEX runs_period ON runs(period, started_at);
+";
+
+/// The store. Cheap to share behind an `Arc`; every call takes the connection briefly.
+pub struct Store {
+    path: PathBuf,
+    dir: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// Two observations carry the same numbers (within float noise of unit conversion).
+fn same_number(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+        _ => false,
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store under the data directory `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.to_path_buf(), source })?;
+        let path = dir.join("seimon.db");
+        let sq = |source| StoreError::Sqlite { path: path.clone(), source };
+        let mut conn = Connection::open(&path).map_err(sq)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sq)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sq)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sq)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(sq)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Schema { path, found: version, known: SCHEMA_VERSION });
+        }
+        if version == 0 {
+            let tx = conn.transaction().map_err(sq)?;
+            tx.execute_batch(SCHEMA).map_err(sq)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sq)?;
+            tx.commit().map_err(sq)?;
+        }
+        Ok(Store { path, dir: dir.to_path_buf(), conn: Mutex::new(conn) })
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite { path: self.path.clone(), source }
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The accepted file with this checksum, if any.
+    pub fn accepted_file(&self, sha256: &str) -> Result<Option<FileRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT id, sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as FROM files WHERE sha256 = ?1 AND status = 'accepted'",
+                [sha256],
+                file_record,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// All accepted files, in load order.
+    pub fn files(&self) -> Result<Vec<FileRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT id, sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as FROM files WHERE status = 'accepted' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], file_record).and_then(|rows| rows.collect()).map_err(|e| self.err(e))
+    }
+
+    /// Records a rejected file (with its report) in the ledger.
+    pub fn record_rejected(&self, sha256: &str, name: &str, kind: &str, rows: usize, report: &str, stored_as: &str) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO files(sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as, report) VALUES (?1, ?2, ?3, 'rejected', ?4, ?5, 0, ?6, ?7)",
+            params![sha256, name, kind, now(), rows as i64, stored_as, report],
+        )
+        .map_err(|e| self.err(e))?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    /// Loads one accepted file's observations in a single transaction: records the file,
+    /// inserts a new vintage for each row whose numbers differ from the latest stored
+    /// vintage of its key, and returns the file record. Nothing is written on error.
+    pub fn load_observations(&self, sha256: &str, name: &str, stored_as: &str, rows: &[Observation]) -> Result<FileRecord, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let loaded_at = now();
+        tx.execute(
+            "INSERT INTO files(sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as) VALUES (?1, ?2, 'observations', 'accepted', ?3, ?4, 0, ?5)",
+            params![sha256, name, loaded_at, rows.len() as i64, stored_as],
+        )
+        .map_err(|e| self.err(e))?;
+        let file_id = tx.last_insert_rowid();
+        let mut new_vintages = 0i64;
+        {
+            let mut latest = tx
+                .prepare_cached(
+                    "SELECT value, yoy_pct FROM observations WHERE region = ?1 AND industry = ?2 AND indicator = ?3 AND year = ?4 AND quarter = ?5 AND release_date <= ?6 ORDER BY release_date DESC, id DESC LIMIT 1",
+                )
+                .map_err(|e| self.err(e))?;
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO observations(year, quarter, region, industry, indicator, value, yoy_pct, release_date, source, file_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(|e| self.err(e))?;
+            for o in rows {
+                let (y, q) = (o.period.year(), o.period.quarter());
+                let current: Option<(Option<f64>, Option<f64>)> = latest
+                    .query_row(params![o.region, o.industry, o.indicator, y, q, o.release_date], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .map_err(|e| self.err(e))?;
+                let unchanged = current.is_some_and(|(v, g)| same_number(v, o.value) && same_number(g, o.yoy_pct));
+                if unchanged {
+                    continue;
+                }
+                insert
+                    .execute(params![y, q, o.region, o.industry, o.indicator, o.value, o.yoy_pct, o.release_date, o.source, file_id])
+                    .map_err(|e| self.err(e))?;
+                new_vintages += 1;
+            }
+        }
+        tx.execute("UPDATE files SET new_vintages = ?1 WHERE id = ?2", params![new_vintages, file_id]).map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(FileRecord {
+            id: file_id,
+            sha256: sha256.to_string(),
+            name: name.to_string(),
+            kind: "observations".into(),
+            status: "accepted".into(),
+            loaded_at,
+            rows: rows.len() as i64,
+            new_vintages,
+            stored_as: Some(stored_as.to_string()),
+        })
+    }
+
+    /// The latest vintage of every observation key, as of `as_of` (an ISO date; `None`:
+    /// everything stored), for the periods up to and including `through`.
+    pub fn observations(&self, as_of: Option<&str>, through: Option<Period>) -> Result<Vec<StoredObservation>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, file_id, year, quarter, region, industry, indicator, value, yoy_pct, release_date, source FROM (
+                   SELECT o.*, ROW_NUMBER() OVER (
+                       PARTITION BY region, industry, indicator, year, quarter ORDER BY release_date DESC, id DESC) AS rn
+                   FROM observations o
+                   WHERE release_date <= ?1 AND (year * 4 + quarter - 1) <= ?2)
+                 WHERE rn = 1 ORDER BY region, industry, indicator, year, quarter",
+            )
+            .map_err(|e| self.err(e))?;
+        let as_of = as_of.unwrap_or("9999-12-31");
+        let through = through.map_or(i32::MAX, Period::index);
+        stmt.query_map(params![as_of, through], stored_observation).and_then(|rows| rows.collect()).map_err(|e| self.err(e))
+    }
+
+    /// Every stored vintage of one key, oldest first.
+    pub fn vintages(&self, period: Period, region: &str, industry: &str, indicator: &str) -> Result<Vec<StoredObservation>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, file_id, year, quarter, region, industry, indicator, value, yoy_pct, release_date, source FROM observations
+                 WHERE region = ?1 AND industry = ?2 AND indicator = ?3 AND year = ?4 AND quarter = ?5 ORDER BY release_date, id",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![region, industry, indicator, period.year(), period.quarter()], stored_observation)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of stored observation rows (all vintages): a cheap fingerprint for tests.
+    pub fn observation_count(&self) -> Result<i64, StoreError> {
+        self.conn().query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// The periods that have observations, oldest first.
+    pub fn periods(&self) -> Result<Vec<Period>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT DISTINCT year, quarter FROM observations ORDER BY year, quarter").map_err(|e| self.err(e))?;
+        let rows: Vec<(i32, u8)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).and_then(|r| r.collect()).map_err(|e| self.err(e))?;
+        Ok(rows.into_iter().filter_map(|(y, q)| Period::new(y, q)).collect())
+    }
+
+    /// Records the start of a run.
+    pub fn start_run(&self, run_id: &str, period: Period, trigger: &str, as_of: Option<&str>) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO runs(run_id, period, state, trigger, as_of, started_at) VALUES (?1, ?2, 'running', ?3, ?4, ?5)",
+                params![run_id, period.to_string(), trigger, as_of, now()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the end of a run, with its outputs or its error.
+    pub fn finish_run(&self, run_id: &str, outputs: &[String], error: Option<&str>) -> Result<(), StoreError> {
+        let state = if error.is_some() { "failed" } else { "succeeded" };
+        let outputs = serde_json::to_string(outputs).expect("strings serialise");
+        self.conn()
+            .execute(
+                "UPDATE runs SET state = ?2, finished_at = ?3, outputs = ?4, error = ?5 WHERE run_id = ?1",
+                params![run_id, state, now(), outputs, error],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// One run's record.
+    pub fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        self.conn()
+            .query_row(
+                "SELECT run_id, period, state, trigger, as_of, started_at, finished_at, outputs, error FROM runs WHERE run_id = ?1",
+                [run_id],
+                |r| {
+                    let outputs: String = r.get(7)?;
+                    Ok(RunRecord {
+                        run_id: r.get(0)?,
+                        period: r.get(1)?,
+                        state: r.get(2)?,
+                        trigger: r.get(3)?,
+                        as_of: r.get(4)?,
+                        started_at: r.get(5)?,
+                        finished_at: r.get(6)?,
+                        outputs: serde_json::from_str(&outputs).unwrap_or_default(),
+                        error: r.get(8)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn file_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        id: r.get(0)?,
+        sha256: r.get(1)?,
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        status: r.get(4)?,
+        loaded_at: r.get(5)?,
+        rows: r.get(6)?,
+        new_vintages: r.get(7)?,
+        stored_as: r.get(8)?,
+    })
+}
+
+fn stored_observation(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredObservation> {
+    let (y, q): (i32, u8) = (r.get(2)?, r.get(3)?);
+    Ok(StoredObservation {
+        id: r.get(0)?,
+        file_id: r.get(1)?,
+        obs: Observation {
+            period: Period::new(y, q).ok_or_else(|| rusqlite::Error::IntegralValueOutOfRange(3, i64::from(q)))?,
+            region: r.get(4)?,
+            industry: r.get(5)?,
+            indicator: r.get(6)?,
+            value: r.get(7)?,
+            yoy_pct: r.get(8)?,
+            release_date: r.get(9)?,
+            source: r.get(10)?,
+        },
+    })
+}
+
+/// The current time as an RFC 3339 string (UTC), for ledgers and run records.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(value: f64, release: &str) -> Observation {
+        Observation {
+            period: Period::new(2025, 3).unwrap(),
+            region: "340100".into(),
+            industry: "NGIT".into(),
+            indicator: "operating_income".into(),
+            value: Some(value),
+            yoy_pct: Some(10.0),
+            release_date: release.into(),
+            source: None,
+        }
+    }
+
+    #[test]
+    fn changed_values_become_vintages_and_as_of_picks_the_right_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let f1 = store.load_observations("a", "a.csv", "a", &[obs(100.0, "2025-10-20")]).unwrap();
+        assert_eq!(f1.new_vintages, 1);
+        let f2 = store.load_observations("b", "b.csv", "b", &[obs(100.0, "2025-11-01")]).unwrap();
+        assert_eq!(f2.new_vintages, 0, "an unchanged value is not a new vintage");
+        let f3 = store.load_observations("c", "c.csv", "c", &[obs(101.5, "2025-12-01")]).unwrap();
+        assert_eq!(f3.new_vintages, 1);
+        let p = Period::new(2025, 3).unwrap();
+        let all = store.vintages(p, "340100", "NGIT", "operating_income").unwrap();
+        assert_eq!(all.iter().map(|s| s.obs.value.unwrap()).collect::<Vec<_>>(), vec![100.0, 101.5]);
+        let latest = store.observations(None, None).unwrap();
+        assert_eq!(latest.len(), 1);
+        assert_eq!(latest[0].obs.value, Some(101.5));
+        let past = store.observations(Some("2025-11-30"), None).unwrap();
+        assert_eq!(past[0].obs.value, Some(100.0));
+        assert!(store.observations(Some("2025-10-19"), None).unwrap().is_empty());
+        drop(store);
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.observation_count().unwrap(), 2, "the store survives a restart");
+        assert_eq!(reopened.files().unwrap().len(), 3);
+    }
+}
