@@ -5,10 +5,16 @@
 //! `main.rs` is a thin shell over [`cli::run`]. See ARCHITECTURE.md for the map.
 
 pub mod catalogue;
+pub mod cli;
 pub mod compute;
 pub mod config;
+pub mod demo;
+pub mod deliver;
 pub mod ingest;
+pub mod mail;
 pub mod period;
+pub mod pipeline;
+pub mod render;
 pub mod store;
 pub mod tomlspan;
 pub mod units;

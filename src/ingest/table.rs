@@ -107,14 +107,17 @@ fn read_csv(bytes: &[u8]) -> Result<RawTable, TableError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut headers = None;
     let mut rows = Vec::new();
+    // The csv crate does not count skipped blank lines: count newlines up to each record,
+    // incrementally from the previous one.
+    let (mut counted_to, mut line) = (0usize, 1usize);
     for record in reader.records() {
         let record = record.map_err(|e| TableError::Csv(e.to_string()))?;
-        // The csv crate does not count skipped blank lines; count newlines before the record.
         let mut offset = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
         while matches!(text.as_bytes().get(offset), Some(b'\r' | b'\n')) {
             offset += 1; // the position may point at the blank lines before the record
         }
-        let line = text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1;
+        line += text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count();
+        counted_to = offset;
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue; // blank lines between blocks, as spreadsheets leave them

@@ -1,0 +1,220 @@
+//! The command line: parsing (clap), logging set-up, and the subcommands as thin calls
+//! into the library. The program's edge: errors become messages and exit codes here
+//! (0 done, 1 a file rejected or a run failed, 2 usage or configuration error).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, LogFormat, Settings};
+use crate::ingest::{self, Kind, Outcome};
+use crate::period::Period;
+use crate::pipeline::{RunOptions, RunSummary, Seimon, Trigger};
+
+/// seimon — quarterly statistical monitoring of strategic emerging industries.
+#[derive(Debug, Parser)]
+#[command(name = "seimon", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file [default: config/seimon.toml if present, else built-in defaults]
+    #[arg(long, global = true, env = "SEIMON_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build a synthetic Anhui data set into a fresh data directory, load it and run the
+    /// latest complete quarter: report files and e-mails.
+    Demo {
+        /// Put the data and reports under DIR (DIR/data, DIR/reports) [default: data in
+        /// ./demo-data, reports in the configured reports folder]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The last quarter of the demo data and the one reported [default: the latest
+        /// complete quarter, Asia/Shanghai]
+        #[arg(long, value_name = "PERIOD")]
+        through: Option<Period>,
+    },
+    /// Load files (CSV, XLSX, Parquet): each accepted whole or rejected whole.
+    Ingest {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The kind of the files [default: recognised by their columns]
+        #[arg(long, value_enum)]
+        kind: Option<Kind>,
+        /// The XLSX sheet to read [default: the first]
+        #[arg(long)]
+        sheet: Option<String>,
+    },
+    /// Recompute one quarter now and write its report (and e-mails as .eml files).
+    Recompute {
+        /// The quarter: 2025Q3, 2025-Q3 or 2025年1-9月
+        #[arg(long)]
+        period: Period,
+        /// Send the e-mails over SMTP (when [smtp] is configured)
+        #[arg(long)]
+        send: bool,
+        /// Use only data released on or before this date (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+    },
+    /// Validate the configuration and say what is wrong, with file and line.
+    CheckConfig,
+}
+
+/// Runs the program; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let settings = match config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: invalid configuration\n{e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&settings);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(settings: &Settings) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.level));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match settings.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+    };
+}
+
+async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::CheckConfig => {
+            println!("{}: configuration is valid", settings.origin);
+            println!("  catalogue {} ({} industries, {} regions)", settings.catalogue.name, settings.catalogue.industries.len(), settings.catalogue.regions.len());
+            println!("  data {}  reports {}  inbox {}", settings.paths.data.display(), settings.paths.reports.display(), settings.paths.inbox.display());
+            match &settings.smtp {
+                Some(s) => println!("  e-mail via SMTP {}:{} ({:?})", s.host, s.port, s.security),
+                None => println!("  e-mail written as .eml files (no [smtp] section)"),
+            }
+            println!("  {} subscription(s)", settings.subscriptions.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest { files, kind, sheet } => {
+            let app = Seimon::open(settings)?;
+            let options = ingest::Options { kind, sheet, today: None };
+            let rejected = ingest_files(&app, &files, &options)?;
+            Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Recompute { period, send, as_of } => {
+            let app = Seimon::open(settings)?;
+            let summary = app.run_quarter(RunOptions { period, as_of, send, trigger: Trigger::Cli, notes: Vec::new() }).await?;
+            print_summary(&summary);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { dir, through } => {
+            let through = through.unwrap_or_else(|| Period::latest_complete(shanghai_today()));
+            let summary = demo(settings, dir.as_deref(), through).await?;
+            print_summary(&summary);
+            println!("\nThe demo data is synthetic: generated, not real statistics.");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Today's date in Asia/Shanghai.
+pub fn shanghai_today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+/// Loads files one by one, printing each outcome; returns how many were rejected.
+fn ingest_files(app: &Seimon, files: &[PathBuf], options: &ingest::Options) -> anyhow::Result<usize> {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(files.len() as u64), indicatif::ProgressDrawTarget::stderr());
+    let mut rejected = 0;
+    for path in files {
+        bar.set_message(path.display().to_string());
+        let outcome = ingest::ingest_path(&app.store, &app.settings.catalogue, path, options).with_context(|| format!("loading {}", path.display()))?;
+        bar.suspend(|| match &outcome {
+            Outcome::Accepted { file, warnings } => {
+                println!("accepted {}: {} rows, {} new vintage(s)", path.display(), file.rows, file.new_vintages);
+                for w in warnings {
+                    println!("  warning: {w}");
+                }
+            }
+            Outcome::AlreadyLoaded { file } => {
+                println!("unchanged {}: the same file was loaded on {} ({}); nothing changed", path.display(), file.loaded_at, file.name);
+            }
+            Outcome::Rejected(r) => {
+                rejected += 1;
+                eprint!("{}", r.report());
+                eprintln!("  quarantined as {} (report: {})", r.quarantined.display(), r.report_path.display());
+            }
+        });
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(rejected)
+}
+
+const DEMO_MARKER: &str = ".seimon-demo";
+
+/// Builds the demo data set in a fresh data directory, loads it and runs `through`.
+pub async fn demo(settings: Settings, dir: Option<&Path>, through: Period) -> anyhow::Result<RunSummary> {
+    let mut settings = match dir {
+        Some(d) => settings.rooted(d),
+        None => settings,
+    };
+    if dir.is_none() {
+        settings.paths.data = PathBuf::from("demo-data");
+    }
+    let data = settings.paths.data.clone();
+    if data.exists() && std::fs::read_dir(&data)?.next().is_some() {
+        if !data.join(DEMO_MARKER).exists() {
+            bail!("refusing to overwrite {}: it is not empty and not a demo data directory", data.display());
+        }
+        std::fs::remove_dir_all(&data).with_context(|| format!("removing the previous demo data in {}", data.display()))?;
+    }
+    std::fs::create_dir_all(&data)?;
+    std::fs::write(data.join(DEMO_MARKER), "created by `seimon demo`; removed and rebuilt by the next one\n")?;
+    let files = crate::demo::write_files(&data.join("demo-input"), through)?;
+    let app = Seimon::open(settings)?;
+    let options = ingest::Options::default();
+    if ingest_files(&app, &files, &options)? > 0 {
+        bail!("the demo data was rejected (a bug in the generator)");
+    }
+    let notes = vec!["本报告所用数据为演示用合成数据，不代表真实统计数字。".to_string()];
+    Ok(app.run_quarter(RunOptions { period: through, as_of: None, send: false, trigger: Trigger::Demo, notes }).await?)
+}
+
+fn print_summary(s: &RunSummary) {
+    println!("\n{} report written to {} (run {}, data vintage {})", s.period, s.dir.display(), s.run_id, s.data_vintage);
+    println!("  {} measures in indicators.csv", s.measures);
+    for o in &s.outputs {
+        println!("  {}", s.dir.join(o).display());
+    }
+    for e in &s.emails {
+        println!("  e-mail to {} ({}): {}", e.to, e.audience, e.status);
+    }
+}

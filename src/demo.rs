@@ -1,0 +1,319 @@
+//! The demo data set: synthetic quarterly statistics for Anhui, written as the files an
+//! analyst would load, then loaded through the same ingest code and run.
+//!
+//! The numbers are synthetic (seeded, reproducible) but shaped like the real ones: the 16
+//! cities sum to the province; `TEN` is the union of ten overlapping industries (about
+//! 85 % of their sum); `TOTAL` is all industry above designated size; levels are
+//! cumulative year-to-date with a seasonal profile; published growth is on a comparable
+//! basis, so it differs by a few tenths of a point from growth computed from levels;
+//! added value is published as a growth rate only; city profit carries no published rate
+//! (growth is computed from levels). City files are in 万元, province files in 亿元, one
+//! year's file is GB18030 with Chinese headers, and a revision file makes a new vintage.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+
+use crate::catalogue::{TEN, TOTAL};
+use crate::period::Period;
+
+/// The first year of the demo data (growth for it uses an unpublished 2019 base).
+pub const FIRST_YEAR: i32 = 2020;
+const SEED: u64 = 2021_0125;
+
+/// Annual operating income of each member industry in the province, 2019, 亿元, and its
+/// trend growth (fraction a year).
+const INDUSTRIES: &[(&str, f64, f64)] = &[
+    ("NGIT", 3000.0, 0.16),
+    ("NEV", 2200.0, 0.28),
+    ("DCI", 420.0, 0.12),
+    ("HEM", 2800.0, 0.11),
+    ("PVES", 1200.0, 0.20),
+    ("GFD", 3200.0, 0.07),
+    ("LH", 1500.0, 0.10),
+    ("SHA", 2600.0, 0.06),
+    ("NMAT", 3000.0, 0.12),
+    ("AI", 600.0, 0.22),
+];
+
+/// Share of the province's industry in each city.
+const CITY_WEIGHTS: &[(&str, f64)] = &[
+    ("340100", 0.30),
+    ("340200", 0.14),
+    ("340300", 0.05),
+    ("340400", 0.03),
+    ("340500", 0.06),
+    ("340600", 0.03),
+    ("340700", 0.04),
+    ("340800", 0.05),
+    ("341000", 0.015),
+    ("341100", 0.07),
+    ("341200", 0.05),
+    ("341300", 0.03),
+    ("341500", 0.035),
+    ("341600", 0.025),
+    ("341700", 0.02),
+    ("341800", 0.045),
+];
+
+/// Members overlap: the union is this fraction of their sum.
+const OVERLAP: f64 = 0.85;
+/// Cumulative seasonal profile (share of the year's total reached by Q1..Q4).
+const SEASON: [f64; 4] = [0.22, 0.47, 0.72, 1.0];
+
+struct Row {
+    period: Period,
+    region: String,
+    industry: String,
+    indicator: &'static str,
+    value: Option<f64>,
+    yoy: Option<f64>,
+}
+
+/// Annual levels per (city, industry, indicator) and year, and the year's seasonal profile.
+struct Model {
+    /// (city, industry, indicator) → year → annual level (亿元 or count)
+    annual: HashMap<(String, String, &'static str), HashMap<i32, f64>>,
+    /// (city, year) → cumulative seasonal shares
+    season: HashMap<(String, i32), [f64; 4]>,
+}
+
+fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
+    Normal::new(0.0, sd).expect("valid sd").sample(rng)
+}
+
+fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
+    let mut annual = HashMap::new();
+    let mut season = HashMap::new();
+    let years = (FIRST_YEAR - 1)..=through.year();
+    let year_shock = |y: i32| match y {
+        2020 => -0.06,
+        2021 => 0.05,
+        2024 => -0.02,
+        _ => 0.0,
+    };
+    for &(city, weight) in CITY_WEIGHTS {
+        for y in years.clone() {
+            let mut s = SEASON;
+            for q in 0..3 {
+                s[q] = (s[q] + noise(rng, 0.008)).clamp(0.05, 0.95);
+            }
+            season.insert((city.to_string(), y), s);
+        }
+        // Members: income, output, profit and enterprise counts.
+        let city_tilt = 1.0 + noise(rng, 0.15);
+        for &(ind, size, trend) in INDUSTRIES {
+            let mut level = size * weight * city_tilt * (1.0 + noise(rng, 0.25)).max(0.3);
+            let margin = (0.06 + noise(rng, 0.015)).clamp(0.02, 0.12);
+            let mut firms = (level / 6.0).max(3.0);
+            let city_trend = trend + noise(rng, 0.04);
+            for y in years.clone() {
+                if y > FIRST_YEAR - 1 {
+                    // PV had a price slump in 2024: the sector's growth turns negative.
+                    let slump = if ind == "PVES" && y >= 2024 { -0.30 } else { 0.0 };
+                    let g = city_trend + year_shock(y) + slump + noise(rng, 0.05);
+                    level *= 1.0 + g.max(-0.6);
+                    firms *= 1.0 + (g * 0.5).max(-0.2) + noise(rng, 0.02);
+                }
+                let key = |k: &'static str| (city.to_string(), ind.to_string(), k);
+                annual.entry(key("operating_income")).or_insert_with(HashMap::new).insert(y, level);
+                annual.entry(key("output_value")).or_insert_with(HashMap::new).insert(y, level * (0.96 + noise(rng, 0.01)));
+                let m = margin + noise(rng, 0.02);
+                annual.entry(key("profit")).or_insert_with(HashMap::new).insert(y, level * m);
+                annual.entry(key("enterprises")).or_insert_with(HashMap::new).insert(y, firms.round().max(1.0));
+            }
+        }
+        // TEN: the union of the members; TOTAL: all industry, of which TEN is 35–55 %.
+        let share = (0.45 + noise(rng, 0.06)).clamp(0.3, 0.6);
+        let mut other = None;
+        for y in years.clone() {
+            for k in ["operating_income", "output_value", "profit", "enterprises"] {
+                let members: f64 = INDUSTRIES.iter().map(|(i, _, _)| annual[&(city.to_string(), i.to_string(), k)][&y]).sum();
+                let ten = if k == "enterprises" { (members * OVERLAP).round() } else { members * OVERLAP };
+                annual.entry((city.to_string(), TEN.to_string(), k)).or_insert_with(HashMap::new).insert(y, ten);
+            }
+            // The rest of industry grows more slowly than the ten.
+            let ten_income = annual[&(city.to_string(), TEN.to_string(), "operating_income")][&y];
+            let rest = match other {
+                None => ten_income * (1.0 - share) / share,
+                Some(prev) => prev * (1.0 + 0.045 + year_shock(y) + noise(rng, 0.02)),
+            };
+            other = Some(rest);
+            let total = ten_income + rest;
+            let ratio = total / ten_income;
+            for k in ["operating_income", "output_value", "profit", "enterprises"] {
+                let ten = annual[&(city.to_string(), TEN.to_string(), k)][&y];
+                let v = if k == "enterprises" { (ten * ratio * 1.3).round() } else { ten * ratio };
+                annual.entry((city.to_string(), TOTAL.to_string(), k)).or_insert_with(HashMap::new).insert(y, v);
+            }
+        }
+    }
+    Model { annual, season }
+}
+
+/// Year-to-date level of one city series.
+fn ytd(model: &Model, city: &str, industry: &str, indicator: &'static str, p: Period) -> f64 {
+    let a = model.annual[&(city.to_string(), industry.to_string(), indicator)][&p.year()];
+    if indicator == "enterprises" {
+        return a; // a count of enterprises is a stock, not cumulative
+    }
+    a * model.season[&(city.to_string(), p.year())][usize::from(p.quarter()) - 1]
+}
+
+/// Published comparable-basis growth: growth from levels, shifted by the roster change.
+fn published(now: f64, before: f64, rng: &mut ChaCha8Rng) -> Option<f64> {
+    if before <= 0.0 {
+        return None;
+    }
+    let naive = (now / before - 1.0) * 100.0;
+    Some(((naive + 0.4 + noise(rng, 0.5)) * 10.0).round() / 10.0)
+}
+
+fn rows(model: &Model, through: Period, rng: &mut ChaCha8Rng) -> Vec<Row> {
+    let mut out = Vec::new();
+    let industries: Vec<&str> = INDUSTRIES.iter().map(|i| i.0).chain([TEN, TOTAL]).collect();
+    let mut p = Period::new(FIRST_YEAR, 1).expect("valid");
+    while p <= through {
+        let ly = p.year_earlier().expect("valid");
+        for &ind in &industries {
+            // (indicator, this year, last year), summed over the cities, in a fixed order
+            // so the random draws below happen in the same order on every run.
+            let mut province: Vec<(&'static str, f64, f64)> = Vec::new();
+            for &(city, _) in CITY_WEIGHTS {
+                for k in ["operating_income", "output_value", "profit", "enterprises"] {
+                    let (now, before) = (ytd(model, city, ind, k, p), ytd(model, city, ind, k, ly));
+                    match province.iter_mut().find(|(pk, _, _)| *pk == k) {
+                        Some(e) => {
+                            e.1 += now;
+                            e.2 += before;
+                        }
+                        None => province.push((k, now, before)),
+                    }
+                    let yoy = match k {
+                        "operating_income" | "output_value" => published(now, before, rng),
+                        _ => None, // city profit and counts: growth computed from levels
+                    };
+                    out.push(Row { period: p, region: city.into(), industry: ind.into(), indicator: k, value: Some(now), yoy });
+                }
+                // Added value: real growth, published as a rate only.
+                let income_growth = ytd(model, city, ind, "operating_income", p) / ytd(model, city, ind, "operating_income", ly) - 1.0;
+                let av = ((income_growth * 100.0 - 2.5 + noise(rng, 1.0)) * 10.0).round() / 10.0;
+                out.push(Row { period: p, region: city.into(), industry: ind.into(), indicator: "added_value", value: None, yoy: Some(av) });
+            }
+            for (k, now, before) in province {
+                let yoy = if k == "enterprises" { None } else { published(now, before, rng) };
+                out.push(Row { period: p, region: "340000".into(), industry: ind.into(), indicator: k, value: Some(now), yoy });
+            }
+            let growth = province_growth(&out, p, ind);
+            out.push(Row { period: p, region: "340000".into(), industry: ind.into(), indicator: "added_value", value: None, yoy: Some(growth) });
+        }
+        p = p.next().expect("valid");
+    }
+    out
+}
+
+/// The province's added-value growth: the cities' income-weighted average, rounded.
+fn province_growth(rows: &[Row], p: Period, industry: &str) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    let incomes: HashMap<&str, f64> = rows
+        .iter()
+        .filter(|r| r.period == p && r.industry == industry && r.indicator == "operating_income" && r.region != "340000")
+        .map(|r| (r.region.as_str(), r.value.unwrap_or(0.0)))
+        .collect();
+    for r in rows.iter().filter(|r| r.period == p && r.industry == industry && r.indicator == "added_value" && r.region != "340000") {
+        let w = incomes.get(r.region.as_str()).copied().unwrap_or(0.0);
+        num += w * r.yoy.unwrap_or(0.0);
+        den += w;
+    }
+    ((num / den.max(1e-9)) * 10.0).round() / 10.0
+}
+
+/// The release date of a period's figures: the 20th of the month after the quarter
+/// (Q4: 25 January).
+pub fn release_date(p: Period) -> chrono::NaiveDate {
+    match p.quarter() {
+        4 => chrono::NaiveDate::from_ymd_opt(p.year() + 1, 1, 25),
+        q => chrono::NaiveDate::from_ymd_opt(p.year(), u32::from(q) * 3 + 1, 20),
+    }
+    .expect("valid date")
+}
+
+fn format_row(r: &Row, unit_for: impl Fn(&Row) -> (&'static str, f64)) -> [String; 8] {
+    let (unit, scale) = unit_for(r);
+    let value = r.value.map_or(String::new(), |v| if scale == 1.0 && unit != "家" { format!("{v:.2}") } else { format!("{:.0}", v * scale) });
+    [
+        r.period.to_string(),
+        r.region.clone(),
+        r.industry.clone(),
+        r.indicator.to_string(),
+        value,
+        if r.value.is_some() { unit.to_string() } else { String::new() },
+        r.yoy.map_or(String::new(), |g| format!("{g:.1}")),
+        release_date(r.period).to_string(),
+    ]
+}
+
+fn unit_of(r: &Row) -> (&'static str, f64) {
+    match (r.indicator, r.region.as_str()) {
+        ("enterprises", _) => ("家", 1.0),
+        (_, "340000") => ("亿元", 1.0),
+        _ => ("万元", 1e4),
+    }
+}
+
+/// Writes the demo files into `dir`: one CSV per year (the latest complete year before
+/// `through` in GB18030 with Chinese headers), and a revision of the previous quarter.
+/// Returns the files in the order they should be loaded.
+pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let model = build_model(through, &mut rng);
+    let all = rows(&model, through, &mut rng);
+    let mut files = Vec::new();
+    let english = ["period", "region_code", "industry_code", "indicator", "value", "unit", "yoy_pct", "release_date", "source"];
+    let chinese = ["期别", "地区代码", "产业代码", "指标", "本年累计", "单位", "同比增长%", "发布日期", "来源"];
+    let gb_year = through.year() - 1;
+    for year in FIRST_YEAR..=through.year() {
+        let gb = year == gb_year;
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(if gb { chinese } else { english })?;
+        for r in all.iter().filter(|r| r.period.year() == year) {
+            let mut rec = format_row(r, unit_of).to_vec();
+            if gb {
+                rec[0] = r.period.label_zh(); // the Chinese period form, as a bureau writes it
+            }
+            rec.push("演示数据（合成）".into());
+            w.write_record(&rec)?;
+        }
+        let text = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+        let (name, bytes) = if gb {
+            let (encoded, _, _) = encoding_rs::GB18030.encode(std::str::from_utf8(&text).expect("utf-8"));
+            (format!("observations-{year}-gb18030.csv"), encoded.into_owned())
+        } else {
+            (format!("observations-{year}.csv"), text)
+        };
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)?;
+        files.push(path);
+    }
+    // A revision: the previous quarter's Hefei and province TOTAL income, revised upwards.
+    if let Some(prev) = through.previous() {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(english)?;
+        let revised = release_date(prev) + chrono::Duration::days(30);
+        for r in all.iter().filter(|r| r.period == prev && r.industry == TOTAL && r.indicator == "operating_income" && (r.region == "340100" || r.region == "340000")) {
+            let bumped = Row { period: r.period, region: r.region.clone(), industry: r.industry.clone(), indicator: r.indicator, value: r.value.map(|v| v * 1.004), yoy: r.yoy.map(|g| g + 0.3) };
+            let mut rec = format_row(&bumped, unit_of).to_vec();
+            rec[7] = revised.to_string();
+            rec.push("演示数据（合成）修订".into());
+            w.write_record(&rec)?;
+        }
+        let path = dir.join(format!("revision-{prev}.csv"));
+        std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
+        files.push(path);
+    }
+    Ok(files)
+}

@@ -1,0 +1,392 @@
+//! The one entry point that runs a quarter: store → compute → render → write → deliver.
+//!
+//! Every door (the CLI, the scheduler and the HTTP API) calls [`Seimon::run_quarter`]. It
+//! holds one lock per period — an in-process mutex and an OS file lock under
+//! `<data>/locks/`, so two doors, or two processes, never run the same quarter at once.
+//! A run writes into a staging folder and then swaps it into `reports/<period>/`; the
+//! previous run moves beside it as `reports/<period>.<run id>/`, so the period's folder
+//! always holds one complete run. Only this module calls the stages and does their I/O.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+
+use crate::compute::{self, MeasureTable};
+use crate::config::{Audience, Settings};
+use crate::deliver::{self, DeliverError, SmtpSender};
+use crate::mail;
+use crate::period::Period;
+use crate::render::{self, RenderError, ReportInput};
+use crate::store::{Store, StoreError};
+
+/// How many quarters before the reported one are computed (for trends and t−4 inputs).
+const HISTORY_QUARTERS: i32 = 8;
+
+/// A run failed; the store and the previous report are intact.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("computing the measures: {0}")]
+    Compute(#[from] PolarsError),
+    #[error("rendering: {0}")]
+    Render(#[from] RenderError),
+    #[error("composing e-mail: {0}")]
+    Mail(#[from] mail::MailError),
+    #[error(transparent)]
+    Deliver(#[from] DeliverError),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("no observations for {0}: load data first (seimon ingest FILE)")]
+    NoData(Period),
+    #[error("the run task failed: {0}")]
+    Join(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io { path: path.to_path_buf(), source }
+}
+
+/// What asked for the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    Cli,
+    Demo,
+    Schedule,
+    Api,
+}
+
+impl Trigger {
+    fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Cli => "cli",
+            Trigger::Demo => "demo",
+            Trigger::Schedule => "schedule",
+            Trigger::Api => "api",
+        }
+    }
+}
+
+/// Options of one run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub period: Period,
+    /// Use only vintages released on or before this date.
+    pub as_of: Option<NaiveDate>,
+    /// Send the e-mails over SMTP (when configured); they are always written as `.eml`.
+    pub send: bool,
+    pub trigger: Trigger,
+    /// Extra notes for the report's data notes (e.g. "synthetic data").
+    pub notes: Vec<String>,
+}
+
+/// One e-mail of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmailRecord {
+    pub audience: String,
+    pub to: String,
+    pub subject: String,
+    pub message_id: String,
+    /// The `.eml` file, relative to the period folder.
+    pub file: String,
+    /// "written" (an .eml file only), "sent", or "failed: …".
+    pub status: String,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub period: Period,
+    pub dir: PathBuf,
+    pub data_vintage: String,
+    pub measures: usize,
+    pub outputs: Vec<String>,
+    pub emails: Vec<EmailRecord>,
+    pub timings_ms: HashMap<&'static str, u128>,
+}
+
+#[derive(Serialize)]
+struct ManifestFile {
+    name: String,
+    sha256: String,
+    loaded_at: String,
+    rows: i64,
+    new_vintages: i64,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    seimon_version: &'static str,
+    period: String,
+    run_id: &'a str,
+    trigger: Trigger,
+    as_of: Option<String>,
+    started_at: String,
+    finished_at: String,
+    data_vintage: &'a str,
+    inputs: ManifestInputs,
+    config: ManifestConfig<'a>,
+    timings_ms: &'a HashMap<&'static str, u128>,
+    outputs: &'a [String],
+    emails: &'a [EmailRecord],
+}
+
+#[derive(Serialize)]
+struct ManifestInputs {
+    observations: usize,
+    latest_release_date: Option<String>,
+    files: Vec<ManifestFile>,
+}
+
+#[derive(Serialize)]
+struct ManifestConfig<'a> {
+    origin: &'a str,
+    sha256: &'a str,
+    catalogue: &'a str,
+}
+
+/// The application: settings, store and the period locks, shared by every door.
+#[derive(Clone)]
+pub struct Seimon {
+    pub settings: Arc<Settings>,
+    pub store: Arc<Store>,
+    locks: Arc<Mutex<HashMap<Period, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl Seimon {
+    /// Opens the store named by the settings.
+    pub fn open(settings: Settings) -> Result<Seimon, StoreError> {
+        let store = Store::open(&settings.paths.data)?;
+        Ok(Seimon { settings: Arc::new(settings), store: Arc::new(store), locks: Arc::default() })
+    }
+
+    fn period_lock(&self, period: Period) -> Arc<tokio::sync::Mutex<()>> {
+        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(period).or_default().clone()
+    }
+
+    /// Runs one quarter: recomputes its measures from the store, writes its report folder
+    /// and its e-mails, and sends them when asked.
+    pub async fn run_quarter(&self, options: RunOptions) -> Result<RunSummary, RunError> {
+        let period = options.period;
+        let in_process = self.period_lock(period);
+        let _guard = in_process.lock().await;
+        let lock_dir = self.settings.paths.data.join("locks");
+        let lock_path = lock_dir.join(format!("{period}.lock"));
+        let file_lock = tokio::task::spawn_blocking(move || -> Result<std::fs::File, RunError> {
+            std::fs::create_dir_all(&lock_dir).map_err(io(&lock_dir))?;
+            let f = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
+            f.lock().map_err(io(&lock_path))?; // released when the file is dropped
+            Ok(f)
+        })
+        .await
+        .map_err(|e| RunError::Join(e.to_string()))??;
+
+        let run_id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let as_of = options.as_of.map(|d| d.to_string());
+        self.store.start_run(&run_id, period, options.trigger.as_str(), as_of.as_deref())?;
+        let span = tracing::info_span!("run", %period, run_id = %run_id);
+        async {
+            tracing::info!(trigger = options.trigger.as_str(), as_of = as_of.as_deref().unwrap_or("latest"), "run started");
+            let result = self.run_inner(&run_id, &options).await;
+            drop(file_lock);
+            match &result {
+                Ok(summary) => {
+                    self.store.finish_run(&run_id, &summary.outputs, None)?;
+                    tracing::info!(measures = summary.measures, emails = summary.emails.len(), dir = %summary.dir.display(), "run succeeded");
+                }
+                Err(e) => {
+                    self.store.finish_run(&run_id, &[], Some(&e.to_string()))?;
+                    tracing::error!(error = %e, "run failed");
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run_inner(&self, run_id: &str, options: &RunOptions) -> Result<RunSummary, RunError> {
+        let this = self.clone();
+        let (run_id_owned, opts) = (run_id.to_string(), options.clone());
+        let span = tracing::Span::current();
+        let (mut summary, messages) = tokio::task::spawn_blocking(move || span.in_scope(|| this.build(&run_id_owned, &opts)))
+            .await
+            .map_err(|e| RunError::Join(e.to_string()))??;
+        if options.send {
+            if let Some(smtp) = &self.settings.smtp {
+                let started = Instant::now();
+                let sender = SmtpSender::new(smtp)?;
+                for (record, message) in summary.emails.iter_mut().zip(&messages) {
+                    record.status = match sender.send(message).await {
+                        Ok(()) => "sent".into(),
+                        Err(e) => {
+                            tracing::warn!(to = %record.to, error = %e, "e-mail not sent");
+                            format!("failed: {e}")
+                        }
+                    };
+                }
+                summary.timings_ms.insert("send", started.elapsed().as_millis());
+                let manifest = summary.dir.join("manifest.json");
+                let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
+                json["emails"] = serde_json::to_value(&summary.emails).unwrap_or_default();
+                json["timings_ms"] = serde_json::to_value(&summary.timings_ms).unwrap_or_default();
+                std::fs::write(&manifest, serde_json::to_vec_pretty(&json).unwrap_or_default()).map_err(io(&manifest))?;
+            }
+        }
+        Ok(summary)
+    }
+
+    /// The blocking part of a run: everything up to the e-mails, which it returns.
+    fn build(&self, run_id: &str, options: &RunOptions) -> Result<(RunSummary, Vec<lettre::Message>), RunError> {
+        let started_at = crate::store::now();
+        let settings = &self.settings;
+        let period = options.period;
+        let mut timings = HashMap::new();
+        let mut clock = Instant::now();
+        let mut lap = |name: &'static str, timings: &mut HashMap<&'static str, u128>| {
+            timings.insert(name, clock.elapsed().as_millis());
+            clock = Instant::now();
+        };
+
+        // Load.
+        let as_of = options.as_of.map(|d| d.to_string());
+        let stored = self.store.observations(as_of.as_deref(), Some(period))?;
+        if !stored.iter().any(|s| s.obs.period == period) {
+            return Err(RunError::NoData(period));
+        }
+        let data_vintage = {
+            let mut h = Sha256::new();
+            for s in &stored {
+                h.update(s.id.to_le_bytes());
+            }
+            hex::encode(h.finalize())[..16].to_string()
+        };
+        let latest_release = stored.iter().map(|s| s.obs.release_date.as_str()).max().map(str::to_string);
+        let file_ids: BTreeSet<i64> = stored.iter().map(|s| s.file_id).collect();
+        let files: Vec<ManifestFile> = self
+            .store
+            .files()?
+            .into_iter()
+            .filter(|f| file_ids.contains(&f.id))
+            .map(|f| ManifestFile { name: f.name, sha256: f.sha256, loaded_at: f.loaded_at, rows: f.rows, new_vintages: f.new_vintages })
+            .collect();
+        let observations: Vec<_> = stored.into_iter().map(|s| s.obs).collect();
+        lap("load", &mut timings);
+
+        // Compute.
+        let p = period.index();
+        let long = compute::compute(&observations, (p - HISTORY_QUARTERS)..=p)?;
+        let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
+        let table = MeasureTable::from_frame(&long)?;
+        lap("compute", &mut timings);
+
+        // Render.
+        let generated_at = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M").to_string();
+        let input = ReportInput {
+            period,
+            measures: &table,
+            catalogue: &settings.catalogue,
+            province: &settings.monitor.province,
+            indicator: &settings.monitor.headline_indicator,
+            data_vintage: &data_vintage,
+            generated_at: &generated_at,
+            notes: options.notes.clone(),
+        };
+        let report = render::province_report(&input)?;
+        lap("render", &mut timings);
+
+        // Compose the e-mails (province audience for now).
+        let mut emails = Vec::new();
+        let mut messages = Vec::new();
+        let from = settings.smtp.as_ref().map_or(&settings.mail.from, |s| &s.from);
+        for sub in settings.subscriptions.iter().filter(|s| s.audience == Audience::Province) {
+            for to in &sub.to {
+                let audience = sub.audience.to_string();
+                let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
+                let message = mail::compose(&report, from, to, &id)?;
+                emails.push(EmailRecord {
+                    audience: audience.clone(),
+                    to: to.to_string(),
+                    subject: report.subject.clone(),
+                    message_id: id,
+                    file: format!("mail/{}", deliver::eml_name(&audience, &to.email.to_string())),
+                    status: "written".into(),
+                });
+                messages.push(message);
+            }
+        }
+
+        // Write the staging folder.
+        let reports = &settings.paths.reports;
+        let staging = reports.join(".staging").join(run_id);
+        std::fs::create_dir_all(staging.join("charts")).map_err(io(&staging))?;
+        let mut outputs = Vec::new();
+        let put = |rel: &str, bytes: &[u8], outputs: &mut Vec<String>| -> Result<(), RunError> {
+            let path = staging.join(rel);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(io(dir))?;
+            }
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+            outputs.push(rel.to_string());
+            Ok(())
+        };
+        let mut csv = Vec::new();
+        CsvWriter::new(&mut csv).include_header(true).finish(&mut current)?;
+        put("indicators.csv", &csv, &mut outputs)?;
+        put("report.html", report.html.as_bytes(), &mut outputs)?;
+        for chart in &report.charts {
+            put(&format!("charts/{}", chart.file_name()), &chart.png, &mut outputs)?;
+        }
+        for (record, message) in emails.iter().zip(&messages) {
+            deliver::write_eml(&staging.join(&record.file), message)?;
+            outputs.push(record.file.clone());
+        }
+        lap("write", &mut timings);
+        outputs.push("manifest.json".into());
+        let manifest = Manifest {
+            seimon_version: env!("CARGO_PKG_VERSION"),
+            period: period.to_string(),
+            run_id,
+            trigger: options.trigger,
+            as_of,
+            started_at,
+            finished_at: crate::store::now(),
+            data_vintage: &data_vintage,
+            inputs: ManifestInputs { observations: observations.len(), latest_release_date: latest_release, files },
+            config: ManifestConfig { origin: &settings.origin, sha256: &settings.hash, catalogue: &settings.catalogue.name },
+            timings_ms: &timings,
+            outputs: &outputs,
+            emails: &emails,
+        };
+        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+        std::fs::write(staging.join("manifest.json"), json).map_err(io(&staging))?;
+
+        // Swap into place; the previous run moves beside it.
+        let dir = reports.join(period.to_string());
+        if dir.exists() {
+            let previous = previous_run_id(&dir).unwrap_or_else(|| format!("{}-previous", chrono::Utc::now().format("%Y%m%dT%H%M%S%3f")));
+            let aside = reports.join(format!("{period}.{previous}"));
+            std::fs::rename(&dir, &aside).map_err(io(&aside))?;
+        }
+        std::fs::rename(&staging, &dir).map_err(io(&dir))?;
+        Ok((
+            RunSummary { run_id: run_id.to_string(), period, dir, data_vintage, measures: current.height(), outputs, emails, timings_ms: timings },
+            messages,
+        ))
+    }
+}
+
+fn previous_run_id(dir: &Path) -> Option<String> {
+    let bytes = std::fs::read(dir.join("manifest.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    json.get("run_id")?.as_str().map(str::to_string)
+}
