@@ -183,40 +183,64 @@ impl Catalogue {
         for (i, ind) in raw.industries.iter().enumerate() {
             let ok = !ind.code.is_empty() && ind.code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
             if !ok {
-                return Err(err(&format!("industries[{i}].code"), format!("industry code `{}` must be upper-case letters, digits or _", ind.code)));
+                return Err(err(
+                    &format!("industries[{i}].code"),
+                    format!("industry code `{}` must be upper-case letters, digits or _", ind.code),
+                ));
             }
             if industry_ix.insert(ind.code.clone(), i).is_some() {
-                return Err(err(&format!("industries[{i}].code"), format!("industry code `{}` appears twice", ind.code)));
+                return Err(err(
+                    &format!("industries[{i}].code"),
+                    format!("industry code `{}` appears twice", ind.code),
+                ));
             }
             if ind.member && (ind.code == TEN || ind.code == TOTAL) {
-                return Err(err(&format!("industries[{i}].member"), format!("`{}` is an aggregate and cannot be a member industry", ind.code)));
+                return Err(err(
+                    &format!("industries[{i}].member"),
+                    format!("`{}` is an aggregate and cannot be a member industry", ind.code),
+                ));
             }
         }
         for required in [TEN, TOTAL] {
             if !industry_ix.contains_key(required) {
-                return Err(err("industries", format!("the catalogue must define the aggregate industry `{required}`")));
+                return Err(err(
+                    "industries",
+                    format!("the catalogue must define the aggregate industry `{required}`"),
+                ));
             }
         }
         let mut region_ix = HashMap::new();
         for (i, r) in raw.regions.iter().enumerate() {
             if r.code.len() != 6 || !r.code.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err(&format!("regions[{i}].code"), format!("region code `{}` is not a six-digit GB/T 2260 code", r.code)));
+                return Err(err(
+                    &format!("regions[{i}].code"),
+                    format!("region code `{}` is not a six-digit GB/T 2260 code", r.code),
+                ));
             }
             if region_ix.insert(r.code.clone(), i).is_some() {
-                return Err(err(&format!("regions[{i}].code"), format!("region code `{}` appears twice", r.code)));
+                return Err(err(
+                    &format!("regions[{i}].code"),
+                    format!("region code `{}` appears twice", r.code),
+                ));
             }
         }
         for (i, r) in raw.regions.iter().enumerate() {
             if let Some(parent) = parent_code(&r.code) {
                 if !region_ix.contains_key(&parent) {
-                    return Err(err(&format!("regions[{i}].code"), format!("region `{}` rolls up to `{parent}`, which the catalogue does not list", r.code)));
+                    return Err(err(
+                        &format!("regions[{i}].code"),
+                        format!("region `{}` rolls up to `{parent}`, which the catalogue does not list", r.code),
+                    ));
                 }
             }
         }
         let mut indicator_ix = HashMap::new();
         for (i, k) in raw.indicators.iter().enumerate() {
             if indicator_ix.insert(k.code.clone(), i).is_some() {
-                return Err(err(&format!("indicators[{i}].code"), format!("indicator `{}` appears twice", k.code)));
+                return Err(err(
+                    &format!("indicators[{i}].code"),
+                    format!("indicator `{}` appears twice", k.code),
+                ));
             }
         }
         Ok(Catalogue {

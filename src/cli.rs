@@ -101,7 +101,8 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(settings: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.level));
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.level));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match settings.log.format {
         LogFormat::Json => builder.json().try_init(),
@@ -113,8 +114,18 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
     match command {
         Command::CheckConfig => {
             println!("{}: configuration is valid", settings.origin);
-            println!("  catalogue {} ({} industries, {} regions)", settings.catalogue.name, settings.catalogue.industries.len(), settings.catalogue.regions.len());
-            println!("  data {}  reports {}  inbox {}", settings.paths.data.display(), settings.paths.reports.display(), settings.paths.inbox.display());
+            println!(
+                "  catalogue {} ({} industries, {} regions)",
+                settings.catalogue.name,
+                settings.catalogue.industries.len(),
+                settings.catalogue.regions.len()
+            );
+            println!(
+                "  data {}  reports {}  inbox {}",
+                settings.paths.data.display(),
+                settings.paths.reports.display(),
+                settings.paths.inbox.display()
+            );
             match &settings.smtp {
                 Some(s) => println!("  e-mail via SMTP {}:{} ({:?})", s.host, s.port, s.security),
                 None => println!("  e-mail written as .eml files (no [smtp] section)"),
@@ -130,7 +141,15 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::Recompute { period, send, as_of } => {
             let app = Seimon::open(settings)?;
-            let summary = app.run_quarter(RunOptions { period, as_of, send, trigger: Trigger::Cli, notes: Vec::new() }).await?;
+            let summary = app
+                .run_quarter(RunOptions {
+                    period,
+                    as_of,
+                    send,
+                    trigger: Trigger::Cli,
+                    notes: Vec::new(),
+                })
+                .await?;
             print_summary(&summary);
             Ok(ExitCode::SUCCESS)
         }
@@ -155,16 +174,27 @@ fn ingest_files(app: &Seimon, files: &[PathBuf], options: &ingest::Options) -> a
     let mut rejected = 0;
     for path in files {
         bar.set_message(path.display().to_string());
-        let outcome = ingest::ingest_path(&app.store, &app.settings.catalogue, path, options).with_context(|| format!("loading {}", path.display()))?;
+        let outcome = ingest::ingest_path(&app.store, &app.settings.catalogue, path, options)
+            .with_context(|| format!("loading {}", path.display()))?;
         bar.suspend(|| match &outcome {
             Outcome::Accepted { file, warnings } => {
-                println!("accepted {}: {} rows, {} new vintage(s)", path.display(), file.rows, file.new_vintages);
+                println!(
+                    "accepted {}: {} rows, {} new vintage(s)",
+                    path.display(),
+                    file.rows,
+                    file.new_vintages
+                );
                 for w in warnings {
                     println!("  warning: {w}");
                 }
             }
             Outcome::AlreadyLoaded { file } => {
-                println!("unchanged {}: the same file was loaded on {} ({}); nothing changed", path.display(), file.loaded_at, file.name);
+                println!(
+                    "unchanged {}: the same file was loaded on {} ({}); nothing changed",
+                    path.display(),
+                    file.loaded_at,
+                    file.name
+                );
             }
             Outcome::Rejected(r) => {
                 rejected += 1;
@@ -192,12 +222,18 @@ pub async fn demo(settings: Settings, dir: Option<&Path>, through: Period) -> an
     let data = settings.paths.data.clone();
     if data.exists() && std::fs::read_dir(&data)?.next().is_some() {
         if !data.join(DEMO_MARKER).exists() {
-            bail!("refusing to overwrite {}: it is not empty and not a demo data directory", data.display());
+            bail!(
+                "refusing to overwrite {}: it is not empty and not a demo data directory",
+                data.display()
+            );
         }
         std::fs::remove_dir_all(&data).with_context(|| format!("removing the previous demo data in {}", data.display()))?;
     }
     std::fs::create_dir_all(&data)?;
-    std::fs::write(data.join(DEMO_MARKER), "created by `seimon demo`; removed and rebuilt by the next one\n")?;
+    std::fs::write(
+        data.join(DEMO_MARKER),
+        "created by `seimon demo`; removed and rebuilt by the next one\n",
+    )?;
     let files = crate::demo::write_files(&data.join("demo-input"), through)?;
     let app = Seimon::open(settings)?;
     let options = ingest::Options::default();
@@ -205,11 +241,25 @@ pub async fn demo(settings: Settings, dir: Option<&Path>, through: Period) -> an
         bail!("the demo data was rejected (a bug in the generator)");
     }
     let notes = vec!["本报告所用数据为演示用合成数据，不代表真实统计数字。".to_string()];
-    Ok(app.run_quarter(RunOptions { period: through, as_of: None, send: false, trigger: Trigger::Demo, notes }).await?)
+    Ok(app
+        .run_quarter(RunOptions {
+            period: through,
+            as_of: None,
+            send: false,
+            trigger: Trigger::Demo,
+            notes,
+        })
+        .await?)
 }
 
 fn print_summary(s: &RunSummary) {
-    println!("\n{} report written to {} (run {}, data vintage {})", s.period, s.dir.display(), s.run_id, s.data_vintage);
+    println!(
+        "\n{} report written to {} (run {}, data vintage {})",
+        s.period,
+        s.dir.display(),
+        s.run_id,
+        s.data_vintage
+    );
     println!("  {} measures in indicators.csv", s.measures);
     for o in &s.outputs {
         println!("  {}", s.dir.join(o).display());

@@ -77,7 +77,9 @@ pub fn observations_frame(rows: &[Observation]) -> PolarsResult<DataFrame> {
         "x" => x,
         "g_pub" => g,
     )?;
-    df.lazy().with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p")).collect()
+    df.lazy()
+        .with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p"))
+        .collect()
 }
 
 fn left_join(left: LazyFrame, right: LazyFrame, left_on: Vec<Expr>, right_on: Vec<Expr>) -> LazyFrame {
@@ -97,7 +99,13 @@ fn ratio(num: Expr, den: Expr) -> Expr {
 /// (null where absent).
 pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
     // yoy_pct: published growth wins; else from levels, absent when last year's level ≤ 0.
-    let last_year = obs.clone().select([col("region_code"), col("industry_code"), col("indicator"), (col("p") + lit(4)).alias("p"), col("x").alias("x_ly")]);
+    let last_year = obs.clone().select([
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        (col("p") + lit(4)).alias("p"),
+        col("x").alias("x_ly"),
+    ]);
     let with_yoy = left_join(obs, last_year, keys_and(&["p"]), keys_and(&["p"]))
         .with_column(
             when(col("g_pub").is_not_null())
@@ -119,7 +127,10 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
         col("base_ytd").alias("b_prev"),
     ]);
     let with_quarter = left_join(with_yoy, previous, keys_and(&["p"]), keys_and(&["p"])).with_columns([
-        when(col("q").eq(lit(1))).then(col("x")).otherwise(col("x") - col("x_prev")).alias("quarter"),
+        when(col("q").eq(lit(1)))
+            .then(col("x"))
+            .otherwise(col("x") - col("x_prev"))
+            .alias("quarter"),
         when(col("q").eq(lit(1)))
             .then(col("yoy_pct"))
             .when((col("base_ytd") - col("b_prev")).gt(lit(0.0)))
@@ -148,8 +159,15 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
     ]);
 
     // Share change against last year's share, as reported.
-    let share_ly = with_total.clone().select([col("region_code"), col("industry_code"), col("indicator"), (col("p") + lit(4)).alias("p"), col("share_pct").alias("share_ly")]);
-    let with_share = left_join(with_total, share_ly, keys_and(&["p"]), keys_and(&["p"])).with_column((col("share_pct") - col("share_ly")).alias("share_change_pp"));
+    let share_ly = with_total.clone().select([
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        (col("p") + lit(4)).alias("p"),
+        col("share_pct").alias("share_ly"),
+    ]);
+    let with_share = left_join(with_total, share_ly, keys_and(&["p"]), keys_and(&["p"]))
+        .with_column((col("share_pct") - col("share_ly")).alias("share_change_pp"));
 
     // Against the parent region.
     let parent = with_share.clone().select([
@@ -172,7 +190,13 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
             col("indicator"),
             col("p"),
             col("yoy_pct")
-                .rank(RankOptions { method: RankMethod::Min, descending: true }, None)
+                .rank(
+                    RankOptions {
+                        method: RankMethod::Min,
+                        descending: true,
+                    },
+                    None,
+                )
                 .over([col("parent"), col("industry_code"), col("indicator"), col("p")])
                 .expect("partitioned window")
                 .cast(DataType::Float64)
@@ -193,7 +217,12 @@ pub fn measures_long(wide: LazyFrame, periods: std::ops::RangeInclusive<i32>) ->
             wide.clone()
                 .select([
                     col("p"),
-                    concat_str([col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)], "", true).alias("period"),
+                    concat_str(
+                        [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
+                        "",
+                        true,
+                    )
+                    .alias("period"),
                     col("region_code"),
                     col("industry_code"),
                     col("indicator"),
@@ -206,8 +235,18 @@ pub fn measures_long(wide: LazyFrame, periods: std::ops::RangeInclusive<i32>) ->
         .collect();
     let long = concat(parts, UnionArgs::default())?;
     Ok(long
-        .sort(["p", "region_code", "industry_code", "indicator", "m_order"], SortMultipleOptions::default())
-        .select([col("period"), col("region_code"), col("industry_code"), col("indicator"), col("measure"), col("value")]))
+        .sort(
+            ["p", "region_code", "industry_code", "indicator", "m_order"],
+            SortMultipleOptions::default(),
+        )
+        .select([
+            col("period"),
+            col("region_code"),
+            col("industry_code"),
+            col("indicator"),
+            col("measure"),
+            col("value"),
+        ]))
 }
 
 /// Everything in one call: the long measures of the observations for `periods`.
@@ -236,7 +275,8 @@ impl MeasureTable {
     /// Indexes a long measure frame (as returned by [`compute`]).
     pub fn from_frame(df: &DataFrame) -> PolarsResult<MeasureTable> {
         let s = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
-        let (period, region, industry, indicator, measure) = (s("period")?, s("region_code")?, s("industry_code")?, s("indicator")?, s("measure")?);
+        let (period, region, industry, indicator, measure) =
+            (s("period")?, s("region_code")?, s("industry_code")?, s("indicator")?, s("measure")?);
         let value = df.column("value")?.f64()?.clone();
         let mut values = std::collections::HashMap::with_capacity(df.height());
         for i in 0..df.height() {
@@ -300,7 +340,10 @@ mod tests {
     }
 
     fn get(t: &MeasureTable, region: &str, industry: &str, measure: &str) -> Option<f64> {
-        t.values.iter().find(|(k, _)| k.region == region && k.industry == industry && k.measure == measure).map(|(_, v)| *v)
+        t.values
+            .iter()
+            .find(|(k, _)| k.region == region && k.industry == industry && k.measure == measure)
+            .map(|(_, v)| *v)
     }
 
     fn close(actual: Option<f64>, expected: f64) {
@@ -311,7 +354,10 @@ mod tests {
     #[test]
     fn published_growth_wins_over_levels() {
         // Levels say 120 / 100 − 1 = 20 %; the bureau published 15 % on the comparable basis.
-        let rows = [o("2024Q3", "340100", "NGIT", Some(100.0), None), o("2025Q3", "340100", "NGIT", Some(120.0), Some(15.0))];
+        let rows = [
+            o("2024Q3", "340100", "NGIT", Some(100.0), None),
+            o("2025Q3", "340100", "NGIT", Some(120.0), Some(15.0)),
+        ];
         let t = table(&rows, "2025Q3");
         close(get(&t, "340100", "NGIT", "yoy_pct"), 15.0);
         close(get(&t, "340100", "NGIT", "ytd"), 120.0);
@@ -357,13 +403,19 @@ mod tests {
 
     #[test]
     fn a_missing_previous_quarter_makes_the_single_quarter_absent_and_never_crosses_years() {
-        let rows = [o("2024Q4", "340100", "NGIT", Some(90.0), Some(5.0)), o("2025Q3", "340100", "NGIT", Some(80.0), Some(12.0))];
+        let rows = [
+            o("2024Q4", "340100", "NGIT", Some(90.0), Some(5.0)),
+            o("2025Q3", "340100", "NGIT", Some(80.0), Some(12.0)),
+        ];
         let t = table(&rows, "2025Q3");
         assert_eq!(get(&t, "340100", "NGIT", "quarter"), None);
         assert_eq!(get(&t, "340100", "NGIT", "quarter_yoy_pct"), None);
         close(get(&t, "340100", "NGIT", "ytd"), 80.0);
         // Q1 follows Q4 of the previous year but is never differenced with it.
-        let rows = [o("2024Q4", "340100", "NGIT", Some(90.0), Some(5.0)), o("2025Q1", "340100", "NGIT", Some(25.0), Some(6.0))];
+        let rows = [
+            o("2024Q4", "340100", "NGIT", Some(90.0), Some(5.0)),
+            o("2025Q1", "340100", "NGIT", Some(25.0), Some(6.0)),
+        ];
         close(get(&table(&rows, "2025Q1"), "340100", "NGIT", "quarter"), 25.0);
     }
 
@@ -388,7 +440,10 @@ mod tests {
         close(get(&t, "340000", "NGIT", "pull_pp"), 5.5);
         close(get(&t, "340000", "NGIT", "contribution_pct"), 55.0); // 50 / 90.90… × 100
         // a falling industry in a growing total contributes negatively
-        close(get(&t, "340000", "SHA", "contribution_pct"), (100.0 - 100.0 / 0.95) / (1000.0 - 1000.0 / 1.1) * 100.0);
+        close(
+            get(&t, "340000", "SHA", "contribution_pct"),
+            (100.0 - 100.0 / 0.95) / (1000.0 - 1000.0 / 1.1) * 100.0,
+        );
         assert!(get(&t, "340000", "SHA", "contribution_pct").unwrap() < 0.0);
         close(get(&t, "340000", "SHA", "contribution_pct"), -5.789473684210526);
         close(get(&t, "340000", "SHA", "gap_to_total_pp"), -15.0);
@@ -410,7 +465,10 @@ mod tests {
             o("2025Q3", "340500", "NGIT", Some(1.0), None), // no growth: no rank
         ];
         let t = table(&rows, "2025Q3");
-        let ranks: Vec<Option<f64>> = ["340100", "340200", "340300", "340400", "340500"].iter().map(|r| get(&t, r, "NGIT", "rank")).collect();
+        let ranks: Vec<Option<f64>> = ["340100", "340200", "340300", "340400", "340500"]
+            .iter()
+            .map(|r| get(&t, r, "NGIT", "rank"))
+            .collect();
         assert_eq!(ranks, vec![Some(1.0), Some(2.0), Some(2.0), Some(4.0), None]);
         assert_eq!(get(&t, "340000", "NGIT", "rank"), None, "the province is not ranked");
         close(get(&t, "340100", "NGIT", "gap_to_parent_pp"), 3.0);

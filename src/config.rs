@@ -300,7 +300,10 @@ where
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Loads settings from a configuration document (`origin` names it in messages).
@@ -326,7 +329,10 @@ where
     merge(&mut merged, file);
     let mut secrets = BTreeMap::new();
     let mut from_env: Vec<(KeyPath, String)> = Vec::new();
-    let mut env: Vec<(String, String)> = env.into_iter().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__")).collect();
+    let mut env: Vec<(String, String)> = env
+        .into_iter()
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.contains("__"))
+        .collect();
     env.sort();
     for (var, value) in env {
         if SECRET_VARS.contains(&var.as_str()) {
@@ -335,7 +341,11 @@ where
         }
         let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(|s| s.to_ascii_lowercase()).collect();
         if path.iter().any(|s| s.is_empty()) {
-            return Err(invalid(format!("environment variable {var}"), None, "malformed name: expected SEIMON_<SECTION>__<KEY>".into()));
+            return Err(invalid(
+                format!("environment variable {var}"),
+                None,
+                "malformed name: expected SEIMON_<SECTION>__<KEY>".into(),
+            ));
         }
         set_path(&mut merged, &path, &value);
         from_env.push((KeyPath(path.iter().map(|s| Step::Key(s.clone())).collect()), var));
@@ -344,7 +354,11 @@ where
         Ok(raw) => raw,
         Err(e) => {
             let vars: Vec<_> = from_env.iter().map(|(_, v)| v.as_str()).collect();
-            return Err(invalid(format!("environment variables {}", vars.join(", ")), None, e.message().trim().to_string()));
+            return Err(invalid(
+                format!("environment variables {}", vars.join(", ")),
+                None,
+                e.message().trim().to_string(),
+            ));
         }
     };
     let locate = |key: &KeyPath| -> String {
@@ -353,7 +367,12 @@ where
         }
         match tomlspan::locate(text, key) {
             Some((l, c)) => format!("{origin}:{l}:{c}"),
-            None if key.section().is_some_and(|s| text.contains(&format!("[{s}]")) || text.contains(&format!("[[{s}]]"))) => origin.to_string(),
+            None if key
+                .section()
+                .is_some_and(|s| text.contains(&format!("[{s}]")) || text.contains(&format!("[[{s}]]"))) =>
+            {
+                origin.to_string()
+            }
             None => format!("{origin} (built-in default)"),
         }
     };
@@ -365,7 +384,11 @@ where
         ConfigError::Invalid(
             problems
                 .into_iter()
-                .map(|(key, message)| Problem { place: locate(&key), key: Some(key.to_string()), message })
+                .map(|(key, message)| Problem {
+                    place: locate(&key),
+                    key: Some(key.to_string()),
+                    message,
+                })
                 .collect(),
         )
     })
@@ -398,7 +421,9 @@ fn set_path(table: &mut toml::Table, path: &[String], value: &str) {
     let parsed = if was_string {
         None
     } else {
-        toml::from_str::<toml::Table>(&format!("v = {value}")).ok().and_then(|mut t| t.remove("v"))
+        toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
     };
     t.insert(last.clone(), parsed.unwrap_or_else(|| toml::Value::String(value.to_string())));
 }
@@ -435,10 +460,16 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         match c.region(&province) {
             Some(r) if r.level() == crate::catalogue::RegionLevel::Province => {}
             Some(_) => problems.push((key("monitor.province"), format!("`{province}` is not a province code (xx0000)"))),
-            None => problems.push((key("monitor.province"), format!("unknown region code `{province}` (not in catalogue {})", c.name))),
+            None => problems.push((
+                key("monitor.province"),
+                format!("unknown region code `{province}` (not in catalogue {})", c.name),
+            )),
         }
         if c.indicator(&headline).is_none() {
-            problems.push((key("monitor.headline_indicator"), format!("unknown indicator `{headline}` (not in catalogue {})", c.name)));
+            problems.push((
+                key("monitor.headline_indicator"),
+                format!("unknown indicator `{headline}` (not in catalogue {})", c.name),
+            ));
         }
     }
     let language = raw.monitor.language.unwrap_or(Language::Zh);
@@ -482,7 +513,10 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             (None, None) => None,
         };
         if s.username.is_some() && password.is_none() {
-            problems.push((key("smtp.username"), "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into()));
+            problems.push((
+                key("smtp.username"),
+                "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into(),
+            ));
         }
         let timeout_secs = s.timeout_secs.unwrap_or(30);
         if timeout_secs == 0 {
@@ -507,35 +541,55 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             None if audience_text == "province" => Some(Audience::Province),
             Some(("industry", code)) => match &catalogue {
                 Some(c) if c.industry(code).is_none() => {
-                    problems.push((at("audience"), format!("unknown industry code `{code}` (not in catalogue {})", c.name)));
+                    problems.push((
+                        at("audience"),
+                        format!("unknown industry code `{code}` (not in catalogue {})", c.name),
+                    ));
                     None
                 }
                 _ => Some(Audience::Industry(code.to_string())),
             },
             Some(("city", code)) => match &catalogue {
                 Some(c) if c.region(code).is_none_or(|r| r.level() != crate::catalogue::RegionLevel::City) => {
-                    problems.push((at("audience"), format!("unknown city code `{code}` (not a city of catalogue {})", c.name)));
+                    problems.push((
+                        at("audience"),
+                        format!("unknown city code `{code}` (not a city of catalogue {})", c.name),
+                    ));
                     None
                 }
                 _ => Some(Audience::City(code.to_string())),
             },
             _ => {
-                problems.push((at("audience"), format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\"")));
+                problems.push((
+                    at("audience"),
+                    format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\""),
+                ));
                 None
             }
         };
         if s.to.is_empty() {
             problems.push((at("to"), "lists no recipient".into()));
         }
-        let to: Vec<Mailbox> = s.to.iter().enumerate().filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems)).collect();
+        let to: Vec<Mailbox> =
+            s.to.iter()
+                .enumerate()
+                .filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems))
+                .collect();
         if let Some(audience) = audience {
-            subscriptions.push(Subscription { audience, to, language: s.language.unwrap_or(language) });
+            subscriptions.push(Subscription {
+                audience,
+                to,
+                language: s.language.unwrap_or(language),
+            });
         }
     }
 
     let listen_text = raw.api.listen.unwrap_or_else(|| "127.0.0.1:8650".into());
     let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
-        problems.push((key("api.listen"), format!("`{listen_text}` is not an address:port such as 127.0.0.1:8650")));
+        problems.push((
+            key("api.listen"),
+            format!("`{listen_text}` is not an address:port such as 127.0.0.1:8650"),
+        ));
         SocketAddr::from(([127, 0, 0, 1], 8650))
     });
     let token = match (secrets.get("SEIMON_API__TOKEN"), raw.api.token_file) {
@@ -552,17 +606,26 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
 
     let timezone = raw.schedule.timezone.unwrap_or_else(|| "Asia/Shanghai".into());
     if timezone.parse::<chrono_tz::Tz>().is_err() {
-        problems.push((key("schedule.timezone"), format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)")));
+        problems.push((
+            key("schedule.timezone"),
+            format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)"),
+        ));
     }
     let report = raw.schedule.report.unwrap_or_else(|| "0 0 9 25 1,4,7,10 *".into());
     let fields = report.split_whitespace().count();
     if !(6..=7).contains(&fields) {
-        problems.push((key("schedule.report"), format!("`{report}` has {fields} fields; a schedule needs 6 or 7 (seconds first: \"0 0 9 25 1,4,7,10 *\")")));
+        problems.push((
+            key("schedule.report"),
+            format!("`{report}` has {fields} fields; a schedule needs 6 or 7 (seconds first: \"0 0 9 25 1,4,7,10 *\")"),
+        ));
     }
 
     let level = raw.log.level.unwrap_or_else(|| "info".into());
     if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
-        problems.push((key("log.level"), format!("`{level}` is not a log filter such as \"info\" or \"seimon=debug,info\"")));
+        problems.push((
+            key("log.level"),
+            format!("`{level}` is not a log filter such as \"info\" or \"seimon=debug,info\""),
+        ));
     }
 
     let seen: HashSet<_> = problems.iter().map(|(k, m)| (k.to_string(), m.clone())).collect();
@@ -572,14 +635,24 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
     Ok(Settings {
         origin: origin.to_string(),
         paths,
-        monitor: Monitor { catalogue: catalogue_name, province, headline_indicator: headline, language },
+        monitor: Monitor {
+            catalogue: catalogue_name,
+            province,
+            headline_indicator: headline,
+            language,
+        },
         catalogue: catalogue.expect("no problems means a catalogue"),
-        mail: Mail { from: mail_from.expect("no problems means an address") },
+        mail: Mail {
+            from: mail_from.expect("no problems means an address"),
+        },
         smtp,
         subscriptions,
         api: Api { listen, token },
         schedule: Schedule { timezone, report },
-        log: Log { level, format: raw.log.format.unwrap_or(LogFormat::Human) },
+        log: Log {
+            level,
+            format: raw.log.format.unwrap_or(LogFormat::Human),
+        },
         hash,
     })
 }
@@ -620,7 +693,12 @@ mod tests {
     #[test]
     fn environment_overrides_the_file() {
         let text = "[paths]\ndata = \"/srv/a\"\n[smtp]\nhost = \"mail\"\n";
-        let s = load_text("x.toml", text, env(&[("SEIMON_PATHS__DATA", "/srv/b"), ("SEIMON_SMTP__PORT", "2525"), ("OTHER", "1")])).unwrap();
+        let s = load_text(
+            "x.toml",
+            text,
+            env(&[("SEIMON_PATHS__DATA", "/srv/b"), ("SEIMON_SMTP__PORT", "2525"), ("OTHER", "1")]),
+        )
+        .unwrap();
         assert_eq!(s.paths.data, PathBuf::from("/srv/b"));
         let smtp = s.smtp.unwrap();
         assert_eq!(smtp.port, 2525);
@@ -632,11 +710,18 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_problem() {
-        let text = "[paths]\ndata = \"d\"\n\n[[subscriptions]]\naudience = \"industry:XYZ\"\nto = [\"ok@example.org\", \"not an address\"]\n";
+        let text =
+            "[paths]\ndata = \"d\"\n\n[[subscriptions]]\naudience = \"industry:XYZ\"\nto = [\"ok@example.org\", \"not an address\"]\n";
         let e = load_text("my.toml", text, env(&[])).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("my.toml:5:12: subscriptions[0].audience: unknown industry code `XYZ`"), "{msg}");
-        assert!(msg.contains("my.toml:6:25: subscriptions[0].to[1]: `not an address` is not a valid e-mail address"), "{msg}");
+        assert!(
+            msg.contains("my.toml:5:12: subscriptions[0].audience: unknown industry code `XYZ`"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("my.toml:6:25: subscriptions[0].to[1]: `not an address` is not a valid e-mail address"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -652,18 +737,35 @@ mod tests {
     #[test]
     fn environment_errors_name_the_variable() {
         let e = load_text("my.toml", "", env(&[("SEIMON_MONITOR__PROVINCE", "999999")])).unwrap_err();
-        assert!(e.to_string().starts_with("environment variable SEIMON_MONITOR__PROVINCE: monitor.province: unknown region code `999999`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("environment variable SEIMON_MONITOR__PROVINCE: monitor.province: unknown region code `999999`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn secrets_come_from_the_environment_and_never_print() {
         let text = "[smtp]\nhost = \"mail\"\nusername = \"u\"\n";
-        let s = load_text("x.toml", text, env(&[("SEIMON_SMTP__PASSWORD", "hunter2-secret"), ("SEIMON_API__TOKEN", "tok-secret")])).unwrap();
+        let s = load_text(
+            "x.toml",
+            text,
+            env(&[("SEIMON_SMTP__PASSWORD", "hunter2-secret"), ("SEIMON_API__TOKEN", "tok-secret")]),
+        )
+        .unwrap();
         assert_eq!(s.smtp.as_ref().unwrap().password.as_ref().unwrap().expose(), "hunter2-secret");
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2-secret") && !shown.contains("tok-secret"), "{shown}");
-        assert_eq!(s.hash, load_text("x.toml", text, env(&[("SEIMON_SMTP__PASSWORD", "other")])).unwrap().hash, "secrets are not hashed");
+        assert_eq!(
+            s.hash,
+            load_text("x.toml", text, env(&[("SEIMON_SMTP__PASSWORD", "other")])).unwrap().hash,
+            "secrets are not hashed"
+        );
         let e = load_text("x.toml", text, env(&[])).unwrap_err();
-        assert!(e.to_string().contains("x.toml:3:12: smtp.username: a username is set but no password"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("x.toml:3:12: smtp.username: a username is set but no password"),
+            "{e}"
+        );
     }
 }

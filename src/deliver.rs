@@ -27,7 +27,10 @@ pub enum DeliverError {
 
 /// Writes a message as an `.eml` file (atomically: a temporary file, then a rename).
 pub fn write_eml(path: &Path, message: &Message) -> Result<(), DeliverError> {
-    let err = |source| DeliverError::Write { path: path.to_path_buf(), source };
+    let err = |source| DeliverError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
@@ -38,7 +41,17 @@ pub fn write_eml(path: &Path, message: &Message) -> Result<(), DeliverError> {
 
 /// A file name for a recipient's message: `province__leaders_at_example.org.eml`.
 pub fn eml_name(audience: &str, recipient: &str) -> String {
-    let clean = |s: &str| s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect::<String>();
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect::<String>()
+    };
     format!("{}__{}.eml", clean(audience), clean(&recipient.replace('@', "_at_")))
 }
 
@@ -61,7 +74,11 @@ impl SmtpSender {
     pub fn new(smtp: &Smtp) -> Result<SmtpSender, DeliverError> {
         install_crypto_provider();
         let server = format!("{}:{}", smtp.host, smtp.port);
-        let fail = |e: lettre::transport::smtp::Error| DeliverError::Smtp { server: server.clone(), message: e.to_string(), permanent: true };
+        let fail = |e: lettre::transport::smtp::Error| DeliverError::Smtp {
+            server: server.clone(),
+            message: e.to_string(),
+            permanent: true,
+        };
         let builder = match smtp.security {
             Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(fail)?,
             Security::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host).map_err(fail)?,
@@ -71,14 +88,25 @@ impl SmtpSender {
         if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
         }
-        Ok(SmtpSender { transport: builder.build(), server, timeout: smtp.timeout })
+        Ok(SmtpSender {
+            transport: builder.build(),
+            server,
+            timeout: smtp.timeout,
+        })
     }
 
     /// Sends one message; the whole exchange is bounded by the configured timeout.
     pub async fn send(&self, message: &Message) -> Result<(), DeliverError> {
         match tokio::time::timeout(self.timeout, self.transport.send(message.clone())).await {
-            Err(_) => Err(DeliverError::Timeout { server: self.server.clone(), secs: self.timeout.as_secs() }),
-            Ok(Err(e)) => Err(DeliverError::Smtp { server: self.server.clone(), message: e.to_string(), permanent: e.is_permanent() }),
+            Err(_) => Err(DeliverError::Timeout {
+                server: self.server.clone(),
+                secs: self.timeout.as_secs(),
+            }),
+            Ok(Err(e)) => Err(DeliverError::Smtp {
+                server: self.server.clone(),
+                message: e.to_string(),
+                permanent: e.is_permanent(),
+            }),
             Ok(Ok(_)) => Ok(()),
         }
     }

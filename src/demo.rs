@@ -120,10 +120,16 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
                 }
                 let key = |k: &'static str| (city.to_string(), ind.to_string(), k);
                 annual.entry(key("operating_income")).or_insert_with(HashMap::new).insert(y, level);
-                annual.entry(key("output_value")).or_insert_with(HashMap::new).insert(y, level * (0.96 + noise(rng, 0.01)));
+                annual
+                    .entry(key("output_value"))
+                    .or_insert_with(HashMap::new)
+                    .insert(y, level * (0.96 + noise(rng, 0.01)));
                 let m = margin + noise(rng, 0.02);
                 annual.entry(key("profit")).or_insert_with(HashMap::new).insert(y, level * m);
-                annual.entry(key("enterprises")).or_insert_with(HashMap::new).insert(y, firms.round().max(1.0));
+                annual
+                    .entry(key("enterprises"))
+                    .or_insert_with(HashMap::new)
+                    .insert(y, firms.round().max(1.0));
             }
         }
         // TEN: the union of the members; TOTAL: all industry, of which TEN is 35–55 %.
@@ -131,9 +137,19 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
         let mut other = None;
         for y in years.clone() {
             for k in ["operating_income", "output_value", "profit", "enterprises"] {
-                let members: f64 = INDUSTRIES.iter().map(|(i, _, _)| annual[&(city.to_string(), i.to_string(), k)][&y]).sum();
-                let ten = if k == "enterprises" { (members * OVERLAP).round() } else { members * OVERLAP };
-                annual.entry((city.to_string(), TEN.to_string(), k)).or_insert_with(HashMap::new).insert(y, ten);
+                let members: f64 = INDUSTRIES
+                    .iter()
+                    .map(|(i, _, _)| annual[&(city.to_string(), i.to_string(), k)][&y])
+                    .sum();
+                let ten = if k == "enterprises" {
+                    (members * OVERLAP).round()
+                } else {
+                    members * OVERLAP
+                };
+                annual
+                    .entry((city.to_string(), TEN.to_string(), k))
+                    .or_insert_with(HashMap::new)
+                    .insert(y, ten);
             }
             // The rest of industry grows more slowly than the ten.
             let ten_income = annual[&(city.to_string(), TEN.to_string(), "operating_income")][&y];
@@ -146,8 +162,15 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
             let ratio = total / ten_income;
             for k in ["operating_income", "output_value", "profit", "enterprises"] {
                 let ten = annual[&(city.to_string(), TEN.to_string(), k)][&y];
-                let v = if k == "enterprises" { (ten * ratio * 1.3).round() } else { ten * ratio };
-                annual.entry((city.to_string(), TOTAL.to_string(), k)).or_insert_with(HashMap::new).insert(y, v);
+                let v = if k == "enterprises" {
+                    (ten * ratio * 1.3).round()
+                } else {
+                    ten * ratio
+                };
+                annual
+                    .entry((city.to_string(), TOTAL.to_string(), k))
+                    .or_insert_with(HashMap::new)
+                    .insert(y, v);
             }
         }
     }
@@ -196,19 +219,47 @@ fn rows(model: &Model, through: Period, rng: &mut ChaCha8Rng) -> Vec<Row> {
                         "operating_income" | "output_value" => published(now, before, rng),
                         _ => None, // city profit and counts: growth computed from levels
                     };
-                    out.push(Row { period: p, region: city.into(), industry: ind.into(), indicator: k, value: Some(now), yoy });
+                    out.push(Row {
+                        period: p,
+                        region: city.into(),
+                        industry: ind.into(),
+                        indicator: k,
+                        value: Some(now),
+                        yoy,
+                    });
                 }
                 // Added value: real growth, published as a rate only.
                 let income_growth = ytd(model, city, ind, "operating_income", p) / ytd(model, city, ind, "operating_income", ly) - 1.0;
                 let av = ((income_growth * 100.0 - 2.5 + noise(rng, 1.0)) * 10.0).round() / 10.0;
-                out.push(Row { period: p, region: city.into(), industry: ind.into(), indicator: "added_value", value: None, yoy: Some(av) });
+                out.push(Row {
+                    period: p,
+                    region: city.into(),
+                    industry: ind.into(),
+                    indicator: "added_value",
+                    value: None,
+                    yoy: Some(av),
+                });
             }
             for (k, now, before) in province {
                 let yoy = if k == "enterprises" { None } else { published(now, before, rng) };
-                out.push(Row { period: p, region: "340000".into(), industry: ind.into(), indicator: k, value: Some(now), yoy });
+                out.push(Row {
+                    period: p,
+                    region: "340000".into(),
+                    industry: ind.into(),
+                    indicator: k,
+                    value: Some(now),
+                    yoy,
+                });
             }
             let growth = province_growth(&out, p, ind);
-            out.push(Row { period: p, region: "340000".into(), industry: ind.into(), indicator: "added_value", value: None, yoy: Some(growth) });
+            out.push(Row {
+                period: p,
+                region: "340000".into(),
+                industry: ind.into(),
+                indicator: "added_value",
+                value: None,
+                yoy: Some(growth),
+            });
         }
         p = p.next().expect("valid");
     }
@@ -223,7 +274,10 @@ fn province_growth(rows: &[Row], p: Period, industry: &str) -> f64 {
         .filter(|r| r.period == p && r.industry == industry && r.indicator == "operating_income" && r.region != "340000")
         .map(|r| (r.region.as_str(), r.value.unwrap_or(0.0)))
         .collect();
-    for r in rows.iter().filter(|r| r.period == p && r.industry == industry && r.indicator == "added_value" && r.region != "340000") {
+    for r in rows
+        .iter()
+        .filter(|r| r.period == p && r.industry == industry && r.indicator == "added_value" && r.region != "340000")
+    {
         let w = incomes.get(r.region.as_str()).copied().unwrap_or(0.0);
         num += w * r.yoy.unwrap_or(0.0);
         den += w;
@@ -243,7 +297,13 @@ pub fn release_date(p: Period) -> chrono::NaiveDate {
 
 fn format_row(r: &Row, unit_for: impl Fn(&Row) -> (&'static str, f64)) -> [String; 8] {
     let (unit, scale) = unit_for(r);
-    let value = r.value.map_or(String::new(), |v| if scale == 1.0 && unit != "家" { format!("{v:.2}") } else { format!("{:.0}", v * scale) });
+    let value = r.value.map_or(String::new(), |v| {
+        if scale == 1.0 && unit != "家" {
+            format!("{v:.2}")
+        } else {
+            format!("{:.0}", v * scale)
+        }
+    });
     [
         r.period.to_string(),
         r.region.clone(),
@@ -273,8 +333,28 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
     let model = build_model(through, &mut rng);
     let all = rows(&model, through, &mut rng);
     let mut files = Vec::new();
-    let english = ["period", "region_code", "industry_code", "indicator", "value", "unit", "yoy_pct", "release_date", "source"];
-    let chinese = ["期别", "地区代码", "产业代码", "指标", "本年累计", "单位", "同比增长%", "发布日期", "来源"];
+    let english = [
+        "period",
+        "region_code",
+        "industry_code",
+        "indicator",
+        "value",
+        "unit",
+        "yoy_pct",
+        "release_date",
+        "source",
+    ];
+    let chinese = [
+        "期别",
+        "地区代码",
+        "产业代码",
+        "指标",
+        "本年累计",
+        "单位",
+        "同比增长%",
+        "发布日期",
+        "来源",
+    ];
     let gb_year = through.year() - 1;
     for year in FIRST_YEAR..=through.year() {
         let gb = year == gb_year;
@@ -303,9 +383,19 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
     if let Some(prev) = through.previous() {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(english)?;
-        let revised = release_date(prev) + chrono::Duration::days(30);
-        for r in all.iter().filter(|r| r.period == prev && r.industry == TOTAL && r.indicator == "operating_income" && (r.region == "340100" || r.region == "340000")) {
-            let bumped = Row { period: r.period, region: r.region.clone(), industry: r.industry.clone(), indicator: r.indicator, value: r.value.map(|v| v * 1.004), yoy: r.yoy.map(|g| g + 0.3) };
+        // Revisions come after the current quarter's release, as real ones do.
+        let revised = release_date(through) + chrono::Duration::days(10);
+        for r in all.iter().filter(|r| {
+            r.period == prev && r.industry == TOTAL && r.indicator == "operating_income" && (r.region == "340100" || r.region == "340000")
+        }) {
+            let bumped = Row {
+                period: r.period,
+                region: r.region.clone(),
+                industry: r.industry.clone(),
+                indicator: r.indicator,
+                value: r.value.map(|v| v * 1.004),
+                yoy: r.yoy.map(|g| g + 0.3),
+            };
             let mut rec = format_row(&bumped, unit_of).to_vec();
             rec[7] = revised.to_string();
             rec.push("演示数据（合成）修订".into());

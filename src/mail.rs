@@ -36,10 +36,13 @@ pub fn message_id(report: &str, period: &str, data_vintage: &str, recipient: &st
 pub fn compose(report: &RenderedReport, from: &Mailbox, to: &Mailbox, message_id: &str) -> Result<Message, MailError> {
     let mut related = MultiPart::related().singlepart(SinglePart::html(report.html_mail.clone()));
     for chart in &report.charts {
-        let part = Attachment::new_inline_with_name(mail_content_id(&chart.name), chart.file_name()).body(chart.png.clone(), ContentType::parse("image/png").expect("valid content type"));
+        let part = Attachment::new_inline_with_name(mail_content_id(&chart.name), chart.file_name())
+            .body(chart.png.clone(), ContentType::parse("image/png").expect("valid content type"));
         related = related.singlepart(part);
     }
-    let body = MultiPart::alternative().singlepart(SinglePart::plain(report.text.clone())).multipart(related);
+    let body = MultiPart::alternative()
+        .singlepart(SinglePart::plain(report.text.clone()))
+        .multipart(related);
     Message::builder()
         .from(from.clone())
         .to(to.clone())
@@ -47,7 +50,10 @@ pub fn compose(report: &RenderedReport, from: &Mailbox, to: &Mailbox, message_id
         .message_id(Some(message_id.to_string()))
         .date(std::time::SystemTime::now())
         .multipart(body)
-        .map_err(|source| MailError { to: to.to_string(), source })
+        .map_err(|source| MailError {
+            to: to.to_string(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -60,6 +66,6 @@ mod tests {
         assert_eq!(a, message_id("province", "2025Q3", "v1", "A@Example.org"));
         assert_ne!(a, message_id("province", "2025Q3", "v2", "a@example.org"));
         assert_ne!(a, message_id("city:340100", "2025Q3", "v1", "a@example.org"));
-        assert!(a.starts_with('<') && a.ends_with("@seimon>") && a.len() == 32 + 10);
+        assert!(a.starts_with('<') && a.ends_with("@seimon>") && a.len() == 1 + 32 + "@seimon>".len());
     }
 }

@@ -81,9 +81,15 @@ impl Period {
         use chrono::Datelike;
         let q = (date.month0() / 3) as u8; // quarters fully before the current one
         if q == 0 {
-            Period { year: date.year() - 1, quarter: 4 }
+            Period {
+                year: date.year() - 1,
+                quarter: 4,
+            }
         } else {
-            Period { year: date.year(), quarter: q }
+            Period {
+                year: date.year(),
+                quarter: q,
+            }
         }
     }
 
@@ -110,15 +116,17 @@ impl FromStr for Period {
                 return Err(syntax());
             }
             let year: i32 = digits.parse().map_err(|_| syntax())?;
-            if (1949..=2199).contains(&year) { Ok(year) } else { Err(PeriodError::Year(text.to_string())) }
+            if (1949..=2199).contains(&year) {
+                Ok(year)
+            } else {
+                Err(PeriodError::Year(text.to_string()))
+            }
         };
         if let Some((year, rest)) = s.split_once('年') {
             // 2025年1-9月 (also with full-width or en/em dashes, or 至)
             let year = year_of(year.trim())?;
             let rest = rest.trim().strip_suffix('月').ok_or_else(syntax)?;
-            let (from, to) = rest
-                .split_once(['-', '－', '–', '—', '~', '至'])
-                .ok_or_else(syntax)?;
+            let (from, to) = rest.split_once(['-', '－', '–', '—', '~', '至']).ok_or_else(syntax)?;
             let from: u8 = from.trim().parse().map_err(|_| syntax())?;
             let to: u8 = to.trim().parse().map_err(|_| syntax())?;
             if from != 1 || to == 0 || to > 12 || to % 3 != 0 {
@@ -163,7 +171,15 @@ mod tests {
     #[test]
     fn parses_every_accepted_form() {
         let q3 = Period::new(2025, 3).unwrap();
-        for form in ["2025Q3", "2025-Q3", "2025q3", " 2025Q3 ", "2025年1-9月", "2025年1—9月", "2025年1～9月".replace('～', "~").as_str()] {
+        for form in [
+            "2025Q3",
+            "2025-Q3",
+            "2025q3",
+            " 2025Q3 ",
+            "2025年1-9月",
+            "2025年1—9月",
+            "2025年1～9月".replace('～', "~").as_str(),
+        ] {
             assert_eq!(form.parse::<Period>().unwrap(), q3, "{form}");
         }
         assert_eq!("2024年1-12月".parse::<Period>().unwrap(), Period::new(2024, 4).unwrap());

@@ -51,7 +51,10 @@ pub enum RunError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io { path: path.to_path_buf(), source }
+    move |source| RunError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// What asked for the run.
@@ -166,11 +169,20 @@ impl Seimon {
     /// Opens the store named by the settings.
     pub fn open(settings: Settings) -> Result<Seimon, StoreError> {
         let store = Store::open(&settings.paths.data)?;
-        Ok(Seimon { settings: Arc::new(settings), store: Arc::new(store), locks: Arc::default() })
+        Ok(Seimon {
+            settings: Arc::new(settings),
+            store: Arc::new(store),
+            locks: Arc::default(),
+        })
     }
 
     fn period_lock(&self, period: Period) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(period).or_default().clone()
+        self.locks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(period)
+            .or_default()
+            .clone()
     }
 
     /// Runs one quarter: recomputes its measures from the store, writes its report folder
@@ -190,7 +202,11 @@ impl Seimon {
         .await
         .map_err(|e| RunError::Join(e.to_string()))??;
 
-        let run_id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S"), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let run_id = format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         let as_of = options.as_of.map(|d| d.to_string());
         self.store.start_run(&run_id, period, options.trigger.as_str(), as_of.as_deref())?;
         let span = tracing::info_span!("run", %period, run_id = %run_id);
@@ -236,7 +252,8 @@ impl Seimon {
                 }
                 summary.timings_ms.insert("send", started.elapsed().as_millis());
                 let manifest = summary.dir.join("manifest.json");
-                let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
+                let mut json: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
                 json["emails"] = serde_json::to_value(&summary.emails).unwrap_or_default();
                 json["timings_ms"] = serde_json::to_value(&summary.timings_ms).unwrap_or_default();
                 std::fs::write(&manifest, serde_json::to_vec_pretty(&json).unwrap_or_default()).map_err(io(&manifest))?;
@@ -277,7 +294,13 @@ impl Seimon {
             .files()?
             .into_iter()
             .filter(|f| file_ids.contains(&f.id))
-            .map(|f| ManifestFile { name: f.name, sha256: f.sha256, loaded_at: f.loaded_at, rows: f.rows, new_vintages: f.new_vintages })
+            .map(|f| ManifestFile {
+                name: f.name,
+                sha256: f.sha256,
+                loaded_at: f.loaded_at,
+                rows: f.rows,
+                new_vintages: f.new_vintages,
+            })
             .collect();
         let observations: Vec<_> = stored.into_iter().map(|s| s.obs).collect();
         lap("load", &mut timings);
@@ -290,7 +313,10 @@ impl Seimon {
         lap("compute", &mut timings);
 
         // Render.
-        let generated_at = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%Y-%m-%d %H:%M").to_string();
+        let generated_at = chrono::Utc::now()
+            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
         let input = ReportInput {
             period,
             measures: &table,
@@ -361,8 +387,16 @@ impl Seimon {
             started_at,
             finished_at: crate::store::now(),
             data_vintage: &data_vintage,
-            inputs: ManifestInputs { observations: observations.len(), latest_release_date: latest_release, files },
-            config: ManifestConfig { origin: &settings.origin, sha256: &settings.hash, catalogue: &settings.catalogue.name },
+            inputs: ManifestInputs {
+                observations: observations.len(),
+                latest_release_date: latest_release,
+                files,
+            },
+            config: ManifestConfig {
+                origin: &settings.origin,
+                sha256: &settings.hash,
+                catalogue: &settings.catalogue.name,
+            },
             timings_ms: &timings,
             outputs: &outputs,
             emails: &emails,
@@ -379,7 +413,16 @@ impl Seimon {
         }
         std::fs::rename(&staging, &dir).map_err(io(&dir))?;
         Ok((
-            RunSummary { run_id: run_id.to_string(), period, dir, data_vintage, measures: current.height(), outputs, emails, timings_ms: timings },
+            RunSummary {
+                run_id: run_id.to_string(),
+                period,
+                dir,
+                data_vintage,
+                measures: current.height(),
+                outputs,
+                emails,
+                timings_ms: timings,
+            },
             messages,
         ))
     }

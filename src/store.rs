@@ -152,9 +152,15 @@ fn same_number(a: Option<f64>, b: Option<f64>) -> bool {
 impl Store {
     /// Opens (creating if needed) the store under the data directory `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = dir.join("seimon.db");
-        let sq = |source| StoreError::Sqlite { path: path.clone(), source };
+        let sq = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let mut conn = Connection::open(&path).map_err(sq)?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sq)?;
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sq)?;
@@ -162,7 +168,11 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(sq)?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::Schema { path, found: version, known: SCHEMA_VERSION });
+            return Err(StoreError::Schema {
+                path,
+                found: version,
+                known: SCHEMA_VERSION,
+            });
         }
         if version == 0 {
             let tx = conn.transaction().map_err(sq)?;
@@ -170,7 +180,11 @@ impl Store {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sq)?;
             tx.commit().map_err(sq)?;
         }
-        Ok(Store { path, dir: dir.to_path_buf(), conn: Mutex::new(conn) })
+        Ok(Store {
+            path,
+            dir: dir.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
     }
 
     /// The data directory.
@@ -179,7 +193,10 @@ impl Store {
     }
 
     fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite { path: self.path.clone(), source }
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -204,11 +221,21 @@ impl Store {
         let mut stmt = conn
             .prepare("SELECT id, sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as FROM files WHERE status = 'accepted' ORDER BY id")
             .map_err(|e| self.err(e))?;
-        stmt.query_map([], file_record).and_then(|rows| rows.collect()).map_err(|e| self.err(e))
+        stmt.query_map([], file_record)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Records a rejected file (with its report) in the ledger.
-    pub fn record_rejected(&self, sha256: &str, name: &str, kind: &str, rows: usize, report: &str, stored_as: &str) -> Result<i64, StoreError> {
+    pub fn record_rejected(
+        &self,
+        sha256: &str,
+        name: &str,
+        kind: &str,
+        rows: usize,
+        report: &str,
+        stored_as: &str,
+    ) -> Result<i64, StoreError> {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO files(sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as, report) VALUES (?1, ?2, ?3, 'rejected', ?4, ?5, 0, ?6, ?7)",
@@ -246,7 +273,9 @@ impl Store {
             for o in rows {
                 let (y, q) = (o.period.year(), o.period.quarter());
                 let current: Option<(Option<f64>, Option<f64>)> = latest
-                    .query_row(params![o.region, o.industry, o.indicator, y, q, o.release_date], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .query_row(params![o.region, o.industry, o.indicator, y, q, o.release_date], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
                     .optional()
                     .map_err(|e| self.err(e))?;
                 let unchanged = current.is_some_and(|(v, g)| same_number(v, o.value) && same_number(g, o.yoy_pct));
@@ -254,12 +283,24 @@ impl Store {
                     continue;
                 }
                 insert
-                    .execute(params![y, q, o.region, o.industry, o.indicator, o.value, o.yoy_pct, o.release_date, o.source, file_id])
+                    .execute(params![
+                        y,
+                        q,
+                        o.region,
+                        o.industry,
+                        o.indicator,
+                        o.value,
+                        o.yoy_pct,
+                        o.release_date,
+                        o.source,
+                        file_id
+                    ])
                     .map_err(|e| self.err(e))?;
                 new_vintages += 1;
             }
         }
-        tx.execute("UPDATE files SET new_vintages = ?1 WHERE id = ?2", params![new_vintages, file_id]).map_err(|e| self.err(e))?;
+        tx.execute("UPDATE files SET new_vintages = ?1 WHERE id = ?2", params![new_vintages, file_id])
+            .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(FileRecord {
             id: file_id,
@@ -290,7 +331,9 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let as_of = as_of.unwrap_or("9999-12-31");
         let through = through.map_or(i32::MAX, Period::index);
-        stmt.query_map(params![as_of, through], stored_observation).and_then(|rows| rows.collect()).map_err(|e| self.err(e))
+        stmt.query_map(params![as_of, through], stored_observation)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Every stored vintage of one key, oldest first.
@@ -302,21 +345,31 @@ impl Store {
                  WHERE region = ?1 AND industry = ?2 AND indicator = ?3 AND year = ?4 AND quarter = ?5 ORDER BY release_date, id",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map(params![region, industry, indicator, period.year(), period.quarter()], stored_observation)
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+        stmt.query_map(
+            params![region, industry, indicator, period.year(), period.quarter()],
+            stored_observation,
+        )
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
     }
 
     /// Number of stored observation rows (all vintages): a cheap fingerprint for tests.
     pub fn observation_count(&self) -> Result<i64, StoreError> {
-        self.conn().query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0)).map_err(|e| self.err(e))
+        self.conn()
+            .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 
     /// The periods that have observations, oldest first.
     pub fn periods(&self) -> Result<Vec<Period>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT DISTINCT year, quarter FROM observations ORDER BY year, quarter").map_err(|e| self.err(e))?;
-        let rows: Vec<(i32, u8)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).and_then(|r| r.collect()).map_err(|e| self.err(e))?;
+        let mut stmt = conn
+            .prepare("SELECT DISTINCT year, quarter FROM observations ORDER BY year, quarter")
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(i32, u8)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))?;
         Ok(rows.into_iter().filter_map(|(y, q)| Period::new(y, q)).collect())
     }
 

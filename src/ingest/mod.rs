@@ -122,7 +122,11 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     if t.is_empty() {
         return Ok(None);
     }
-    let cleaned: String = t.trim_end_matches(['%', '％']).chars().filter(|&c| c != ',' && c != '，' && c != ' ').collect();
+    let cleaned: String = t
+        .trim_end_matches(['%', '％'])
+        .chars()
+        .filter(|&c| c != ',' && c != '，' && c != ' ')
+        .collect();
     match cleaned.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
         _ => Err(format!("`{t}` is not a number")),
@@ -132,7 +136,11 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
 /// Recognises a file's kind by its columns.
 fn detect(table: &RawTable) -> Result<Kind, Vec<RowProblem>> {
     let (found, _) = observations::map_headers(&table.headers, observations::COLUMNS);
-    let missing: Vec<&str> = observations::COLUMNS.iter().filter(|(n, _, req)| *req && !found.contains_key(n)).map(|(n, _, _)| *n).collect();
+    let missing: Vec<&str> = observations::COLUMNS
+        .iter()
+        .filter(|(n, _, req)| *req && !found.contains_key(n))
+        .map(|(n, _, _)| *n)
+        .collect();
     if missing.is_empty() {
         return Ok(Kind::Observations);
     }
@@ -145,26 +153,54 @@ fn detect(table: &RawTable) -> Result<Kind, Vec<RowProblem>> {
             "column `{col}` suggests enterprise records, projects, a class mapping or targets, which this version does not load yet; as observations it lacks: {}",
             missing.join(", ")
         ),
-        None => format!("missing required column(s): {} (found: {})", missing.join(", "), table.headers.join(", ")),
+        None => format!(
+            "missing required column(s): {} (found: {})",
+            missing.join(", "),
+            table.headers.join(", ")
+        ),
     };
-    Err(vec![RowProblem { row: 0, column: None, value: String::new(), reason }])
+    Err(vec![RowProblem {
+        row: 0,
+        column: None,
+        value: String::new(),
+        reason,
+    }])
 }
 
 fn file_problem(e: TableError) -> Vec<RowProblem> {
-    vec![RowProblem { row: 0, column: None, value: String::new(), reason: e.to_string() }]
+    vec![RowProblem {
+        row: 0,
+        column: None,
+        value: String::new(),
+        reason: e.to_string(),
+    }]
 }
 
 /// A file name safe to use on disk: the base name, path separators and controls removed.
 fn safe_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let s: String = base.chars().map(|c| if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c }).collect();
+    let s: String = base
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
     if s.is_empty() || s == "." || s == ".." { "file".into() } else { s }
 }
 
 /// Loads a file from disk (see [`ingest_bytes`]).
 pub fn ingest_path(store: &Store, catalogue: &Catalogue, path: &Path, options: &Options) -> Result<Outcome, IngestError> {
-    let bytes = std::fs::read(path).map_err(|source| IngestError::Read { path: path.to_path_buf(), source })?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let bytes = std::fs::read(path).map_err(|source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let name = path
+        .file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
     ingest_bytes(store, catalogue, &name, &bytes, options)
 }
 
@@ -176,18 +212,20 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     }
     let today = options.today.unwrap_or_else(|| chrono::Local::now().date_naive());
     let name = safe_name(name);
-    let result = read_table(&name, bytes, options.sheet.as_deref()).map_err(file_problem).and_then(|table| {
-        let kind = match options.kind {
-            Some(k) => k,
-            None => detect(&table)?,
-        };
-        if options.kind.is_some() {
-            detect(&table)?; // the required columns must be there either way
-        }
-        match kind {
-            Kind::Observations => observations::validate(&table, catalogue, today).map(|rows| (kind, table, rows)),
-        }
-    });
+    let result = read_table(&name, bytes, options.sheet.as_deref())
+        .map_err(file_problem)
+        .and_then(|table| {
+            let kind = match options.kind {
+                Some(k) => k,
+                None => detect(&table)?,
+            };
+            if options.kind.is_some() {
+                detect(&table)?; // the required columns must be there either way
+            }
+            match kind {
+                Kind::Observations => observations::validate(&table, catalogue, today).map(|rows| (kind, table, rows)),
+            }
+        });
     match result {
         Ok((kind, table, rows)) => {
             let (_, extra) = observations::map_headers(&table.headers, observations::COLUMNS);
@@ -205,11 +243,23 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
             let quarantined = dir.join(format!("{stamp}-{name}"));
             let report_path = dir.join(format!("{stamp}-{name}.report.txt"));
-            let rejection = Rejection { name: name.clone(), problems, quarantined: quarantined.clone(), report_path: report_path.clone() };
+            let rejection = Rejection {
+                name: name.clone(),
+                problems,
+                quarantined: quarantined.clone(),
+                report_path: report_path.clone(),
+            };
             write_file(&dir, &quarantined, bytes)?;
             write_file(&dir, &report_path, rejection.report().as_bytes())?;
             let kind = options.kind.map_or("unknown", Kind::as_str);
-            store.record_rejected(&sha, &name, kind, rejection.problems.len(), &rejection.report(), &quarantined.display().to_string())?;
+            store.record_rejected(
+                &sha,
+                &name,
+                kind,
+                rejection.problems.len(),
+                &rejection.report(),
+                &quarantined.display().to_string(),
+            )?;
             tracing::warn!(file = %name, problems = rejection.problems.len(), quarantine = %quarantined.display(), "file rejected");
             Ok(Outcome::Rejected(rejection))
         }
@@ -217,7 +267,10 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
 }
 
 fn write_file(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), IngestError> {
-    let err = |source| IngestError::Write { path: path.to_path_buf(), source };
+    let err = |source| IngestError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(err)?;
     std::fs::write(path, bytes).map_err(err)
 }

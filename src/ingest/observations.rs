@@ -23,7 +23,11 @@ pub const COLUMNS: &[(&str, &[&str], bool)] = &[
     ("indicator", &["指标", "指标代码"], true),
     ("value", &["本年累计", "累计值"], false),
     ("unit", &["单位", "计量单位"], false),
-    ("yoy_pct", &["同比增长%", "同比增长(%)", "同比增长", "同比增速%", "同比增速(%)", "累计增长%"], false),
+    (
+        "yoy_pct",
+        &["同比增长%", "同比增长(%)", "同比增长", "同比增速%", "同比增速(%)", "累计增长%"],
+        false,
+    ),
     ("release_date", &["发布日期"], false),
     ("source", &["来源", "数据来源"], false),
 ];
@@ -51,7 +55,9 @@ pub fn map_headers(headers: &[String], columns: &[(&'static str, &[&str], bool)]
     let mut extra = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         let n = normalise_header(h);
-        let hit = columns.iter().find(|(name, aliases, _)| *name == n || aliases.iter().any(|a| normalise_header(a) == n));
+        let hit = columns
+            .iter()
+            .find(|(name, aliases, _)| *name == n || aliases.iter().any(|a| normalise_header(a) == n));
         match hit {
             Some((name, _, _)) if !found.contains_key(name) => {
                 found.insert(*name, i);
@@ -86,7 +92,12 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
     for (row, cells) in &table.rows {
         let row = *row;
         let mut bad = |column: &str, value: &str, reason: String| {
-            problems.push(RowProblem { row, column: Some(column.to_string()), value: value.to_string(), reason });
+            problems.push(RowProblem {
+                row,
+                column: Some(column.to_string()),
+                value: value.to_string(),
+                reason,
+            });
         };
         if cells.len() > table.headers.len() && cells[table.headers.len()..].iter().any(|c| !c.is_empty()) {
             problems.push(RowProblem {
@@ -116,7 +127,11 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
         }
         let industry = get("industry_code");
         if catalogue.industry(industry).is_none() {
-            bad("industry_code", industry, format!("unknown industry code `{industry}` (not in catalogue {})", catalogue.name));
+            bad(
+                "industry_code",
+                industry,
+                format!("unknown industry code `{industry}` (not in catalogue {})", catalogue.name),
+            );
         }
         let indicator_text = get("indicator");
         let indicator = catalogue
@@ -134,7 +149,11 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
         };
         let yoy = match parse_number(get("yoy_pct")) {
             Ok(Some(g)) if g <= -100.0 => {
-                bad("yoy_pct", get("yoy_pct"), "a growth rate of −100 % or less is impossible for a level that exists".into());
+                bad(
+                    "yoy_pct",
+                    get("yoy_pct"),
+                    "a growth rate of −100 % or less is impossible for a level that exists".into(),
+                );
                 None
             }
             Ok(g) => g,
@@ -151,11 +170,19 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
             let unit_text = get("unit");
             match parse_unit(unit_text) {
                 None if unit_text.is_empty() => bad("unit", "", "a value needs its unit (元, 万元, 亿元, 万亿元, 个, 家, 项)".into()),
-                None => bad("unit", unit_text, format!("unknown unit `{unit_text}` (expected 元, 万元, 亿元, 万亿元, 个, 家 or 项)")),
+                None => bad(
+                    "unit",
+                    unit_text,
+                    format!("unknown unit `{unit_text}` (expected 元, 万元, 亿元, 万亿元, 个, 家 or 项)"),
+                ),
                 Some(u) if u.kind != k.kind => bad(
                     "unit",
                     unit_text,
-                    format!("unit `{unit_text}` does not fit indicator `{}`, which is held in {}", k.code, crate::units::canonical_name(k.kind)),
+                    format!(
+                        "unit `{unit_text}` does not fit indicator `{}`, which is held in {}",
+                        k.code,
+                        crate::units::canonical_name(k.kind)
+                    ),
                 ),
                 Some(u) => {
                     if k.nonnegative && v < 0.0 {
@@ -176,7 +203,9 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
                 }
             },
         };
-        let (Some(period), Some(indicator), Some(release)) = (period, indicator, release) else { continue };
+        let (Some(period), Some(indicator), Some(release)) = (period, indicator, release) else {
+            continue;
+        };
         if catalogue.region(region).is_none() || catalogue.industry(industry).is_none() {
             continue;
         }

@@ -104,7 +104,10 @@ fn read_csv(bytes: &[u8]) -> Result<RawTable, TableError> {
     if text.trim().is_empty() {
         return Err(TableError::Empty);
     }
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut headers = None;
     let mut rows = Vec::new();
     // The csv crate does not count skipped blank lines: count newlines up to each record,
@@ -128,7 +131,11 @@ fn read_csv(bytes: &[u8]) -> Result<RawTable, TableError> {
             rows.push((line, cells));
         }
     }
-    Ok(RawTable { headers: headers.ok_or(TableError::Empty)?, rows, encoding })
+    Ok(RawTable {
+        headers: headers.ok_or(TableError::Empty)?,
+        rows,
+        encoding,
+    })
 }
 
 fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawTable, TableError> {
@@ -142,7 +149,10 @@ fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawTable, TableError> 
             }
             book.worksheet_range(name).map_err(|e| TableError::Xlsx(e.to_string()))?
         }
-        None => book.worksheet_range_at(0).ok_or_else(|| TableError::Xlsx("the workbook has no sheet".into()))?.map_err(|e| TableError::Xlsx(e.to_string()))?,
+        None => book
+            .worksheet_range_at(0)
+            .ok_or_else(|| TableError::Xlsx("the workbook has no sheet".into()))?
+            .map_err(|e| TableError::Xlsx(e.to_string()))?,
     };
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
     let cell = |d: &Data| -> String {
@@ -170,13 +180,18 @@ fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawTable, TableError> 
             rows.push((first_row + i + 1, cells));
         }
     }
-    Ok(RawTable { headers: headers.ok_or(TableError::Empty)?, rows, encoding: "XLSX" })
+    Ok(RawTable {
+        headers: headers.ok_or(TableError::Empty)?,
+        rows,
+        encoding: "XLSX",
+    })
 }
 
 /// An Excel date serial as an ISO date (the 1900 date system, as Excel writes it).
 fn excel_date(serial: f64) -> String {
     let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date");
-    base.checked_add_signed(chrono::Duration::days(serial.floor() as i64)).map_or_else(|| serial.to_string(), |d| d.to_string())
+    base.checked_add_signed(chrono::Duration::days(serial.floor() as i64))
+        .map_or_else(|| serial.to_string(), |d| d.to_string())
 }
 
 fn read_parquet(bytes: &[u8]) -> Result<RawTable, TableError> {
@@ -193,7 +208,11 @@ fn read_parquet(bytes: &[u8]) -> Result<RawTable, TableError> {
     let rows = (0..df.height())
         .map(|i| (i + 2, columns.iter().map(|ca| ca.get(i).unwrap_or("").trim().to_string()).collect()))
         .collect();
-    Ok(RawTable { headers, rows, encoding: "Parquet" })
+    Ok(RawTable {
+        headers,
+        rows,
+        encoding: "Parquet",
+    })
 }
 
 #[cfg(test)]

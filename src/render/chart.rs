@@ -1,6 +1,6 @@
 //! Charts with plotters, drawn into memory and encoded as PNG. No I/O.
 //!
-//! The CJK font (WenQuanYi Micro Hei, Apache-2.0, `assets/fonts/`) is embedded in the
+//! The CJK font (WenQuanYi Micro Hei, Apache-2.0 or GPL-3+ with font exception, `src/render/fonts/` with its licence) is embedded in the
 //! binary and registered once as plotters' "sans-serif" through `ab_glyph`, so charts
 //! look the same on every machine. The house style — sizes, colours, value labels, gaps
 //! for absent values (never zero bars) — lives here.
@@ -12,7 +12,7 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 /// WenQuanYi Micro Hei; plotters reads the first face of the collection, the right one.
-pub static FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+pub static FONT: &[u8] = include_bytes!("fonts/wqy-microhei.ttc");
 const FAMILY: &str = "sans-serif";
 
 pub const WIDTH: u32 = 960;
@@ -69,7 +69,10 @@ pub struct BarChart {
 fn register_font() -> Result<(), String> {
     static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
     REGISTERED
-        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).map_err(|_| "the embedded CJK font is not a valid font".to_string()))
+        .get_or_init(|| {
+            plotters::style::register_font(FAMILY, FontStyle::Normal, FONT)
+                .map_err(|_| "the embedded CJK font is not a valid font".to_string())
+        })
         .clone()
 }
 
@@ -91,7 +94,12 @@ fn pct(v: f64) -> String {
 
 /// The value range of the axis: all bars, the reference and zero, padded for labels.
 fn axis_range(chart: &BarChart) -> (f64, f64) {
-    let values = chart.bars.iter().filter_map(|b| b.value).chain(chart.reference.as_ref().map(|r| r.1)).chain([0.0]);
+    let values = chart
+        .bars
+        .iter()
+        .filter_map(|b| b.value)
+        .chain(chart.reference.as_ref().map(|r| r.1))
+        .chain([0.0]);
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let span = (hi - lo).max(1.0);
     (lo - span * 0.12, hi + span * 0.18)
@@ -100,19 +108,37 @@ fn axis_range(chart: &BarChart) -> (f64, f64) {
 impl BarChart {
     /// Draws the chart and encodes it.
     pub fn render(&self) -> Result<Chart, ChartError> {
-        let err = |message: String| ChartError { name: self.name.clone(), message };
+        let err = |message: String| ChartError {
+            name: self.name.clone(),
+            message,
+        };
         register_font().map_err(err)?;
         let n = self.bars.len().max(2); // plotters needs a non-empty segmented range
-        let (width, height) = if self.horizontal { (WIDTH, (110 + 34 * n as u32).max(260)) } else { (WIDTH, 460) };
+        let (width, height) = if self.horizontal {
+            (WIDTH, (110 + 34 * n as u32).max(260))
+        } else {
+            (WIDTH, 460)
+        };
         let mut rgb = vec![255u8; (width * height * 3) as usize];
         {
             let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
             root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-            if self.horizontal { self.draw_horizontal(&root, n) } else { self.draw_vertical(&root, n) }.map_err(err)?;
+            if self.horizontal {
+                self.draw_horizontal(&root, n)
+            } else {
+                self.draw_vertical(&root, n)
+            }
+            .map_err(err)?;
             root.present().map_err(|e| err(e.to_string()))?;
         }
         let png = encode_png(&rgb, width, height).map_err(err)?;
-        Ok(Chart { name: self.name.clone(), title: self.title.clone(), width, height, png })
+        Ok(Chart {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            width,
+            height,
+            png,
+        })
     }
 
     fn draw_horizontal(&self, root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>, n: usize) -> Result<(), String> {
@@ -146,7 +172,10 @@ impl BarChart {
             b.value.map(|v| {
                 let slot = n - 1 - i;
                 let colour = if v < 0.0 { RED } else { BLUE };
-                let mut r = Rectangle::new([(0.0, SegmentValue::Exact(slot)), (v, SegmentValue::Exact(slot + 1))], colour.filled());
+                let mut r = Rectangle::new(
+                    [(0.0, SegmentValue::Exact(slot)), (v, SegmentValue::Exact(slot + 1))],
+                    colour.filled(),
+                );
                 r.set_margin(6, 6, 0, 0);
                 r
             })
@@ -159,10 +188,16 @@ impl BarChart {
                 Some(v) => (v, pct(v)),
                 None => (0.0, "—".to_string()),
             };
-            let style = TextStyle::from((FAMILY, 14).into_font()).color(&BLACK).pos(plotters::style::text_anchor::Pos::new(
-                if x < 0.0 { plotters::style::text_anchor::HPos::Right } else { plotters::style::text_anchor::HPos::Left },
-                plotters::style::text_anchor::VPos::Center,
-            ));
+            let style = TextStyle::from((FAMILY, 14).into_font())
+                .color(&BLACK)
+                .pos(plotters::style::text_anchor::Pos::new(
+                    if x < 0.0 {
+                        plotters::style::text_anchor::HPos::Right
+                    } else {
+                        plotters::style::text_anchor::HPos::Left
+                    },
+                    plotters::style::text_anchor::VPos::Center,
+                ));
             Text::new(format!(" {s} "), (x, SegmentValue::CenterOf(slot)), style)
         });
         chart.draw_series(text).map_err(|e| e.to_string())?;
@@ -227,7 +262,10 @@ impl BarChart {
             };
             let style = TextStyle::from((FAMILY, 12).into_font())
                 .color(&BLACK)
-                .pos(plotters::style::text_anchor::Pos::new(plotters::style::text_anchor::HPos::Center, vpos));
+                .pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    vpos,
+                ));
             Text::new(s, (SegmentValue::CenterOf(i), y), style)
         });
         chart.draw_series(text).map_err(|e| e.to_string())?;

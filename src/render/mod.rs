@@ -109,6 +109,7 @@ struct Table {
 
 #[derive(Serialize)]
 struct ChartRef {
+    /// Rendered unescaped: built only from chart names, which are ASCII identifiers.
     src: String,
     title: String,
     display_width: u32,
@@ -135,7 +136,13 @@ struct Context {
 
 /// "高于" / "低于" / "持平于" a reference by `gap` percentage points.
 fn compare(gap: f64) -> String {
-    if gap.abs() < 0.05 { "与规上工业持平".into() } else if gap > 0.0 { format!("高于规上工业{:.1}个百分点", gap) } else { format!("低于规上工业{:.1}个百分点", -gap) }
+    if gap.abs() < 0.05 {
+        "与规上工业持平".into()
+    } else if gap > 0.0 {
+        format!("高于规上工业{:.1}个百分点", gap)
+    } else {
+        format!("低于规上工业{:.1}个百分点", -gap)
+    }
 }
 
 /// Renders the province report.
@@ -170,7 +177,11 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
     if let Some(s) = share {
         summary.push_str(&format!("；占规上工业比重{s:.1}%"));
         if let Some(d) = share_change {
-            summary.push_str(&format!("，比上年同期{}{:.1}个百分点", if d < 0.0 { "下降" } else { "提高" }, d.abs()));
+            summary.push_str(&format!(
+                "，比上年同期{}{:.1}个百分点",
+                if d < 0.0 { "下降" } else { "提高" },
+                d.abs()
+            ));
         }
     }
     if let (Some(pl), Some(ct)) = (pull, contribution) {
@@ -178,13 +189,34 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
     }
     summary.push('。');
     let headline = vec![
-        Figure { label: format!("{indicator_zh}（亿元）"), value: fmt_money(ytd) },
-        Figure { label: "同比增长（%）".into(), value: fmt_1(yoy) },
-        Figure { label: "与规上工业增速差（个百分点）".into(), value: fmt_1(gap) },
-        Figure { label: "占规上工业比重（%）".into(), value: fmt_1(share) },
-        Figure { label: "比重变化（个百分点）".into(), value: fmt_1(share_change) },
-        Figure { label: "拉动（个百分点）".into(), value: fmt_1(pull) },
-        Figure { label: "贡献率（%）".into(), value: fmt_1(contribution) },
+        Figure {
+            label: format!("{indicator_zh}（亿元）"),
+            value: fmt_money(ytd),
+        },
+        Figure {
+            label: "同比增长（%）".into(),
+            value: fmt_1(yoy),
+        },
+        Figure {
+            label: "与规上工业增速差（个百分点）".into(),
+            value: fmt_1(gap),
+        },
+        Figure {
+            label: "占规上工业比重（%）".into(),
+            value: fmt_1(share),
+        },
+        Figure {
+            label: "比重变化（个百分点）".into(),
+            value: fmt_1(share_change),
+        },
+        Figure {
+            label: "拉动（个百分点）".into(),
+            value: fmt_1(pull),
+        },
+        Figure {
+            label: "贡献率（%）".into(),
+            value: fmt_1(contribution),
+        },
     ];
 
     // Industries.
@@ -225,25 +257,54 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
     let tables = vec![
         Table {
             title: "二、分产业情况".into(),
-            header: ["产业", &format!("{indicator_zh}（亿元）"), "同比增长（%）", "与规上工业增速差（个百分点）", "占规上工业比重（%）", "比重变化（个百分点）", "拉动（个百分点）", "贡献率（%）"]
-                .map(String::from)
-                .to_vec(),
+            header: [
+                "产业",
+                &format!("{indicator_zh}（亿元）"),
+                "同比增长（%）",
+                "与规上工业增速差（个百分点）",
+                "占规上工业比重（%）",
+                "比重变化（个百分点）",
+                "拉动（个百分点）",
+                "贡献率（%）",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: industry_rows,
             note: Some("十大新兴产业之间存在交叉，合计不等于各产业之和。".into()),
         },
         Table {
             title: "三、分城市情况（十大新兴产业合计）".into(),
-            header: ["城市", &format!("{indicator_zh}（亿元）"), "同比增长（%）", "与全省增速差（个百分点）", "增速位次", "占本市规上工业比重（%）", "对本市规上工业贡献率（%）"]
-                .map(String::from)
-                .to_vec(),
+            header: [
+                "城市",
+                &format!("{indicator_zh}（亿元）"),
+                "同比增长（%）",
+                "与全省增速差（个百分点）",
+                "增速位次",
+                "占本市规上工业比重（%）",
+                "对本市规上工业贡献率（%）",
+            ]
+            .map(String::from)
+            .to_vec(),
             rows: city_rows,
             note: Some("位次按同比增速由高到低排列，增速相同者位次相同。".into()),
         },
     ];
 
     // Charts.
-    let mut bars: Vec<Bar> = c.members().map(|i| Bar { label: i.short_zh().to_string(), value: get(prov, &i.code, "yoy_pct") }).collect();
-    bars.insert(0, Bar { label: c.industry_short_zh(TEN).to_string(), value: yoy });
+    let mut bars: Vec<Bar> = c
+        .members()
+        .map(|i| Bar {
+            label: i.short_zh().to_string(),
+            value: get(prov, &i.code, "yoy_pct"),
+        })
+        .collect();
+    bars.insert(
+        0,
+        Bar {
+            label: c.industry_short_zh(TEN).to_string(),
+            value: yoy,
+        },
+    );
     let charts = vec![
         BarChart {
             name: "growth_by_industry".into(),
@@ -258,7 +319,13 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
             name: "growth_by_city".into(),
             title: format!("{period_label}各市十大新兴产业{indicator_zh}同比增长"),
             axis: "同比增长（%）".into(),
-            bars: cities.iter().map(|r| Bar { label: r.zh.trim_end_matches('市').to_string(), value: get(&r.code, TEN, "yoy_pct") }).collect(),
+            bars: cities
+                .iter()
+                .map(|r| Bar {
+                    label: r.zh.trim_end_matches('市').to_string(),
+                    value: get(&r.code, TEN, "yoy_pct"),
+                })
+                .collect(),
             reference: yoy.map(|v| ("全省".to_string(), v)),
             horizontal: false,
         }
@@ -270,7 +337,11 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         "数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。".to_string(),
         "比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。".to_string(),
     ];
-    let missing: Vec<&str> = cities.iter().filter(|r| get(&r.code, TEN, "yoy_pct").is_none()).map(|r| r.zh.as_str()).collect();
+    let missing: Vec<&str> = cities
+        .iter()
+        .filter(|r| get(&r.code, TEN, "yoy_pct").is_none())
+        .map(|r| r.zh.as_str())
+        .collect();
     if !missing.is_empty() {
         notes.push(format!("以下城市本期缺少十大新兴产业{indicator_zh}增速：{}。", missing.join("、")));
     }
@@ -284,12 +355,23 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         indicator_zh: indicator_zh.clone(),
         summary: summary.clone(),
         correction: None,
-        headline: headline.iter().map(|f| Figure { label: f.label.clone(), value: f.value.clone() }).collect(),
+        headline: headline
+            .iter()
+            .map(|f| Figure {
+                label: f.label.clone(),
+                value: f.value.clone(),
+            })
+            .collect(),
         charts: charts
             .iter()
             .map(|ch| {
                 let w = BODY_WIDTH - 48;
-                ChartRef { src: src(ch), title: ch.title.clone(), display_width: w, display_height: ch.height * w / ch.width }
+                ChartRef {
+                    src: src(ch),
+                    title: ch.title.clone(),
+                    display_width: w,
+                    display_height: ch.height * w / ch.width,
+                }
             })
             .collect(),
         tables: tables
@@ -297,7 +379,14 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
             .map(|t| Table {
                 title: t.title.clone(),
                 header: t.header.clone(),
-                rows: t.rows.iter().map(|r| Row { cells: r.cells.clone(), emphasis: r.emphasis }).collect(),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|r| Row {
+                        cells: r.cells.clone(),
+                        emphasis: r.emphasis,
+                    })
+                    .collect(),
                 note: t.note.clone(),
             })
             .collect(),
@@ -309,11 +398,22 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
     let mut env = Environment::new();
     env.add_template("report.html", HTML_TEMPLATE)?;
     env.add_template("report.txt", TEXT_TEMPLATE)?;
-    let html = env.get_template("report.html")?.render(context(&|ch| format!("charts/{}", ch.file_name())))?;
-    let html_mail = env.get_template("report.html")?.render(context(&|ch| format!("cid:{}", mail_content_id(&ch.name))))?;
+    let html = env
+        .get_template("report.html")?
+        .render(context(&|ch| format!("charts/{}", ch.file_name())))?;
+    let html_mail = env
+        .get_template("report.html")?
+        .render(context(&|ch| format!("cid:{}", mail_content_id(&ch.name))))?;
     let text = env.get_template("report.txt")?.render(context(&|ch| ch.file_name()))?;
     let subject = format!("【{}】{period_label}", title);
-    Ok(RenderedReport { title, subject, charts, html, html_mail, text })
+    Ok(RenderedReport {
+        title,
+        subject,
+        charts,
+        html,
+        html_mail,
+        text,
+    })
 }
 
 /// The Content-ID of a chart in e-mails (without angle brackets).
@@ -344,7 +444,20 @@ mod tests {
             name: "t".into(),
             title: "分产业营业收入同比增长".into(),
             axis: "同比增长（%）".into(),
-            bars: vec![Bar { label: "新一代信息技术".into(), value: Some(12.5) }, Bar { label: "数字创意".into(), value: None }, Bar { label: "绿色食品".into(), value: Some(-3.0) }],
+            bars: vec![
+                Bar {
+                    label: "新一代信息技术".into(),
+                    value: Some(12.5),
+                },
+                Bar {
+                    label: "数字创意".into(),
+                    value: None,
+                },
+                Bar {
+                    label: "绿色食品".into(),
+                    value: Some(-3.0),
+                },
+            ],
             reference: Some(("规上工业".into(), 6.1)),
             horizontal: true,
         }

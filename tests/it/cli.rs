@@ -1,0 +1,125 @@
+//! The command line's contract: configuration errors with file and line (exit 2), usage
+//! errors (exit 2), secrets never printed, a clear error on an empty store.
+
+use crate::support::{seimon, stderr, stdout};
+
+#[test]
+fn check_config_accepts_the_built_in_defaults_and_the_shipped_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = seimon(dir.path(), &["check-config"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("built-in defaults: configuration is valid"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("e-mail written as .eml files"), "{}", stdout(&out));
+
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/seimon.toml");
+    let out = seimon(dir.path(), &["--config", shipped, "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("catalogue anhui-2021 (12 industries, 17 regions)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn check_config_names_file_line_and_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "[paths]\ndata = \"d\"\n\n[[subscriptions]]\naudience = \"city:340100\"\nto = [\"a@example.org\"]\n\n[[subscriptions]]\naudience = \"industry:XYZ\"\nto = [\"b@example.org\"]\n\n[schedule]\ntimezone = \"Mars/Olympus\"\n";
+    std::fs::write(dir.path().join("bad.toml"), text).unwrap();
+    let out = seimon(dir.path(), &["--config", "bad.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.toml:9:12: subscriptions[1].audience: unknown industry code `XYZ` (not in catalogue anhui-2021)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.toml:13:12: schedule.timezone: unknown time zone `Mars/Olympus`"),
+        "{err}"
+    );
+
+    std::fs::write(dir.path().join("syntax.toml"), "[paths]\ndata = \"d\n").unwrap();
+    let out = seimon(dir.path(), &["--config", "syntax.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("syntax.toml:2:"), "{}", stderr(&out));
+
+    std::fs::write(dir.path().join("typo.toml"), "[paths]\ndta = \"d\"\n").unwrap();
+    let out = seimon(dir.path(), &["--config", "typo.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("typo.toml:2:1: unknown field `dta`"), "{}", stderr(&out));
+
+    let out = seimon(dir.path(), &["--config", "missing.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot read the configuration file missing.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn environment_overrides_are_validated_and_secrets_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "s3cr3t-passw0rd-do-not-print";
+    let out = seimon(
+        dir.path(),
+        &["check-config"],
+        &[
+            ("SEIMON_MONITOR__PROVINCE", "990000"),
+            ("SEIMON_SMTP__PASSWORD", secret),
+            ("SEIMON_API__TOKEN", secret),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("environment variable SEIMON_MONITOR__PROVINCE: monitor.province: unknown region code `990000`"),
+        "{err}"
+    );
+    assert!(!err.contains(secret) && !stdout(&out).contains(secret));
+
+    std::fs::write(
+        dir.path().join("smtp.toml"),
+        "[smtp]\nhost = \"127.0.0.1\"\nport = 2525\nsecurity = \"none\"\nusername = \"u\"\n",
+    )
+    .unwrap();
+    let out = seimon(
+        dir.path(),
+        &["--config", "smtp.toml", "check-config"],
+        &[("SEIMON_SMTP__PASSWORD", secret), ("SEIMON_SMTP__PORT", "2626")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("e-mail via SMTP 127.0.0.1:2626 (None)"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains(secret) && !stderr(&out).contains(secret));
+}
+
+#[test]
+fn usage_errors_exit_2_and_an_empty_store_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = seimon(dir.path(), &["recompute"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--period"), "{}", stderr(&out));
+    let out = seimon(dir.path(), &["recompute", "--period", "2025Q5"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("impossible period `2025Q5`: the quarter must be 1 to 4"),
+        "{}",
+        stderr(&out)
+    );
+    let out = seimon(
+        dir.path(),
+        &["recompute", "--period", "2025Q3"],
+        &[("SEIMON_PATHS__DATA", "d"), ("SEIMON_PATHS__REPORTS", "r")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no observations for 2025Q3: load data first (seimon ingest FILE)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("r/2025Q3").exists(), "a failed run writes no report folder");
+}
