@@ -62,7 +62,9 @@ pub enum RegionLevel {
 pub struct Region {
     pub code: String,
     pub zh: String,
-    pub en: String,
+    /// English name; counties usually have none.
+    #[serde(default)]
+    pub en: Option<String>,
 }
 
 impl Region {
@@ -305,6 +307,11 @@ mod tests {
         let c = Catalogue::anhui();
         assert_eq!(c.members().count(), 10);
         assert_eq!(c.cities_of("340000").count(), 16);
+        assert_eq!(
+            c.region("340104").map(|r| r.level()),
+            Some(RegionLevel::County),
+            "蜀山区 rolls up to 合肥"
+        );
         assert!(c.region("341400").is_none(), "3414 is unused");
         assert_eq!(c.industry("NEV").unwrap().zh, "新能源汽车和智能网联汽车");
         assert_eq!(c.indicator("enterprises").unwrap().kind, IndicatorKind::Count);

@@ -9,7 +9,7 @@
 //! password, API token) are read from the environment or a file into [`Secret`], which
 //! never prints its content.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -62,6 +62,8 @@ pub struct Settings {
     pub api: Api,
     pub schedule: Schedule,
     pub log: Log,
+    /// Plan targets from the configuration (a targets file replaces those with the same key).
+    pub targets: Vec<crate::targets::Target>,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
 }
@@ -176,6 +178,7 @@ struct RawSettings {
     api: RawApi,
     schedule: RawSchedule,
     log: RawLog,
+    targets: Vec<crate::targets::TargetFields>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -628,8 +631,20 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         ));
     }
 
-    let seen: HashSet<_> = problems.iter().map(|(k, m)| (k.to_string(), m.clone())).collect();
-    if !problems.is_empty() || seen.len() != problems.len() {
+    let mut targets = Vec::new();
+    if let Some(c) = &catalogue {
+        for (i, t) in raw.targets.iter().enumerate() {
+            match t.validate(c) {
+                Ok(mut ts) => targets.append(&mut ts),
+                Err(ps) => problems.extend(
+                    ps.into_iter()
+                        .map(|(field, m)| (KeyPath::default().key("targets").index(i).key(field), m)),
+                ),
+            }
+        }
+    }
+
+    if !problems.is_empty() {
         return Err(problems);
     }
     Ok(Settings {
@@ -653,6 +668,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             level,
             format: raw.log.format.unwrap_or(LogFormat::Human),
         },
+        targets,
         hash,
     })
 }

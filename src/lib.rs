@@ -16,5 +16,6 @@ pub mod period;
 pub mod pipeline;
 pub mod render;
 pub mod store;
+pub mod targets;
 pub mod tomlspan;
 pub mod units;

@@ -307,7 +307,13 @@ impl Seimon {
 
         // Compute.
         let p = period.index();
-        let long = compute::compute(&observations, (p - HISTORY_QUARTERS)..=p)?;
+        let inputs = compute::Inputs {
+            observations: &observations,
+            targets: &settings.targets,
+            members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
+            ..compute::Inputs::default()
+        };
+        let long = compute::compute(inputs, (p - HISTORY_QUARTERS)..=p)?;
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
         let table = MeasureTable::from_frame(&long)?;
         lap("compute", &mut timings);

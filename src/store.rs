@@ -46,6 +46,25 @@ pub struct Observation {
     pub source: Option<String>,
 }
 
+/// A major project in one period (year-to-date figures in 亿元; months as the index
+/// `year × 12 + month − 1`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub project_id: String,
+    pub name: String,
+    pub region: String,
+    pub industry: String,
+    pub period: Period,
+    pub total_investment: Option<f64>,
+    pub annual_plan_investment: Option<f64>,
+    pub completed_investment_ytd: Option<f64>,
+    pub planned_start: Option<i32>,
+    pub actual_start: Option<i32>,
+    pub planned_completion: Option<i32>,
+    pub actual_completion: Option<i32>,
+    pub release_date: String,
+}
+
 /// A stored observation: the row plus its id (load order) and the file it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredObservation {

@@ -19,7 +19,7 @@ fn check_config_accepts_the_built_in_defaults_and_the_shipped_file() {
     let out = seimon(dir.path(), &["--config", shipped, "check-config"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("catalogue anhui-2021 (12 industries, 17 regions)"),
+        stdout(&out).contains("catalogue anhui-2021 (12 industries, 136 regions)"),
         "{}",
         stdout(&out)
     );

@@ -14,10 +14,15 @@
 //! every region with a parent in the data (city → province, county → city); `rank` is
 //! among the cities of a province with a growth rate, 1 = highest, ties share the lowest.
 
+pub mod enterprises;
+pub mod projects;
+pub mod targets;
+
 use polars::prelude::*;
 
 use crate::catalogue::{self, TOTAL};
-use crate::store::Observation;
+use crate::store::{Observation, Project};
+use crate::targets::Target;
 
 /// The measures this module computes, in output order.
 pub const MEASURES: &[&str] = &[
@@ -37,7 +42,7 @@ pub const MEASURES: &[&str] = &[
 
 const KEYS: [&str; 3] = ["region_code", "industry_code", "indicator"];
 
-fn keys_and(extra: &[&str]) -> Vec<Expr> {
+pub(crate) fn keys_and(extra: &[&str]) -> Vec<Expr> {
     KEYS.iter().chain(extra).map(|k| col(*k)).collect()
 }
 
@@ -82,22 +87,29 @@ pub fn observations_frame(rows: &[Observation]) -> PolarsResult<DataFrame> {
         .collect()
 }
 
-fn left_join(left: LazyFrame, right: LazyFrame, left_on: Vec<Expr>, right_on: Vec<Expr>) -> LazyFrame {
+pub(crate) fn left_join(left: LazyFrame, right: LazyFrame, left_on: Vec<Expr>, right_on: Vec<Expr>) -> LazyFrame {
     left.join(right, left_on, right_on, JoinArgs::new(JoinType::Left))
 }
 
-fn null_f64() -> Expr {
+pub(crate) fn null_f64() -> Expr {
     lit(NULL).cast(DataType::Float64)
 }
 
 /// `num / den`, absent unless `den` is non-zero (and both present).
-fn ratio(num: Expr, den: Expr) -> Expr {
+pub(crate) fn ratio(num: Expr, den: Expr) -> Expr {
     when(den.clone().neq(lit(0.0))).then(num / den).otherwise(null_f64())
+}
+
+/// Materialises a stage. Each stage below joins the previous one with itself, so without
+/// this the plan tree doubles per stage; the frames are aggregate-sized (series × periods).
+pub(crate) fn stage(lf: LazyFrame) -> PolarsResult<LazyFrame> {
+    Ok(lf.collect()?.lazy())
 }
 
 /// The wide measure frame: one row per observation key and period, a column per measure
 /// (null where absent).
-pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
+pub fn measures_wide(obs: LazyFrame) -> PolarsResult<LazyFrame> {
+    let obs = stage(obs)?;
     // yoy_pct: published growth wins; else from levels, absent when last year's level ≤ 0.
     let last_year = obs.clone().select([
         col("region_code"),
@@ -116,6 +128,7 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
                 .alias("yoy_pct"),
         )
         .with_column(ratio(col("x"), lit(1.0) + col("yoy_pct") / lit(100.0)).alias("base_ytd"));
+    let with_yoy = stage(with_yoy)?;
 
     // Single quarter: Q1 is the level; Qn is the difference with Qn−1 of the same year.
     let previous = with_yoy.clone().select([
@@ -138,6 +151,7 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
             .otherwise(null_f64())
             .alias("quarter_yoy_pct"),
     ]);
+    let with_quarter = stage(with_quarter)?;
 
     // Against TOTAL of the same region, indicator and period.
     let total = with_quarter.clone().filter(col("industry_code").eq(lit(TOTAL))).select([
@@ -157,6 +171,7 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
         only(ratio((col("x") - col("base_ytd")) * lit(100.0), col("b_t"))).alias("pull_pp"),
         only(ratio((col("x") - col("base_ytd")) * lit(100.0), col("x_t") - col("b_t"))).alias("contribution_pct"),
     ]);
+    let with_total = stage(with_total)?;
 
     // Share change against last year's share, as reported.
     let share_ly = with_total.clone().select([
@@ -178,7 +193,8 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
         col("yoy_pct").alias("yoy_parent"),
     ]);
     let on = || vec![col("parent"), col("industry_code"), col("indicator"), col("p")];
-    let with_parent = left_join(with_share, parent, on(), on()).with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp"));
+    let with_parent =
+        stage(left_join(with_share, parent, on(), on()).with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp")))?;
 
     // Rank among the cities of a province that have a growth rate.
     let ranked = with_parent
@@ -202,39 +218,120 @@ pub fn measures_wide(obs: LazyFrame) -> LazyFrame {
                 .cast(DataType::Float64)
                 .alias("rank"),
         ]);
-    left_join(with_parent, ranked, keys_and(&["p"]), keys_and(&["p"])).with_column(col("x").alias("ytd"))
+    stage(left_join(with_parent, ranked, keys_and(&["p"]), keys_and(&["p"])).with_column(col("x").alias("ytd")))
+}
+
+/// Everything the measures are computed from.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    /// Published aggregates (latest vintages).
+    pub observations: &'a [Observation],
+    pub targets: &'a [Target],
+    pub projects: &'a [Project],
+    /// Enterprise records (see [`enterprises`]), typically a lazy scan of Parquet files.
+    pub enterprises: Option<LazyFrame>,
+    /// The class mapping: (GB/T 4754 class, industry).
+    pub mapping: &'a [(String, String)],
+    /// The member industries whose union is `TEN`.
+    pub members: Vec<String>,
+}
+
+/// Every measure, in output order: base, targets, projects, enterprise records.
+pub fn all_measures() -> impl Iterator<Item = &'static str> {
+    MEASURES
+        .iter()
+        .chain(targets::TARGET_MEASURES)
+        .chain(projects::PROJECT_MEASURES)
+        .chain(enterprises::ENTERPRISE_MEASURES)
+        .copied()
+}
+
+/// Long rows (`year`, `q`, keys, `measure`, `value`) → the output schema with sort keys.
+fn finish_long(long: LazyFrame) -> LazyFrame {
+    let order: Vec<&str> = all_measures().collect();
+    let order_df = df!("measure" => &order, "m_order" => (0..order.len() as i32).collect::<Vec<_>>()).expect("measure order frame");
+    long.join(order_df.lazy(), [col("measure")], [col("measure")], JoinArgs::new(JoinType::Left))
+        .select([
+            (col("year") * lit(4) + col("q") - lit(1)).alias("p"),
+            concat_str(
+                [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
+                "",
+                true,
+            )
+            .alias("period"),
+            col("region_code"),
+            col("industry_code"),
+            col("indicator"),
+            col("measure"),
+            col("m_order"),
+            col("value").cast(DataType::Float64),
+        ])
 }
 
 /// The long table of `indicators.csv` for the periods with index in `periods` (inclusive
 /// range of [`crate::period::Period::index`]), sorted by period, region, industry,
 /// indicator and measure order.
-pub fn measures_long(wide: LazyFrame, periods: std::ops::RangeInclusive<i32>) -> PolarsResult<LazyFrame> {
-    let wide = wide.filter(col("p").gt_eq(lit(*periods.start())).and(col("p").lt_eq(lit(*periods.end()))));
-    let parts: Vec<LazyFrame> = MEASURES
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
+pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> PolarsResult<DataFrame> {
+    let (from, to) = (*periods.start(), *periods.end());
+    let published = observations_frame(inputs.observations)?.lazy();
+    let (obs, extra) = match inputs.enterprises {
+        Some(records) => {
+            let (aggregates, extra) = enterprises::aggregate(records, inputs.mapping, &inputs.members)?;
+            let aggregates = with_hierarchy(aggregates);
+            // Published aggregates win over those computed from enterprise records.
+            let key = || vec![col("region_code"), col("industry_code"), col("indicator"), col("year"), col("q")];
+            let marker = published.clone().select(key()).with_column(lit(true).alias("published"));
+            let only_micro = aggregates
+                .join(marker, key(), key(), JoinArgs::new(JoinType::Left))
+                .filter(col("published").is_null())
+                .drop(cols(["published"]));
+            (
+                concat(
+                    [published, only_micro],
+                    UnionArgs {
+                        to_supertypes: true,
+                        ..Default::default()
+                    },
+                )?,
+                Some(extra),
+            )
+        }
+        None => (published, None),
+    };
+    // The wide frame is aggregate-sized (series × periods, even at national scale): it is
+    // materialised once here rather than re-planned for each measure below.
+    let wide =
+        stage(targets::with_targets(measures_wide(obs)?, inputs.targets)?.filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))))?;
+    let mut parts: Vec<LazyFrame> = all_measures()
+        .take(MEASURES.len() + targets::TARGET_MEASURES.len())
+        .map(|m| {
             wide.clone()
                 .select([
-                    col("p"),
-                    concat_str(
-                        [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
-                        "",
-                        true,
-                    )
-                    .alias("period"),
+                    col("year"),
+                    col("q"),
                     col("region_code"),
                     col("industry_code"),
                     col("indicator"),
-                    lit(*m).alias("measure"),
-                    lit(i as i32).alias("m_order"),
-                    col(*m).cast(DataType::Float64).alias("value"),
+                    lit(m).alias("measure"),
+                    col(m).cast(DataType::Float64).alias("value"),
                 ])
                 .filter(col("value").is_not_null())
         })
         .collect();
-    let long = concat(parts, UnionArgs::default())?;
-    Ok(long
+    if !inputs.projects.is_empty() {
+        parts.push(projects::project_measures(inputs.projects, &inputs.members)?);
+    }
+    if let Some(extra) = extra {
+        parts.push(extra);
+    }
+    let long = finish_long(concat(
+        parts,
+        UnionArgs {
+            to_supertypes: true,
+            ..Default::default()
+        },
+    )?);
+    long.filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to))))
         .sort(
             ["p", "region_code", "industry_code", "indicator", "m_order"],
             SortMultipleOptions::default(),
@@ -246,13 +343,43 @@ pub fn measures_long(wide: LazyFrame, periods: std::ops::RangeInclusive<i32>) ->
             col("indicator"),
             col("measure"),
             col("value"),
-        ]))
+        ])
+        .collect()
 }
 
-/// Everything in one call: the long measures of the observations for `periods`.
-pub fn compute(rows: &[Observation], periods: std::ops::RangeInclusive<i32>) -> PolarsResult<DataFrame> {
-    let obs = observations_frame(rows)?;
-    measures_long(measures_wide(obs.lazy()), periods)?.collect()
+/// Adds the columns [`observations_frame`] derives (`p`, `parent`, `is_city`) to
+/// observation-shaped rows that lack them.
+fn with_hierarchy(rows: LazyFrame) -> LazyFrame {
+    let region = col("region_code");
+    let is_province = region.clone().str().ends_with(lit("0000"));
+    let is_city = region.clone().str().ends_with(lit("00")).and(is_province.clone().not());
+    let city_parent = concat_str([region.clone().str().slice(lit(0), lit(2)), lit("0000")], "", false);
+    let county_parent = concat_str([region.clone().str().slice(lit(0), lit(4)), lit("00")], "", false);
+    rows.with_columns([
+        when(is_province)
+            .then(lit(NULL).cast(DataType::String))
+            .when(is_city.clone())
+            .then(city_parent)
+            .otherwise(county_parent)
+            .alias("parent"),
+        is_city.alias("is_city"),
+        (col("year") * lit(4) + col("q") - lit(1)).alias("p"),
+    ])
+    .select(
+        [
+            "region_code",
+            "industry_code",
+            "indicator",
+            "year",
+            "q",
+            "parent",
+            "is_city",
+            "x",
+            "g_pub",
+            "p",
+        ]
+        .map(col),
+    )
 }
 
 /// One measure value, keyed for look-up by the renderers.
@@ -336,7 +463,17 @@ mod tests {
 
     fn table(rows: &[Observation], period: &str) -> MeasureTable {
         let p = period.parse::<Period>().unwrap().index();
-        MeasureTable::from_frame(&compute(rows, p..=p).unwrap()).unwrap()
+        MeasureTable::from_frame(
+            &compute(
+                Inputs {
+                    observations: rows,
+                    ..Inputs::default()
+                },
+                p..=p,
+            )
+            .unwrap(),
+        )
+        .unwrap()
     }
 
     fn get(t: &MeasureTable, region: &str, industry: &str, measure: &str) -> Option<f64> {

@@ -1,0 +1,182 @@
+//! Target measures (domain.md "Targets"), joined onto the wide measure frame. No I/O.
+//!
+//! Level targets follow the geometric path P_y = V0 × (VT / V0)^((y − Y0) / (YT − Y0)) for
+//! Y0 ≤ y ≤ YT; V0 is given or taken from the data (the Q4 year-to-date of Y0), VT is given
+//! or `multiple` × V0. Growth targets compare cumulative growth with the rate; share targets
+//! compare the share of TOTAL with the year's target share. After the target year a level
+//! target has no measures; `required_cagr_pct` exists only before it.
+
+use polars::prelude::*;
+
+use super::{keys_and, left_join, null_f64, ratio};
+use crate::targets::{Target, TargetSpec};
+
+/// The target measures, in output order.
+pub const TARGET_MEASURES: &[&str] = &[
+    "annual_target",
+    "task_progress_pct",
+    "time_progress_pct",
+    "progress_gap_pp",
+    "projected_annual",
+    "projected_attainment_pct",
+    "plan_cagr_pct",
+    "required_cagr_pct",
+    "target_growth_pct",
+    "growth_gap_pp",
+    "target_share_pct",
+    "share_gap_pp",
+];
+
+/// How far back a share path without a base year reaches.
+const SHARE_PATH_YEARS: i32 = 20;
+
+fn level_frame(targets: &[Target]) -> PolarsResult<DataFrame> {
+    let (mut r, mut i, mut k, mut y0, mut yt, mut v0, mut vt, mut m) = (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for t in targets {
+        if let TargetSpec::Level {
+            base_year,
+            base_value,
+            target_year,
+            target_value,
+            multiple,
+        } = &t.spec
+        {
+            r.push(t.region.as_str());
+            i.push(t.industry.as_str());
+            k.push(t.indicator.as_str());
+            y0.push(*base_year);
+            yt.push(*target_year);
+            v0.push(*base_value);
+            vt.push(*target_value);
+            m.push(*multiple);
+        }
+    }
+    df!("region_code" => r, "industry_code" => i, "indicator" => k, "y0" => y0, "yt" => yt, "v0_given" => v0, "vt_given" => vt, "multiple" => m)
+}
+
+/// Per-year values of growth or share targets: (series, year, value).
+fn yearly_frame(targets: &[Target], name: &str, share: bool) -> PolarsResult<DataFrame> {
+    // explicit years override a path's value for the same series and year
+    let mut rows: std::collections::BTreeMap<(&str, &str, &str, i32), (bool, f64)> = Default::default();
+    for t in targets {
+        let key = |y| (t.region.as_str(), t.industry.as_str(), t.indicator.as_str(), y);
+        match (&t.spec, share) {
+            (TargetSpec::Growth { year, pct }, false) | (TargetSpec::Share { year, pct }, true) => {
+                rows.insert(key(*year), (true, *pct));
+            }
+            (
+                TargetSpec::SharePath {
+                    target_year,
+                    pct,
+                    pp_per_year,
+                    base_year,
+                },
+                true,
+            ) => {
+                let from = base_year.unwrap_or(target_year - SHARE_PATH_YEARS);
+                for y in from..=*target_year {
+                    let value = pct - pp_per_year * f64::from(target_year - y);
+                    rows.entry(key(y))
+                        .and_modify(|e| {
+                            if !e.0 {
+                                *e = (false, value)
+                            }
+                        })
+                        .or_insert((false, value));
+                }
+            }
+            _ => {}
+        }
+    }
+    let (mut r, mut i, mut k, mut y, mut v) = (vec![], vec![], vec![], vec![], vec![]);
+    for ((region, industry, indicator, year), (_, value)) in rows {
+        r.push(region);
+        i.push(industry);
+        k.push(indicator);
+        y.push(year);
+        v.push(value);
+    }
+    df!("region_code" => r, "industry_code" => i, "indicator" => k, "year" => y, name => v)
+}
+
+/// Adds the target measures to the wide frame (which has `x`, `x_ly`, `yoy_pct`,
+/// `share_pct`, `year`, `q`).
+pub fn with_targets(wide: LazyFrame, targets: &[Target]) -> PolarsResult<LazyFrame> {
+    let f = |e: Expr| e.cast(DataType::Float64);
+    let q4 = wide.clone().filter(col("q").eq(lit(4)));
+    // V0 from the data when not given; VT from the multiple when not given.
+    let base = q4.clone().select([
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        col("year").alias("y0"),
+        col("x").alias("v0_data"),
+    ]);
+    let levels = left_join(level_frame(targets)?.lazy(), base, keys_and(&["y0"]), keys_and(&["y0"]))
+        .with_column(coalesce(&[col("v0_given"), col("v0_data")]).alias("V0"))
+        .with_column(coalesce(&[col("vt_given"), col("multiple") * col("V0")]).alias("VT"))
+        .select([
+            col("region_code"),
+            col("industry_code"),
+            col("indicator"),
+            col("y0"),
+            col("yt"),
+            col("V0"),
+            col("VT"),
+        ]);
+    let last_q4 = q4.select([
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        (col("year") + lit(1)).alias("year"),
+        col("x").alias("x_q4ly"),
+    ]);
+    let in_plan = col("year")
+        .gt_eq(col("y0"))
+        .and(col("year").lt_eq(col("yt")))
+        .and(col("V0").gt(lit(0.0)))
+        .and(col("VT").gt(lit(0.0)));
+    let planned = |e: Expr| when(col("in_plan")).then(e).otherwise(null_f64());
+    let with_level = left_join(wide, levels, keys_and(&[]), keys_and(&[])).with_column(in_plan.fill_null(lit(false)).alias("in_plan"));
+    let with_level = super::stage(left_join(with_level, last_q4, keys_and(&["year"]), keys_and(&["year"])))?
+        .with_columns([
+            planned(col("V0") * (col("VT") / col("V0")).pow(f(col("year") - col("y0")) / f(col("yt") - col("y0")))).alias("annual_target"),
+            planned((((col("VT") / col("V0")).pow(lit(1.0) / f(col("yt") - col("y0")))) - lit(1.0)) * lit(100.0)).alias("plan_cagr_pct"),
+            planned(f(col("q")) * lit(25.0)).alias("time_progress_pct"),
+            // projected annual: Q4 is the year; else last year's seasonal profile
+            planned(
+                when(col("q").eq(lit(4)))
+                    .then(col("x"))
+                    .when(col("x_ly").gt(lit(0.0)))
+                    .then(col("x") * col("x_q4ly") / col("x_ly"))
+                    .otherwise(null_f64()),
+            )
+            .alias("projected_annual"),
+        ])
+        .with_columns([
+            ratio(col("x") * lit(100.0), col("annual_target")).alias("task_progress_pct"),
+            ratio(col("projected_annual") * lit(100.0), col("annual_target")).alias("projected_attainment_pct"),
+            planned(
+                when(col("year").lt(col("yt")).and(col("projected_annual").gt(lit(0.0))))
+                    .then(((col("VT") / col("projected_annual")).pow(lit(1.0) / f(col("yt") - col("year"))) - lit(1.0)) * lit(100.0))
+                    .otherwise(null_f64()),
+            )
+            .alias("required_cagr_pct"),
+        ])
+        .with_column((col("task_progress_pct") - col("time_progress_pct")).alias("progress_gap_pp"));
+    let with_level = super::stage(with_level)?;
+    let with_growth = left_join(
+        with_level,
+        yearly_frame(targets, "target_growth_pct", false)?.lazy(),
+        keys_and(&["year"]),
+        keys_and(&["year"]),
+    )
+    .with_column((col("yoy_pct") - col("target_growth_pct")).alias("growth_gap_pp"));
+    Ok(left_join(
+        with_growth,
+        yearly_frame(targets, "target_share_pct", true)?.lazy(),
+        keys_and(&["year"]),
+        keys_and(&["year"]),
+    )
+    .with_column((col("share_pct") - col("target_share_pct")).alias("share_gap_pp")))
+}
