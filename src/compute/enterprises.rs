@@ -123,7 +123,7 @@ pub fn aggregate(records: LazyFrame, mapping: &[(String, String)], members: &[St
     let mut extra = Vec::new();
     let long = |indicator: &str, measure: &str, value: Expr| {
         groups.clone().select(
-            keys()
+            [col("year"), col("q"), col("region_code"), col("industry_code")]
                 .into_iter()
                 .chain([
                     lit(indicator.to_string()).alias("indicator"),
@@ -171,4 +171,108 @@ pub fn aggregate(records: LazyFrame, mapping: &[(String, String)], members: &[St
     ));
     let extra = concat(extra, UnionArgs::default())?.filter(col("value").is_not_null());
     Ok((concat(observations, UnionArgs::default())?, extra))
+}
+
+#[cfg(test)]
+mod tests {
+    //! Worked cases: five enterprises in Anhui, 2024Q3 and 2025Q3; numbers by hand.
+    use super::super::{Inputs, MeasureTable, compute};
+    use crate::period::Period;
+    use polars::prelude::*;
+
+    fn records() -> LazyFrame {
+        // (year, id, region, class, output, income, profit)
+        let rows: &[(i32, &str, &str, &str, f64, f64, f64)] = &[
+            (2025, "E1", "340102", "3971", 100.0, 90.0, 5.0),
+            (2024, "E1", "340102", "3971", 80.0, 70.0, 4.0),
+            (2025, "E2", "340102", "3562", 50.0, 45.0, -2.0), // class 3562 feeds NGIT and HEM
+            (2024, "E2", "340102", "3562", 60.0, 55.0, 1.0),
+            (2025, "E3", "340103", "3971", 30.0, 25.0, 1.0), // entered the roster in 2025
+            (2024, "E4", "340104", "1310", 40.0, 35.0, 2.0), // left the roster in 2025
+            (2025, "E5", "340200", "3311", 20.0, 18.0, 3.0), // city-coded, unmapped class: TOTAL only
+            (2024, "E5", "340200", "3311", 10.0, 9.0, 2.0),
+            (2025, "E6", "340200", "3311", 5.0, 4.0, 0.5),
+        ];
+        df!(
+            "year" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            "q" => vec![3i32; rows.len()],
+            "enterprise_id" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+            "region_code" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+            "class_code" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            "output_value" => rows.iter().map(|r| Some(r.4)).collect::<Vec<_>>(),
+            "operating_income" => rows.iter().map(|r| Some(r.5)).collect::<Vec<_>>(),
+            "profit" => rows.iter().map(|r| Some(r.6)).collect::<Vec<_>>(),
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    fn table() -> MeasureTable {
+        let mapping: Vec<(String, String)> = [("3971", "NGIT"), ("3562", "NGIT"), ("3562", "HEM"), ("1310", "GFD")]
+            .iter()
+            .map(|(c, i)| (c.to_string(), i.to_string()))
+            .collect();
+        let members = ["NGIT", "HEM", "GFD"].map(String::from).to_vec();
+        let p = Period::new(2025, 3).unwrap().index();
+        let inputs = Inputs {
+            enterprises: Some(records()),
+            mapping: &mapping,
+            members,
+            ..Inputs::default()
+        };
+        MeasureTable::from_frame(&compute(inputs, p..=p).unwrap()).unwrap()
+    }
+
+    fn close(t: &MeasureTable, region: &str, industry: &str, indicator: &str, measure: &str, expected: f64) {
+        let v = t
+            .get("2025Q3", region, industry, indicator, measure)
+            .unwrap_or_else(|| panic!("{region} {industry} {indicator} {measure} absent"));
+        assert!(
+            (v - expected).abs() < 1e-9,
+            "{region} {industry} {indicator} {measure}: expected {expected}, got {v}"
+        );
+    }
+
+    #[test]
+    fn comparable_growth_excludes_entries_and_exits() {
+        let t = table();
+        // Hefei NGIT: E1, E2 (from county 340102) and E3 (340103, entered)
+        close(&t, "340100", "NGIT", "output_value", "ytd", 180.0);
+        // comparable: E1 + E2 only: 150 / 140 − 1 (not 180 / 140 − 1)
+        close(&t, "340100", "NGIT", "output_value", "yoy_pct", 7.14285714285714);
+        close(&t, "340100", "NGIT", "enterprises", "ytd", 3.0);
+        // Hefei TOTAL: E4 left the roster; it is not in the comparable base either
+        close(&t, "340100", "TOTAL", "output_value", "yoy_pct", 7.14285714285714);
+        // the province: E1, E2, E5 comparable: 170 / 150 − 1
+        close(&t, "340000", "TOTAL", "output_value", "yoy_pct", 13.33333333333333);
+        close(&t, "340000", "TOTAL", "enterprises", "ytd", 5.0);
+        // the county level exists too
+        close(&t, "340102", "NGIT", "output_value", "ytd", 150.0);
+        assert!(
+            t.get("2025Q3", "340104", "GFD", "output_value", "ytd").is_none(),
+            "E4 left: no 2025 row"
+        );
+    }
+
+    #[test]
+    fn one_class_feeding_two_industries_and_ten_counting_each_enterprise_once() {
+        let t = table();
+        close(&t, "340100", "HEM", "output_value", "ytd", 50.0);
+        close(&t, "340100", "HEM", "output_value", "yoy_pct", -16.666666666666664);
+        // TEN: E1, E2, E3 once each (E2 feeds two members): 180, not 230
+        close(&t, "340100", "TEN", "output_value", "ytd", 180.0);
+        close(&t, "340100", "TEN", "enterprises", "ytd", 3.0);
+        // shares use the aggregates like any published figure: TEN is all of Hefei's industry
+        close(&t, "340100", "TEN", "output_value", "share_pct", 100.0);
+    }
+
+    #[test]
+    fn breadth_loss_ratio_concentration() {
+        let t = table();
+        close(&t, "340100", "NGIT", "output_value", "growth_breadth_pct", 50.0); // E1 grew, E2 fell
+        close(&t, "340100", "NGIT", "profit", "loss_ratio_pct", 100.0 / 3.0); // E2 made a loss
+        close(&t, "340100", "NGIT", "output_value", "cr4_pct", 100.0); // fewer than four: all of them
+        close(&t, "340100", "NGIT", "output_value", "hhi", 4135.802469135802); // 10⁴ × (100² + 50² + 30²) / 180²
+        close(&t, "340000", "TOTAL", "output_value", "cr4_pct", 97.5609756097561); // (100+50+30+20) / 205
+    }
 }

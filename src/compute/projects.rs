@@ -125,3 +125,134 @@ pub fn project_measures(projects: &[Project], members: &[String]) -> PolarsResul
         .collect();
     concat(parts, UnionArgs::default())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Worked cases for 2025Q3 (last month: September); expected numbers by hand.
+    use super::super::{Inputs, MeasureTable, compute};
+    use crate::period::Period;
+    use crate::store::Project;
+
+    fn month(y: i32, m: i32) -> Option<i32> {
+        Some(y * 12 + m - 1)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn project(
+        id: &str,
+        region: &str,
+        industry: &str,
+        plan: f64,
+        done: f64,
+        ps: Option<i32>,
+        act_s: Option<i32>,
+        pc: Option<i32>,
+        act_c: Option<i32>,
+    ) -> Project {
+        Project {
+            project_id: id.into(),
+            name: id.into(),
+            region: region.into(),
+            industry: industry.into(),
+            period: Period::new(2025, 3).unwrap(),
+            total_investment: Some(plan * 3.0),
+            annual_plan_investment: Some(plan),
+            completed_investment_ytd: Some(done),
+            planned_start: ps,
+            actual_start: act_s,
+            planned_completion: pc,
+            actual_completion: act_c,
+            release_date: "2025-10-20".into(),
+        }
+    }
+
+    fn projects() -> Vec<Project> {
+        vec![
+            // a county project in Hefei, started on time
+            project(
+                "A",
+                "340102",
+                "NGIT",
+                10.0,
+                6.0,
+                month(2025, 3),
+                month(2025, 4),
+                month(2026, 6),
+                None,
+            ),
+            // started in October: after the period's last month, so not yet started in Q3
+            project(
+                "B",
+                "340100",
+                "NGIT",
+                20.0,
+                5.0,
+                month(2025, 6),
+                month(2025, 10),
+                month(2025, 9),
+                month(2025, 9),
+            ),
+            // planned to start last year; due to complete in August, not completed
+            project(
+                "C",
+                "340200",
+                "LH",
+                30.0,
+                30.0,
+                month(2024, 5),
+                month(2024, 6),
+                month(2025, 8),
+                None,
+            ),
+        ]
+    }
+
+    fn get(t: &MeasureTable, region: &str, industry: &str, measure: &str) -> Option<f64> {
+        t.get("2025Q3", region, industry, "major_projects", measure)
+    }
+
+    fn close(actual: Option<f64>, expected: f64) {
+        let a = actual.expect("present");
+        assert!((a - expected).abs() < 1e-9, "expected {expected}, got {a}");
+    }
+
+    #[test]
+    fn project_measures_per_region_and_industry() {
+        let p = Period::new(2025, 3).unwrap().index();
+        let members: Vec<String> = ["NGIT", "LH"].map(String::from).to_vec();
+        let ps = projects();
+        let t = MeasureTable::from_frame(
+            &compute(
+                Inputs {
+                    projects: &ps,
+                    members,
+                    ..Inputs::default()
+                },
+                p..=p,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        // Hefei NGIT: A (from its county) and B
+        close(get(&t, "340100", "NGIT", "projects"), 2.0);
+        close(get(&t, "340100", "NGIT", "investment_completion_pct"), 36.666666666666664); // 11 / 30
+        close(get(&t, "340100", "NGIT", "investment_progress_gap_pp"), -38.333333333333336);
+        close(get(&t, "340100", "NGIT", "start_rate_pct"), 50.0); // B started after September
+        close(get(&t, "340100", "NGIT", "completion_rate_pct"), 100.0);
+        // the county itself: A's completion is due in 2026, so no completion rate
+        close(get(&t, "340102", "NGIT", "projects"), 1.0);
+        close(get(&t, "340102", "NGIT", "start_rate_pct"), 100.0);
+        assert_eq!(get(&t, "340102", "NGIT", "completion_rate_pct"), None);
+        // Wuhu LH: nothing planned to start in 2025; C overdue
+        close(get(&t, "340200", "LH", "investment_progress_gap_pp"), 25.0);
+        assert_eq!(get(&t, "340200", "LH", "start_rate_pct"), None);
+        close(get(&t, "340200", "LH", "completion_rate_pct"), 0.0);
+        // the province, TEN and TOTAL over all three
+        for industry in ["TEN", "TOTAL"] {
+            close(get(&t, "340000", industry, "projects"), 3.0);
+            close(get(&t, "340000", industry, "investment_completion_pct"), 68.33333333333333); // 41 / 60
+            close(get(&t, "340000", industry, "start_rate_pct"), 50.0);
+            close(get(&t, "340000", industry, "completion_rate_pct"), 50.0);
+        }
+    }
+}

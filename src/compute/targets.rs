@@ -180,3 +180,155 @@ pub fn with_targets(wide: LazyFrame, targets: &[Target]) -> PolarsResult<LazyFra
     )
     .with_column((col("share_pct") - col("target_share_pct")).alias("share_gap_pp")))
 }
+
+#[cfg(test)]
+mod tests {
+    //! Worked cases; the expected numbers were computed by hand from the formulas.
+    use super::super::{Inputs, MeasureTable, compute};
+    use crate::period::Period;
+    use crate::store::Observation;
+    use crate::targets::{Target, TargetSpec};
+
+    fn o(period: &str, industry: &str, x: Option<f64>, g: Option<f64>) -> Observation {
+        Observation {
+            period: period.parse().unwrap(),
+            region: "340000".into(),
+            industry: industry.into(),
+            indicator: "operating_income".into(),
+            value: x,
+            yoy_pct: g,
+            release_date: "2025-01-01".into(),
+            source: None,
+        }
+    }
+
+    fn level(industry: &str, base_value: Option<f64>, target_year: i32) -> Target {
+        Target {
+            region: "340000".into(),
+            industry: industry.into(),
+            indicator: "operating_income".into(),
+            spec: TargetSpec::Level {
+                base_year: 2020,
+                base_value,
+                target_year,
+                target_value: None,
+                multiple: Some(2.0),
+            },
+        }
+    }
+
+    fn measures(rows: &[Observation], targets: &[Target], period: &str) -> MeasureTable {
+        let p = period.parse::<Period>().unwrap().index();
+        MeasureTable::from_frame(
+            &compute(
+                Inputs {
+                    observations: rows,
+                    targets,
+                    ..Inputs::default()
+                },
+                p..=p,
+            )
+            .unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn close(t: &MeasureTable, period: &str, industry: &str, measure: &str, expected: f64) {
+        let v = t
+            .get(period, "340000", industry, "operating_income", measure)
+            .unwrap_or_else(|| panic!("{measure} absent"));
+        assert!((v - expected).abs() < 1e-9, "{measure}: expected {expected}, got {v}");
+    }
+
+    /// Operating income doubles 2020 → 2025 from 1,000 (the 2020 Q4 data).
+    fn doubling_data() -> Vec<Observation> {
+        vec![
+            o("2020Q4", "NGIT", Some(1000.0), None),
+            o("2022Q3", "NGIT", Some(950.0), None),
+            o("2022Q4", "NGIT", Some(1300.0), None),
+            o("2023Q3", "NGIT", Some(1100.0), Some(15.0)),
+            o("2025Q3", "NGIT", Some(1800.0), Some(9.0)),
+            o("2026Q3", "NGIT", Some(2100.0), Some(8.0)),
+        ]
+    }
+
+    #[test]
+    fn the_doubling_path() {
+        let t = measures(&doubling_data(), &[level("NGIT", None, 2025)], "2023Q3");
+        close(&t, "2023Q3", "NGIT", "plan_cagr_pct", 14.869835499703509); // 2^(1/5) − 1: 14.87 %
+        close(&t, "2023Q3", "NGIT", "annual_target", 1515.716566510398); // 1000 × 2^(3/5)
+        close(&t, "2023Q3", "NGIT", "task_progress_pct", 72.57293509250918);
+        close(&t, "2023Q3", "NGIT", "time_progress_pct", 75.0);
+        close(&t, "2023Q3", "NGIT", "progress_gap_pp", -2.4270649074908164);
+        close(&t, "2023Q3", "NGIT", "projected_annual", 1505.2631578947369); // 1100 × 1300 / 950
+        close(&t, "2023Q3", "NGIT", "projected_attainment_pct", 99.31033223185469);
+        close(&t, "2023Q3", "NGIT", "required_cagr_pct", 15.268006344836582); // (2000 / 1505.26)^(1/2) − 1
+    }
+
+    #[test]
+    fn a_given_base_value_and_the_target_year_itself() {
+        // base value given: 900 → target 1800 in 2025
+        let t = measures(&doubling_data(), &[level("NGIT", Some(900.0), 2025)], "2025Q3");
+        close(&t, "2025Q3", "NGIT", "annual_target", 1800.0);
+        close(&t, "2025Q3", "NGIT", "task_progress_pct", 100.0);
+        assert_eq!(
+            t.get("2025Q3", "340000", "NGIT", "operating_income", "required_cagr_pct"),
+            None,
+            "no required CAGR in the target year"
+        );
+        assert_eq!(
+            t.get("2025Q3", "340000", "NGIT", "operating_income", "projected_annual"),
+            None,
+            "no 2024 data for the seasonal profile"
+        );
+        // after the target year the plan says nothing
+        let t = measures(&doubling_data(), &[level("NGIT", None, 2025)], "2026Q3");
+        assert_eq!(t.get("2026Q3", "340000", "NGIT", "operating_income", "annual_target"), None);
+        assert_eq!(t.get("2026Q3", "340000", "NGIT", "operating_income", "time_progress_pct"), None);
+    }
+
+    #[test]
+    fn without_base_data_a_level_target_has_no_measures() {
+        let rows = vec![o("2023Q3", "NGIT", Some(1100.0), Some(15.0))];
+        let t = measures(&rows, &[level("NGIT", None, 2025)], "2023Q3");
+        assert_eq!(t.get("2023Q3", "340000", "NGIT", "operating_income", "annual_target"), None);
+        assert_eq!(t.get("2023Q3", "340000", "NGIT", "operating_income", "task_progress_pct"), None);
+    }
+
+    #[test]
+    fn growth_and_share_targets() {
+        let rows = vec![
+            o("2023Q3", "TOTAL", Some(1000.0), Some(7.5)),
+            o("2023Q3", "NGIT", Some(152.0), Some(12.0)),
+        ];
+        let target = |industry: &str, spec| Target {
+            region: "340000".into(),
+            industry: String::from(industry),
+            indicator: "operating_income".into(),
+            spec,
+        };
+        let targets = vec![
+            target("TOTAL", TargetSpec::Growth { year: 2023, pct: 6.0 }),
+            // +1 pp a year to 18.7 % in 2025: 16.7 % in 2023
+            target(
+                "NGIT",
+                TargetSpec::SharePath {
+                    target_year: 2025,
+                    pct: 18.7,
+                    pp_per_year: 1.0,
+                    base_year: None,
+                },
+            ),
+        ];
+        let t = measures(&rows, &targets, "2023Q3");
+        close(&t, "2023Q3", "TOTAL", "target_growth_pct", 6.0);
+        close(&t, "2023Q3", "TOTAL", "growth_gap_pp", 1.5);
+        close(&t, "2023Q3", "NGIT", "target_share_pct", 16.7);
+        close(&t, "2023Q3", "NGIT", "share_gap_pp", 15.2 - 16.7);
+        // an explicit year overrides the path
+        let mut with_explicit = targets.clone();
+        with_explicit.push(target("NGIT", TargetSpec::Share { year: 2023, pct: 15.0 }));
+        let t = measures(&rows, &with_explicit, "2023Q3");
+        close(&t, "2023Q3", "NGIT", "target_share_pct", 15.0);
+    }
+}
