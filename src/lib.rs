@@ -19,3 +19,4 @@ pub mod store;
 pub mod targets;
 pub mod tomlspan;
 pub mod units;
+pub mod uscc;

@@ -120,6 +120,7 @@ pub struct RunSummary {
 #[derive(Serialize)]
 struct ManifestFile {
     name: String,
+    kind: String,
     sha256: String,
     loaded_at: String,
     rows: i64,
@@ -277,25 +278,41 @@ impl Seimon {
         // Load.
         let as_of = options.as_of.map(|d| d.to_string());
         let stored = self.store.observations(as_of.as_deref(), Some(period))?;
-        if !stored.iter().any(|s| s.obs.period == period) {
+        let has_records = self
+            .store
+            .enterprise_batches(as_of.as_deref(), Some(period))?
+            .iter()
+            .any(|b| b.period == period);
+        if !stored.iter().any(|s| s.obs.period == period) && !has_records {
             return Err(RunError::NoData(period));
         }
+        let targets = crate::targets::overlay(&settings.targets, &self.store.targets(as_of.as_deref())?);
+        let projects = self.store.projects(as_of.as_deref(), Some(period))?;
+        let mapping = self.store.mapping(&settings.catalogue.name, as_of.as_deref())?;
+        let batches = self.store.enterprise_batches(as_of.as_deref(), Some(period))?;
+        // The data vintage: a fingerprint of exactly the inputs this run reads.
         let data_vintage = {
             let mut h = Sha256::new();
             for s in &stored {
                 h.update(s.id.to_le_bytes());
             }
+            h.update(format!("{targets:?}{projects:?}{mapping:?}").as_bytes());
+            for b in &batches {
+                h.update(b.file_id.to_le_bytes());
+                h.update(b.period.index().to_le_bytes());
+            }
             hex::encode(h.finalize())[..16].to_string()
         };
         let latest_release = stored.iter().map(|s| s.obs.release_date.as_str()).max().map(str::to_string);
-        let file_ids: BTreeSet<i64> = stored.iter().map(|s| s.file_id).collect();
+        let cutoff = as_of.as_deref().map(|d| format!("{d}T23:59:59.999Z"));
         let files: Vec<ManifestFile> = self
             .store
             .files()?
             .into_iter()
-            .filter(|f| file_ids.contains(&f.id))
+            .filter(|f| cutoff.as_deref().is_none_or(|c| f.loaded_at.as_str() <= c))
             .map(|f| ManifestFile {
                 name: f.name,
+                kind: f.kind,
                 sha256: f.sha256,
                 loaded_at: f.loaded_at,
                 rows: f.rows,
@@ -309,9 +326,11 @@ impl Seimon {
         let p = period.index();
         let inputs = compute::Inputs {
             observations: &observations,
-            targets: &settings.targets,
+            targets: &targets,
+            projects: &projects,
+            enterprises: enterprise_scan(&batches)?,
+            mapping: &mapping,
             members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
-            ..compute::Inputs::default()
         };
         let long = compute::compute(inputs, (p - HISTORY_QUARTERS)..=p)?;
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
@@ -432,6 +451,31 @@ impl Seimon {
             messages,
         ))
     }
+}
+
+/// A lazy scan of the enterprise batches; where a period has several, an enterprise's
+/// record from the latest batch replaces the earlier ones.
+fn enterprise_scan(batches: &[crate::store::EnterpriseBatch]) -> PolarsResult<Option<LazyFrame>> {
+    if batches.is_empty() {
+        return Ok(None);
+    }
+    let scans = batches
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let path = b.path.display().to_string();
+            Ok(LazyFrame::scan_parquet(PlRefPath::new(&path), ScanArgsParquet::default())?.with_column(lit(i as i64).alias("batch")))
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let all = concat(scans, UnionArgs::default())?;
+    let periods: BTreeSet<Period> = batches.iter().map(|b| b.period).collect();
+    let records = if periods.len() < batches.len() {
+        all.sort(["batch"], SortMultipleOptions::default())
+            .unique_stable(Some(cols(["year", "q", "enterprise_id"])), UniqueKeepStrategy::Last)
+    } else {
+        all
+    };
+    Ok(Some(records.drop(cols(["batch"]))))
 }
 
 fn previous_run_id(dir: &Path) -> Option<String> {

@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::period::Period;
+use crate::targets::Target;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,15 @@ pub struct Project {
     pub release_date: String,
 }
 
+/// One period's enterprise records from one file, kept as a Parquet file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnterpriseBatch {
+    pub period: Period,
+    pub rows: usize,
+    pub path: PathBuf,
+    pub file_id: i64,
+}
+
 /// A stored observation: the row plus its id (load order) and the file it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredObservation {
@@ -101,9 +111,12 @@ pub struct RunRecord {
     pub error: Option<String>,
 }
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
-const SCHEMA: &str = "
+/// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
+const MIGRATIONS: [&str; 2] = [SCHEMA_1, SCHEMA_2];
+
+const SCHEMA_1: &str = "
 CREATE TABLE files(
     id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL,
@@ -144,6 +157,54 @@ CREATE TABLE runs(
     error TEXT
 );
 CREATE INDEX runs_period ON runs(period, started_at);
+";
+
+const SCHEMA_2: &str = "
+CREATE TABLE targets(
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    release_date TEXT NOT NULL,
+    key TEXT NOT NULL,
+    spec TEXT NOT NULL
+);
+CREATE TABLE projects(
+    id INTEGER PRIMARY KEY,
+    project_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    quarter INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    region TEXT NOT NULL,
+    industry TEXT NOT NULL,
+    total_investment REAL,
+    annual_plan_investment REAL,
+    completed_investment_ytd REAL,
+    planned_start INTEGER,
+    actual_start INTEGER,
+    planned_completion INTEGER,
+    actual_completion INTEGER,
+    release_date TEXT NOT NULL,
+    file_id INTEGER NOT NULL REFERENCES files(id)
+);
+CREATE INDEX projects_key ON projects(project_id, year, quarter, release_date, id);
+CREATE TABLE class_mapping(
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    catalogue TEXT NOT NULL,
+    release_date TEXT NOT NULL,
+    class_code TEXT NOT NULL,
+    industry_code TEXT NOT NULL
+);
+CREATE INDEX class_mapping_version ON class_mapping(catalogue, release_date, file_id);
+CREATE TABLE enterprise_batches(
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL REFERENCES files(id),
+    year INTEGER NOT NULL,
+    quarter INTEGER NOT NULL,
+    release_date TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    path TEXT NOT NULL
+);
+CREATE INDEX enterprise_batches_period ON enterprise_batches(year, quarter, release_date, file_id);
 ";
 
 /// The store. Cheap to share behind an `Arc`; every call takes the connection briefly.
@@ -193,10 +254,10 @@ impl Store {
                 known: SCHEMA_VERSION,
             });
         }
-        if version == 0 {
+        for (from, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = conn.transaction().map_err(sq)?;
-            tx.execute_batch(SCHEMA).map_err(sq)?;
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sq)?;
+            tx.execute_batch(migration).map_err(sq)?;
+            tx.pragma_update(None, "user_version", from as i64 + 1).map_err(sq)?;
             tx.commit().map_err(sq)?;
         }
         Ok(Store {
@@ -264,21 +325,48 @@ impl Store {
         Ok(conn.last_insert_rowid())
     }
 
-    /// Loads one accepted file's observations in a single transaction: records the file,
-    /// inserts a new vintage for each row whose numbers differ from the latest stored
-    /// vintage of its key, and returns the file record. Nothing is written on error.
-    pub fn load_observations(&self, sha256: &str, name: &str, stored_as: &str, rows: &[Observation]) -> Result<FileRecord, StoreError> {
+    /// Records an accepted file and stores its content in one transaction: `insert` gets
+    /// the transaction and the new file id and returns how many new vintages it stored.
+    /// Nothing is written when it fails.
+    fn load_file(
+        &self,
+        sha256: &str,
+        name: &str,
+        kind: &str,
+        stored_as: &str,
+        rows: usize,
+        insert: impl FnOnce(&rusqlite::Transaction<'_>, i64) -> Result<i64, StoreError>,
+    ) -> Result<FileRecord, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         let loaded_at = now();
         tx.execute(
-            "INSERT INTO files(sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as) VALUES (?1, ?2, 'observations', 'accepted', ?3, ?4, 0, ?5)",
-            params![sha256, name, loaded_at, rows.len() as i64, stored_as],
+            "INSERT INTO files(sha256, name, kind, status, loaded_at, rows, new_vintages, stored_as) VALUES (?1, ?2, ?3, 'accepted', ?4, ?5, 0, ?6)",
+            params![sha256, name, kind, loaded_at, rows as i64, stored_as],
         )
         .map_err(|e| self.err(e))?;
         let file_id = tx.last_insert_rowid();
-        let mut new_vintages = 0i64;
-        {
+        let new_vintages = insert(&tx, file_id)?;
+        tx.execute("UPDATE files SET new_vintages = ?1 WHERE id = ?2", params![new_vintages, file_id])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(FileRecord {
+            id: file_id,
+            sha256: sha256.to_string(),
+            name: name.to_string(),
+            kind: kind.to_string(),
+            status: "accepted".into(),
+            loaded_at,
+            rows: rows as i64,
+            new_vintages,
+            stored_as: Some(stored_as.to_string()),
+        })
+    }
+
+    /// Loads one accepted file's observations: a new vintage for each row whose numbers
+    /// differ from the latest stored vintage of its key (as of the row's release date).
+    pub fn load_observations(&self, sha256: &str, name: &str, stored_as: &str, rows: &[Observation]) -> Result<FileRecord, StoreError> {
+        self.load_file(sha256, name, "observations", stored_as, rows.len(), |tx, file_id| {
             let mut latest = tx
                 .prepare_cached(
                     "SELECT value, yoy_pct FROM observations WHERE region = ?1 AND industry = ?2 AND indicator = ?3 AND year = ?4 AND quarter = ?5 AND release_date <= ?6 ORDER BY release_date DESC, id DESC LIMIT 1",
@@ -289,49 +377,233 @@ impl Store {
                     "INSERT INTO observations(year, quarter, region, industry, indicator, value, yoy_pct, release_date, source, file_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(|e| self.err(e))?;
+            let mut new_vintages = 0;
             for o in rows {
                 let (y, q) = (o.period.year(), o.period.quarter());
                 let current: Option<(Option<f64>, Option<f64>)> = latest
-                    .query_row(params![o.region, o.industry, o.indicator, y, q, o.release_date], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
+                    .query_row(params![o.region, o.industry, o.indicator, y, q, o.release_date], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
                     .map_err(|e| self.err(e))?;
-                let unchanged = current.is_some_and(|(v, g)| same_number(v, o.value) && same_number(g, o.yoy_pct));
-                if unchanged {
+                if current.is_some_and(|(v, g)| same_number(v, o.value) && same_number(g, o.yoy_pct)) {
+                    continue;
+                }
+                insert
+                    .execute(params![y, q, o.region, o.industry, o.indicator, o.value, o.yoy_pct, o.release_date, o.source, file_id])
+                    .map_err(|e| self.err(e))?;
+                new_vintages += 1;
+            }
+            Ok(new_vintages)
+        })
+    }
+
+    /// Loads a targets file; each target is a new version of its key.
+    pub fn load_targets(
+        &self,
+        sha256: &str,
+        name: &str,
+        stored_as: &str,
+        release_date: &str,
+        targets: &[Target],
+    ) -> Result<FileRecord, StoreError> {
+        self.load_file(sha256, name, "targets", stored_as, targets.len(), |tx, file_id| {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO targets(file_id, release_date, key, spec) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(|e| self.err(e))?;
+            for t in targets {
+                let spec = serde_json::to_string(t).expect("targets serialise");
+                insert
+                    .execute(params![file_id, release_date, t.key(), spec])
+                    .map_err(|e| self.err(e))?;
+            }
+            Ok(targets.len() as i64)
+        })
+    }
+
+    /// The targets loaded from files as of a date: per key, the latest.
+    pub fn targets(&self, as_of: Option<&str>) -> Result<Vec<Target>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT spec FROM (SELECT spec, ROW_NUMBER() OVER (PARTITION BY key ORDER BY release_date DESC, id DESC) AS rn
+                 FROM targets WHERE release_date <= ?1) WHERE rn = 1 ORDER BY spec",
+            )
+            .map_err(|e| self.err(e))?;
+        let specs: Vec<String> = stmt
+            .query_map([as_of.unwrap_or("9999-12-31")], |r| r.get(0))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))?;
+        Ok(specs.iter().filter_map(|s| serde_json::from_str(s).ok()).collect())
+    }
+
+    /// Loads a projects file: a new vintage for each (project, period) whose figures changed.
+    pub fn load_projects(&self, sha256: &str, name: &str, stored_as: &str, projects: &[Project]) -> Result<FileRecord, StoreError> {
+        self.load_file(sha256, name, "projects", stored_as, projects.len(), |tx, file_id| {
+            let mut latest = tx
+                .prepare_cached(&format!("SELECT {PROJECT_COLUMNS} FROM projects WHERE project_id = ?1 AND year = ?2 AND quarter = ?3 AND release_date <= ?4 ORDER BY release_date DESC, id DESC LIMIT 1"))
+                .map_err(|e| self.err(e))?;
+            let mut insert = tx
+                .prepare_cached(&format!("INSERT INTO projects({PROJECT_COLUMNS}, file_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"))
+                .map_err(|e| self.err(e))?;
+            let mut new_vintages = 0;
+            for p in projects {
+                let current = latest.query_row(params![p.project_id, p.period.year(), p.period.quarter(), p.release_date], project).optional().map_err(|e| self.err(e))?;
+                if current.is_some_and(|c| Project { release_date: p.release_date.clone(), ..c } == *p) {
                     continue;
                 }
                 insert
                     .execute(params![
-                        y,
-                        q,
-                        o.region,
-                        o.industry,
-                        o.indicator,
-                        o.value,
-                        o.yoy_pct,
-                        o.release_date,
-                        o.source,
+                        p.project_id,
+                        p.period.year(),
+                        p.period.quarter(),
+                        p.name,
+                        p.region,
+                        p.industry,
+                        p.total_investment,
+                        p.annual_plan_investment,
+                        p.completed_investment_ytd,
+                        p.planned_start,
+                        p.actual_start,
+                        p.planned_completion,
+                        p.actual_completion,
+                        p.release_date,
                         file_id
                     ])
                     .map_err(|e| self.err(e))?;
                 new_vintages += 1;
             }
-        }
-        tx.execute("UPDATE files SET new_vintages = ?1 WHERE id = ?2", params![new_vintages, file_id])
-            .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(FileRecord {
-            id: file_id,
-            sha256: sha256.to_string(),
-            name: name.to_string(),
-            kind: "observations".into(),
-            status: "accepted".into(),
-            loaded_at,
-            rows: rows.len() as i64,
-            new_vintages,
-            stored_as: Some(stored_as.to_string()),
+            Ok(new_vintages)
         })
+    }
+
+    /// The latest vintage of every project's figures as of a date, for the periods up to
+    /// `through`.
+    pub fn projects(&self, as_of: Option<&str>, through: Option<Period>) -> Result<Vec<Project>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {PROJECT_COLUMNS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY project_id, year, quarter ORDER BY release_date DESC, id DESC) AS rn
+                 FROM projects WHERE release_date <= ?1 AND (year * 4 + quarter - 1) <= ?2) WHERE rn = 1 ORDER BY project_id, year, quarter"
+            ))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(
+            params![as_of.unwrap_or("9999-12-31"), through.map_or(i32::MAX, Period::index)],
+            project,
+        )
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Loads a class mapping: a whole new version of the mapping of `catalogue`.
+    pub fn load_mapping(
+        &self,
+        sha256: &str,
+        name: &str,
+        stored_as: &str,
+        catalogue: &str,
+        release_date: &str,
+        pairs: &[(String, String)],
+    ) -> Result<FileRecord, StoreError> {
+        self.load_file(sha256, name, "mapping", stored_as, pairs.len(), |tx, file_id| {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO class_mapping(file_id, catalogue, release_date, class_code, industry_code) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(|e| self.err(e))?;
+            for (class, industry) in pairs {
+                insert
+                    .execute(params![file_id, catalogue, release_date, class, industry])
+                    .map_err(|e| self.err(e))?;
+            }
+            Ok(pairs.len() as i64)
+        })
+    }
+
+    /// The class mapping of `catalogue` as of a date: the latest version's pairs.
+    pub fn mapping(&self, catalogue: &str, as_of: Option<&str>) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT class_code, industry_code FROM class_mapping WHERE file_id = (
+                   SELECT file_id FROM class_mapping WHERE catalogue = ?1 AND release_date <= ?2 ORDER BY release_date DESC, file_id DESC LIMIT 1)
+                 ORDER BY class_code, industry_code",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![catalogue, as_of.unwrap_or("9999-12-31")], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Loads enterprise records: `write(file_id)` writes the Parquet files and returns one
+    /// batch per period; they are recorded in the same transaction as the file. Files
+    /// written before a failure are removed.
+    pub fn load_enterprises(
+        &self,
+        sha256: &str,
+        name: &str,
+        stored_as: &str,
+        rows: usize,
+        release_date: &str,
+        write: impl FnOnce(i64) -> Result<Vec<EnterpriseBatch>, StoreError>,
+    ) -> Result<FileRecord, StoreError> {
+        let mut written: Vec<PathBuf> = Vec::new();
+        let result = self.load_file(sha256, name, "enterprises", stored_as, rows, |tx, file_id| {
+            let batches = write(file_id)?;
+            written.extend(batches.iter().map(|b| b.path.clone()));
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO enterprise_batches(file_id, year, quarter, release_date, rows, path) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(|e| self.err(e))?;
+            for b in &batches {
+                insert
+                    .execute(params![
+                        file_id,
+                        b.period.year(),
+                        b.period.quarter(),
+                        release_date,
+                        b.rows as i64,
+                        b.path.display().to_string()
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+            Ok(rows as i64)
+        });
+        if result.is_err() {
+            for path in written {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        result
+    }
+
+    /// The enterprise batches released by `as_of`, for the periods up to `through`, in
+    /// vintage order (a later batch's record of an enterprise replaces an earlier one's).
+    pub fn enterprise_batches(&self, as_of: Option<&str>, through: Option<Period>) -> Result<Vec<EnterpriseBatch>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT year, quarter, rows, path, file_id FROM enterprise_batches WHERE release_date <= ?1 AND (year * 4 + quarter - 1) <= ?2
+                 ORDER BY year, quarter, release_date, file_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(i32, u8, i64, String, i64)> = stmt
+            .query_map(
+                params![as_of.unwrap_or("9999-12-31"), through.map_or(i32::MAX, Period::index)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(y, q, n, path, file_id)| {
+                Some(EnterpriseBatch {
+                    period: Period::new(y, q)?,
+                    rows: n as usize,
+                    path: PathBuf::from(path),
+                    file_id,
+                })
+            })
+            .collect())
     }
 
     /// The latest vintage of every observation key, as of `as_of` (an ISO date; `None`:
@@ -440,6 +712,27 @@ impl Store {
             .optional()
             .map_err(|e| self.err(e))
     }
+}
+
+const PROJECT_COLUMNS: &str = "project_id, year, quarter, name, region, industry, total_investment, annual_plan_investment, completed_investment_ytd, planned_start, actual_start, planned_completion, actual_completion, release_date";
+
+fn project(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+    let (y, q): (i32, u8) = (r.get(1)?, r.get(2)?);
+    Ok(Project {
+        project_id: r.get(0)?,
+        period: Period::new(y, q).ok_or(rusqlite::Error::IntegralValueOutOfRange(2, i64::from(q)))?,
+        name: r.get(3)?,
+        region: r.get(4)?,
+        industry: r.get(5)?,
+        total_investment: r.get(6)?,
+        annual_plan_investment: r.get(7)?,
+        completed_investment_ytd: r.get(8)?,
+        planned_start: r.get(9)?,
+        actual_start: r.get(10)?,
+        planned_completion: r.get(11)?,
+        actual_completion: r.get(12)?,
+        release_date: r.get(13)?,
+    })
 }
 
 fn file_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {

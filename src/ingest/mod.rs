@@ -7,8 +7,13 @@
 //! column and reason, with nothing stored changed. Loading a file whose checksum was
 //! already accepted changes nothing and says so.
 
+pub mod enterprises;
+pub mod mapping;
 pub mod observations;
+pub mod projects;
+pub mod rows;
 pub mod table;
+pub mod targets;
 
 use std::path::{Path, PathBuf};
 
@@ -25,14 +30,45 @@ use table::{RawTable, TableError, read_table};
 pub enum Kind {
     /// Published aggregate statistics, long format.
     Observations,
+    /// Enterprise records (microdata).
+    Enterprises,
+    /// Which GB/T 4754 classes feed which industry.
+    Mapping,
+    /// Major projects.
+    Projects,
+    /// Plan targets.
+    Targets,
 }
 
 impl Kind {
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Observations => "observations",
+            Kind::Enterprises => "enterprises",
+            Kind::Mapping => "mapping",
+            Kind::Projects => "projects",
+            Kind::Targets => "targets",
         }
     }
+
+    fn columns(self) -> &'static [rows::Column] {
+        match self {
+            Kind::Observations => observations::COLUMNS,
+            Kind::Enterprises => enterprises::COLUMNS,
+            Kind::Mapping => mapping::COLUMNS,
+            Kind::Projects => projects::COLUMNS,
+            Kind::Targets => targets::COLUMNS,
+        }
+    }
+}
+
+/// What a valid file holds.
+enum Payload {
+    Observations(Vec<crate::store::Observation>),
+    Enterprises(Vec<enterprises::Record>),
+    Mapping(Vec<(String, String)>),
+    Projects(Vec<crate::store::Project>),
+    Targets(Vec<crate::targets::Target>),
 }
 
 /// One problem with one row (or the whole file when `row` is 0).
@@ -133,32 +169,41 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// Recognises a file's kind by its columns.
-fn detect(table: &RawTable) -> Result<Kind, Vec<RowProblem>> {
-    let (found, _) = observations::map_headers(&table.headers, observations::COLUMNS);
-    let missing: Vec<&str> = observations::COLUMNS
+/// Recognises a file's kind by its columns: the kind whose distinguishing column is
+/// present (enterprise_id, project_id, kind, class_code), else observations.
+fn detect(table: &RawTable) -> Kind {
+    let has = |kind: Kind, column: &str| observations::map_headers(&table.headers, kind.columns()).0.contains_key(column);
+    if has(Kind::Enterprises, "enterprise_id") {
+        Kind::Enterprises
+    } else if has(Kind::Projects, "project_id") {
+        Kind::Projects
+    } else if has(Kind::Targets, "kind") {
+        Kind::Targets
+    } else if has(Kind::Mapping, "class_code") {
+        Kind::Mapping
+    } else {
+        Kind::Observations
+    }
+}
+
+/// The required columns of `kind` the table lacks, as a file problem.
+fn missing_columns(table: &RawTable, kind: Kind) -> Result<(), Vec<RowProblem>> {
+    let (found, _) = observations::map_headers(&table.headers, kind.columns());
+    let missing: Vec<&str> = kind
+        .columns()
         .iter()
         .filter(|(n, _, req)| *req && !found.contains_key(n))
         .map(|(n, _, _)| *n)
         .collect();
     if missing.is_empty() {
-        return Ok(Kind::Observations);
+        return Ok(());
     }
-    let normalised: Vec<String> = table.headers.iter().map(|h| observations::normalise_header(h)).collect();
-    let looks_like = ["enterprise_id", "统一社会信用代码", "project_id", "class_code", "kind"]
-        .iter()
-        .find(|c| normalised.iter().any(|h| h == *c));
-    let reason = match looks_like {
-        Some(col) => format!(
-            "column `{col}` suggests enterprise records, projects, a class mapping or targets, which this version does not load yet; as observations it lacks: {}",
-            missing.join(", ")
-        ),
-        None => format!(
-            "missing required column(s): {} (found: {})",
-            missing.join(", "),
-            table.headers.join(", ")
-        ),
-    };
+    let reason = format!(
+        "missing required column(s) of {}: {} (found: {})",
+        kind.as_str(),
+        missing.join(", "),
+        table.headers.join(", ")
+    );
     Err(vec![RowProblem {
         row: 0,
         column: None,
@@ -215,27 +260,39 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     let result = read_table(&name, bytes, options.sheet.as_deref())
         .map_err(file_problem)
         .and_then(|table| {
-            let kind = match options.kind {
-                Some(k) => k,
-                None => detect(&table)?,
-            };
-            if options.kind.is_some() {
-                detect(&table)?; // the required columns must be there either way
-            }
-            match kind {
-                Kind::Observations => observations::validate(&table, catalogue, today).map(|rows| (kind, table, rows)),
-            }
+            let kind = options.kind.unwrap_or_else(|| detect(&table));
+            missing_columns(&table, kind)?;
+            let payload = match kind {
+                Kind::Observations => observations::validate(&table, catalogue, today).map(Payload::Observations),
+                Kind::Enterprises => enterprises::validate(&table, catalogue).map(Payload::Enterprises),
+                Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),
+                Kind::Projects => projects::validate(&table, catalogue, today).map(Payload::Projects),
+                Kind::Targets => targets::validate(&table, catalogue).map(Payload::Targets),
+            }?;
+            Ok((kind, table, payload))
         });
     match result {
-        Ok((kind, table, rows)) => {
-            let (_, extra) = observations::map_headers(&table.headers, observations::COLUMNS);
+        Ok((kind, table, payload)) => {
+            let (_, extra) = observations::map_headers(&table.headers, kind.columns());
             let warnings = extra.iter().map(|h| format!("extra column `{h}` ignored")).collect();
             let dir = store.dir().join("accepted");
             let stored_as = dir.join(format!("{}-{}", &sha[..16], name));
             write_file(&dir, &stored_as, bytes)?;
-            debug_assert_eq!(kind, Kind::Observations);
-            let file = store.load_observations(&sha, &name, &stored_as.display().to_string(), &rows)?;
-            tracing::info!(file = %name, rows = file.rows, new_vintages = file.new_vintages, encoding = table.encoding, "file accepted");
+            let stored = stored_as.display().to_string();
+            let release = today.to_string();
+            let file = match payload {
+                Payload::Observations(rows) => store.load_observations(&sha, &name, &stored, &rows)?,
+                Payload::Targets(t) => store.load_targets(&sha, &name, &stored, &release, &t)?,
+                Payload::Projects(p) => store.load_projects(&sha, &name, &stored, &p)?,
+                Payload::Mapping(m) => store.load_mapping(&sha, &name, &stored, &catalogue.name, &release, &m)?,
+                Payload::Enterprises(records) => {
+                    let dir = store.dir().join("enterprises");
+                    store.load_enterprises(&sha, &name, &stored, records.len(), &release, |file_id| {
+                        write_enterprise_batches(&dir, file_id, &records)
+                    })?
+                }
+            };
+            tracing::info!(file = %name, kind = kind.as_str(), rows = file.rows, new_vintages = file.new_vintages, encoding = table.encoding, "file accepted");
             Ok(Outcome::Accepted { file, warnings })
         }
         Err(problems) => {
@@ -264,6 +321,39 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
             Ok(Outcome::Rejected(rejection))
         }
     }
+}
+
+/// Writes one Parquet file per period under `dir/<period>/<file id>.parquet`.
+fn write_enterprise_batches(
+    dir: &Path,
+    file_id: i64,
+    records: &[enterprises::Record],
+) -> Result<Vec<crate::store::EnterpriseBatch>, StoreError> {
+    let mut by_period: std::collections::BTreeMap<crate::period::Period, Vec<&enterprises::Record>> = Default::default();
+    for r in records {
+        by_period.entry(r.period).or_default().push(r);
+    }
+    let mut batches = Vec::new();
+    for (period, rows) in by_period {
+        let path = dir.join(period.to_string()).join(format!("{file_id}.parquet"));
+        let io = |source: std::io::Error| StoreError::Dir {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
+        let mut df = enterprises::frame(&rows).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        let file = std::fs::File::create(&path).map_err(io)?;
+        polars::prelude::ParquetWriter::new(file)
+            .finish(&mut df)
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        batches.push(crate::store::EnterpriseBatch {
+            period,
+            rows: rows.len(),
+            path,
+            file_id,
+        });
+    }
+    Ok(batches)
 }
 
 fn write_file(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), IngestError> {

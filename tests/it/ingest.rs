@@ -170,8 +170,9 @@ fn missing_required_column() {
         "period,region_code,industry_code,value,unit\n2025Q3,340100,NGIT,1,亿元\n".as_bytes(),
     );
     assert!(
-        r.report()
-            .contains("file: missing required column(s): indicator (found: period, region_code, industry_code, value, unit)"),
+        r.report().contains(
+            "file: missing required column(s) of observations: indicator (found: period, region_code, industry_code, value, unit)"
+        ),
         "{}",
         r.report()
     );

@@ -1,0 +1,260 @@
+//! Reading one row's cells by column name, collecting the problems of each cell — shared
+//! by the loaders of every file kind.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use super::{RowProblem, parse_number};
+use crate::catalogue::{Catalogue, IndicatorKind};
+use crate::period::Period;
+use crate::units::{Unit, parse_unit};
+
+/// A column of a file kind: (English name, Chinese aliases, required).
+pub type Column = (&'static str, &'static [&'static str], bool);
+
+/// One row of a file, with the problems found so far.
+pub struct RowReader<'a> {
+    pub row: usize,
+    cols: &'a HashMap<&'static str, usize>,
+    cells: &'a [String],
+    pub problems: &'a mut Vec<RowProblem>,
+}
+
+impl<'a> RowReader<'a> {
+    pub fn new(row: usize, cols: &'a HashMap<&'static str, usize>, cells: &'a [String], problems: &'a mut Vec<RowProblem>) -> Self {
+        RowReader {
+            row,
+            cols,
+            cells,
+            problems,
+        }
+    }
+
+    /// The cell of a column (empty when the column or cell is missing).
+    pub fn get(&self, name: &str) -> &'a str {
+        self.cols.get(name).and_then(|&i| self.cells.get(i)).map_or("", |s| s.as_str())
+    }
+
+    pub fn bad(&mut self, column: &str, reason: String) {
+        let value = self.get(column).to_string();
+        self.problems.push(RowProblem {
+            row: self.row,
+            column: Some(column.to_string()),
+            value,
+            reason,
+        });
+    }
+
+    /// A problem of the whole row.
+    pub fn bad_row(&mut self, reason: String) {
+        self.problems.push(RowProblem {
+            row: self.row,
+            column: None,
+            value: String::new(),
+            reason,
+        });
+    }
+
+    /// A required non-empty text.
+    pub fn text(&mut self, name: &str) -> Option<&'a str> {
+        let t = self.get(name);
+        if t.is_empty() {
+            self.bad(name, format!("`{name}` is required"));
+            None
+        } else {
+            Some(t)
+        }
+    }
+
+    pub fn number(&mut self, name: &str) -> Option<f64> {
+        match parse_number(self.get(name)) {
+            Ok(v) => v,
+            Err(reason) => {
+                self.bad(name, reason);
+                None
+            }
+        }
+    }
+
+    /// A whole number (a year), or `None` when empty.
+    pub fn integer(&mut self, name: &str) -> Option<i32> {
+        let t = self.get(name);
+        if t.is_empty() {
+            return None;
+        }
+        match t.trim_end_matches(".0").parse::<i32>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.bad(name, format!("`{t}` is not a whole number"));
+                None
+            }
+        }
+    }
+
+    pub fn period(&mut self) -> Option<Period> {
+        match self.get("period").parse::<Period>() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                self.bad("period", e.to_string());
+                None
+            }
+        }
+    }
+
+    /// A region code of the catalogue.
+    pub fn region(&mut self, catalogue: &Catalogue) -> Option<&'a str> {
+        let r = self.get("region_code");
+        if catalogue.region(r).is_some() {
+            return Some(r);
+        }
+        let why = if r.len() == 6 && r.bytes().all(|b| b.is_ascii_digit()) {
+            format!("unknown region code `{r}` (not in catalogue {})", catalogue.name)
+        } else {
+            format!("`{r}` is not a six-digit GB/T 2260 region code")
+        };
+        self.bad("region_code", why);
+        None
+    }
+
+    /// An industry code of the catalogue.
+    pub fn industry(&mut self, catalogue: &Catalogue) -> Option<&'a str> {
+        let i = self.get("industry_code");
+        if catalogue.industry(i).is_some() {
+            return Some(i);
+        }
+        self.bad(
+            "industry_code",
+            format!("unknown industry code `{i}` (not in catalogue {})", catalogue.name),
+        );
+        None
+    }
+
+    /// The money unit of the row (required when any of `columns` has a value).
+    pub fn money_unit(&mut self, columns: &[&str]) -> Option<Unit> {
+        if columns.iter().all(|c| self.get(c).is_empty()) {
+            return None;
+        }
+        let text = self.get("unit");
+        match parse_unit(text) {
+            Some(u) if u.kind == IndicatorKind::Money => Some(u),
+            Some(_) => {
+                self.bad("unit", format!("unit `{text}` is not a money unit (元, 万元, 亿元, 万亿元)"));
+                None
+            }
+            None if text.is_empty() => {
+                self.bad("unit", "money values need their unit (元, 万元, 亿元, 万亿元)".into());
+                None
+            }
+            None => {
+                self.bad("unit", format!("unknown unit `{text}` (expected 元, 万元, 亿元 or 万亿元)"));
+                None
+            }
+        }
+    }
+
+    /// A money value in 亿元; `nonnegative` rejects negatives.
+    pub fn money(&mut self, name: &str, unit: Option<Unit>, nonnegative: bool) -> Option<f64> {
+        let v = self.number(name)?;
+        if nonnegative && v < 0.0 {
+            self.bad(name, format!("a negative {name} is impossible"));
+            return None;
+        }
+        unit.map(|u| u.to_canonical(v))
+    }
+
+    /// A month `2025-03` (also `2025/3`, `202503`, `2025年3月`) as `year × 12 + month − 1`.
+    pub fn month(&mut self, name: &str) -> Option<i32> {
+        let t = self.get(name);
+        if t.is_empty() {
+            return None;
+        }
+        match parse_month(t) {
+            Some(m) => Some(m),
+            None => {
+                self.bad(name, format!("`{t}` is not a month (expected 2025-03)"));
+                None
+            }
+        }
+    }
+
+    pub fn release_date(&mut self, today: NaiveDate) -> Option<NaiveDate> {
+        match self.get("release_date") {
+            "" => Some(today),
+            t => match super::observations::parse_date(t) {
+                Some(d) => Some(d),
+                None => {
+                    self.bad("release_date", format!("`{t}` is not a date (expected 2025-10-20)"));
+                    None
+                }
+            },
+        }
+    }
+}
+
+/// Parses a month into `year × 12 + month − 1`.
+pub fn parse_month(text: &str) -> Option<i32> {
+    let t = text.trim().trim_end_matches('月');
+    let (y, m) = if let Some((y, m)) = t.split_once(['-', '/', '年', '.']) {
+        (y, m)
+    } else if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.split_at(4)
+    } else {
+        return None;
+    };
+    let (y, m): (i32, i32) = (y.trim().parse().ok()?, m.trim().parse().ok()?);
+    ((1949..=2199).contains(&y) && (1..=12).contains(&m)).then_some(y * 12 + m - 1)
+}
+
+/// Formats a month index as `2025-03`.
+pub fn format_month(m: i32) -> String {
+    format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months() {
+        for t in ["2025-03", "2025/3", "202503", "2025年3月", "2025.03"] {
+            assert_eq!(parse_month(t), Some(2025 * 12 + 2), "{t}");
+        }
+        assert_eq!(parse_month("2025-13"), None);
+        assert_eq!(parse_month("March"), None);
+        assert_eq!(format_month(2025 * 12 + 2), "2025-03");
+    }
+}
+
+/// Runs `read` over every row of `table` with its columns mapped; returns what it read
+/// (with row numbers) and every problem. A row with more fields than the header is a
+/// problem of its own.
+pub fn read_rows<T>(
+    table: &super::table::RawTable,
+    columns: &[Column],
+    mut read: impl FnMut(&mut RowReader<'_>) -> Option<T>,
+) -> (Vec<(usize, T)>, Vec<RowProblem>) {
+    let (cols, _) = super::observations::map_headers(&table.headers, columns);
+    let mut problems = Vec::new();
+    let mut out = Vec::with_capacity(table.rows.len());
+    for (row, cells) in &table.rows {
+        if cells.len() > table.headers.len() && cells[table.headers.len()..].iter().any(|c| !c.is_empty()) {
+            problems.push(RowProblem {
+                row: *row,
+                column: None,
+                value: String::new(),
+                reason: format!("the row has {} fields, the header {}", cells.len(), table.headers.len()),
+            });
+            continue;
+        }
+        let before = problems.len();
+        let mut reader = RowReader::new(*row, &cols, cells, &mut problems);
+        let value = read(&mut reader);
+        if problems.len() == before {
+            if let Some(v) = value {
+                out.push((*row, v));
+            }
+        }
+    }
+    (out, problems)
+}
