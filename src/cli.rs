@@ -135,7 +135,11 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::Ingest { files, kind, sheet } => {
             let app = Seimon::open(settings)?;
-            let options = ingest::Options { kind, sheet, today: None };
+            let options = ingest::Options {
+                kind,
+                sheet,
+                today: Some(app.settings.today()),
+            };
             let rejected = ingest_files(&app, &files, &options)?;
             Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
@@ -154,18 +158,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { dir, through } => {
-            let through = through.unwrap_or_else(|| Period::latest_complete(shanghai_today()));
+            let through = through.unwrap_or_else(|| Period::latest_complete(settings.today()));
             let summary = demo(settings, dir.as_deref(), through).await?;
             print_summary(&summary);
             println!("\nThe demo data is synthetic: generated, not real statistics.");
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-/// Today's date in Asia/Shanghai.
-pub fn shanghai_today() -> NaiveDate {
-    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }
 
 /// Loads files one by one, printing each outcome; returns how many were rejected.
@@ -236,7 +235,10 @@ pub async fn demo(settings: Settings, dir: Option<&Path>, through: Period) -> an
     )?;
     let files = crate::demo::write_files(&data.join("demo-input"), through)?;
     let app = Seimon::open(settings)?;
-    let options = ingest::Options::default();
+    let options = ingest::Options {
+        today: Some(app.settings.today()),
+        ..ingest::Options::default()
+    };
     if ingest_files(&app, &files, &options)? > 0 {
         bail!("the demo data was rejected (a bug in the generator)");
     }

@@ -679,6 +679,12 @@ impl Settings {
         load_text("built-in defaults", DEFAULTS, std::iter::empty()).expect("the built-in defaults are valid")
     }
 
+    /// Today's date in the configured time zone (the vintage of rows loaded today).
+    pub fn today(&self) -> chrono::NaiveDate {
+        let tz: chrono_tz::Tz = self.schedule.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        chrono::Utc::now().with_timezone(&tz).date_naive()
+    }
+
     /// The same settings with the data and reports directories moved under `root`.
     pub fn rooted(mut self, root: &Path) -> Settings {
         self.paths.data = root.join("data");

@@ -189,8 +189,8 @@ mod tests {
                 5.0,
                 month(2025, 6),
                 month(2025, 10),
-                month(2025, 9),
-                month(2025, 9),
+                month(2025, 12),
+                None,
             ),
             // planned to start last year; due to complete in August, not completed
             project(
@@ -203,6 +203,18 @@ mod tests {
                 month(2024, 6),
                 month(2025, 8),
                 None,
+            ),
+            // completed in September, on time
+            project(
+                "D",
+                "340100",
+                "NGIT",
+                5.0,
+                5.0,
+                month(2024, 1),
+                month(2024, 2),
+                month(2025, 9),
+                month(2025, 9),
             ),
         ]
     }
@@ -233,12 +245,12 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        // Hefei NGIT: A (from its county) and B
-        close(get(&t, "340100", "NGIT", "projects"), 2.0);
-        close(get(&t, "340100", "NGIT", "investment_completion_pct"), 36.666666666666664); // 11 / 30
-        close(get(&t, "340100", "NGIT", "investment_progress_gap_pp"), -38.333333333333336);
+        // Hefei NGIT: A (from its county), B and D
+        close(get(&t, "340100", "NGIT", "projects"), 3.0);
+        close(get(&t, "340100", "NGIT", "investment_completion_pct"), 45.714285714285715); // 16 / 35
+        close(get(&t, "340100", "NGIT", "investment_progress_gap_pp"), 45.714285714285715 - 75.0);
         close(get(&t, "340100", "NGIT", "start_rate_pct"), 50.0); // B started after September
-        close(get(&t, "340100", "NGIT", "completion_rate_pct"), 100.0);
+        close(get(&t, "340100", "NGIT", "completion_rate_pct"), 50.0); // D done, B due in December
         // the county itself: A's completion is due in 2026, so no completion rate
         close(get(&t, "340102", "NGIT", "projects"), 1.0);
         close(get(&t, "340102", "NGIT", "start_rate_pct"), 100.0);
@@ -247,12 +259,12 @@ mod tests {
         close(get(&t, "340200", "LH", "investment_progress_gap_pp"), 25.0);
         assert_eq!(get(&t, "340200", "LH", "start_rate_pct"), None);
         close(get(&t, "340200", "LH", "completion_rate_pct"), 0.0);
-        // the province, TEN and TOTAL over all three
+        // the province, TEN and TOTAL over all four
         for industry in ["TEN", "TOTAL"] {
-            close(get(&t, "340000", industry, "projects"), 3.0);
-            close(get(&t, "340000", industry, "investment_completion_pct"), 68.33333333333333); // 41 / 60
-            close(get(&t, "340000", industry, "start_rate_pct"), 50.0);
-            close(get(&t, "340000", industry, "completion_rate_pct"), 50.0);
+            close(get(&t, "340000", industry, "projects"), 4.0);
+            close(get(&t, "340000", industry, "investment_completion_pct"), 70.76923076923077); // 46 / 65
+            close(get(&t, "340000", industry, "start_rate_pct"), 50.0); // A of A, B
+            close(get(&t, "340000", industry, "completion_rate_pct"), 100.0 / 3.0); // D of B, C, D
         }
     }
 }

@@ -19,14 +19,39 @@ fn options() -> Options {
     }
 }
 
-/// A store that already holds data, so "unchanged" means something.
+/// A store that already holds data of every kind, so "unchanged" means something.
 fn base_store() -> (TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("data")).unwrap();
-    let out = ingest::ingest_bytes(&store, &catalogue(), "base.csv", format!("{HEADER}{BASE}").as_bytes(), &options()).unwrap();
-    assert!(matches!(out, Outcome::Accepted { .. }), "{out:?}");
+    let files = [
+        ("base.csv", format!("{HEADER}{BASE}")),
+        (
+            "targets.csv",
+            "kind,region_code,industry_code,indicator,base_year,target_year,multiple\nlevel,340000,NGIT,operating_income,2020,2025,2\n"
+                .to_string(),
+        ),
+        (
+            "projects.csv",
+            format!("{PROJECT_HEADER}P1,一号项目,340102,NGIT,2025Q3,100,40,20,亿元,2025-03,2025-04,2026-06,\n"),
+        ),
+        (
+            "mapping.csv",
+            "class_code,industry_code,catalogue\n3971,NGIT,anhui-2021\n".to_string(),
+        ),
+        (
+            "firms.csv",
+            format!("{FIRM_HEADER}2025Q3,{},340102,3971,10,9,1,亿元\n", crate::support::uscc(1)),
+        ),
+    ];
+    for (name, text) in files {
+        let out = ingest::ingest_bytes(&store, &catalogue(), name, text.as_bytes(), &options()).unwrap();
+        assert!(matches!(out, Outcome::Accepted { .. }), "{name}: {out:?}");
+    }
     (dir, store)
 }
+
+const PROJECT_HEADER: &str = "project_id,name,region_code,industry_code,period,total_investment,annual_plan_investment,completed_investment_ytd,unit,planned_start,actual_start,planned_completion,actual_completion\n";
+const FIRM_HEADER: &str = "period,enterprise_id,region_code,class_code,output_value,operating_income,profit,unit\n";
 
 /// Loads `bytes` expecting a rejection; checks the store did not change and the file and
 /// its report are in quarantine. Returns the rejection.
@@ -373,4 +398,124 @@ fn the_cli_reports_rejections_with_exit_code_1_and_acceptances_with_0() {
     );
     let store = Store::open(&dir.path().join("store")).unwrap();
     assert_eq!(store.observation_count().unwrap(), 2);
+}
+
+#[test]
+fn bad_targets_are_named_by_row_and_column() {
+    let r = rejected(
+        "targets.csv",
+        b"kind,region_code,industry_code,indicator,base_year,target_year,multiple,year,pct\nlevel,340000,NGIT,operating_income,2025,2020,2,,\nspeed,340000,NGIT,operating_income,,,,2025,6\ngrowth,340000,XYZ,operating_income,,,,2025,6\ngrowth,340000,TOTAL,added_value,,,,2025,abc\n",
+    );
+    let report = r.report();
+    assert!(
+        report.contains("row 2, column target_year: the target year 2020 must come after the base year 2025"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 3, column kind: unknown target kind `speed`: expected level, growth or share"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 4, column industry_code: unknown industry code `XYZ`"),
+        "{report}"
+    );
+    assert!(report.contains("row 5, column pct: `abc` is not a number"), "{report}");
+}
+
+#[test]
+fn bad_projects_are_named_by_row_and_column() {
+    let rows = [
+        "P1,一号项目,340102,NGIT,2025Q3,100,40,20,亿元,2025-13,,,",
+        "P2,二号项目,340102,TEN,2025Q3,100,40,20,亿元,2025-03,,,",
+        "P3,三号项目,340102,NGIT,2025Q3,100,40,20,亿元,2025-03,2025-05,2026-06,2025-04",
+        "P4,四号项目,340102,NGIT,2025Q3,100,-40,20,亿元,,,,",
+        "P5,五号项目,340102,NGIT,2025Q3,100,40,20,亿元,,,,",
+        "P5,五号项目,340102,NGIT,2025Q3,100,40,25,亿元,,,,",
+    ];
+    let r = rejected("projects.csv", format!("{PROJECT_HEADER}{}\n", rows.join("\n")).as_bytes());
+    let report = r.report();
+    assert!(
+        report.contains("row 2, column planned_start: `2025-13` is not a month (expected 2025-03)"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 3, column industry_code: a project belongs to one industry; `TEN` is an aggregate"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 4, column actual_completion: completed before it started"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 5, column annual_plan_investment: a negative annual_plan_investment is impossible"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 7: duplicate key (P5, 2025Q3) with different values than row 6"),
+        "{report}"
+    );
+}
+
+#[test]
+fn bad_enterprise_records_are_named_by_row_and_column() {
+    let good = crate::support::uscc(7);
+    let mut broken = good.clone();
+    broken.replace_range(17..18, if good.ends_with('0') { "1" } else { "0" });
+    let rows = [
+        format!("2025Q3,{broken},340102,3971,10,9,1,亿元"),
+        format!("2025Q3,{good},340000,3971,10,9,1,亿元"),
+        format!("2025Q3,{},340102,39A1,10,9,1,亿元", crate::support::uscc(8)),
+        format!("2025Q3,{},340102,3971,-10,9,1,亿元", crate::support::uscc(9)),
+        format!("2025Q3,{},340102,3971,10,9,1,", crate::support::uscc(10)),
+    ];
+    let r = rejected("firms.csv", format!("{FIRM_HEADER}{}\n", rows.join("\n")).as_bytes());
+    let report = r.report();
+    assert!(
+        report.contains(&format!("row 2, column enterprise_id: `{broken}` fails the check character")),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 3, column region_code: an enterprise is located in a county or city, not a province"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 4, column class_code: `39A1` is not a four-digit GB/T 4754 class"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 5, column output_value: a negative output_value is impossible"),
+        "{report}"
+    );
+    assert!(report.contains("row 6, column unit: money values need their unit"), "{report}");
+}
+
+#[test]
+fn bad_class_mappings_are_named_by_row_and_column() {
+    let r = rejected(
+        "mapping.csv",
+        b"class_code,industry_code,catalogue\n397,NGIT,anhui-2021\n3971,TEN,anhui-2021\n3971,NGIT,jilin-2018\n",
+    );
+    let report = r.report();
+    assert!(
+        report.contains("row 2, column class_code: `397` is not a four-digit GB/T 4754 class"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 3, column industry_code: `TEN` is an aggregate: map classes to the catalogue's industries"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 4, column catalogue: mapping for catalogue `jilin-2018`, but the active catalogue is `anhui-2021`"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_file_of_an_unknown_shape_names_the_missing_columns() {
+    let r = rejected("firms.csv", b"period,enterprise_id,region_code\n2025Q3,x,340102\n");
+    assert!(
+        r.report().contains("missing required column(s) of enterprises: class_code"),
+        "{}",
+        r.report()
+    );
 }

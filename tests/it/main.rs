@@ -4,4 +4,5 @@
 mod cli;
 mod demo;
 mod ingest;
+mod measures;
 mod support;
