@@ -405,5 +405,222 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
         std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
         files.push(path);
     }
+    files.push(write_mapping(dir)?);
+    files.push(write_enterprises(dir, through, &mut rng)?);
+    files.push(write_projects(dir, through, &mut rng)?);
     Ok(files)
+}
+
+/// GB/T 4754-2017 classes and the industries they feed (some feed two; the last ones feed
+/// none and count in `TOTAL` only), with the demo's weight of enterprises in each.
+const CLASSES: &[(&str, &[&str], f64)] = &[
+    ("3971", &["NGIT"], 3.0),         // 电子元件及电子专用材料制造
+    ("3985", &["NGIT", "NMAT"], 1.0), // 电子专用材料制造
+    ("3562", &["NGIT", "HEM"], 1.0),  // 半导体器件专用设备制造
+    ("3612", &["NEV"], 1.5),          // 新能源车整车制造
+    ("3670", &["NEV"], 2.0),          // 汽车零部件及配件制造
+    ("3841", &["PVES", "NEV"], 1.0),  // 锂离子电池制造
+    ("3825", &["PVES"], 1.5),         // 光伏设备及元器件制造
+    ("3953", &["DCI"], 0.5),          // 影视录放设备制造
+    ("3491", &["HEM", "AI"], 1.0),    // 工业机器人制造
+    ("3411", &["HEM"], 1.5),          // 锅炉及辅助设备制造
+    ("1310", &["GFD"], 3.0),          // 谷物磨制
+    ("1495", &["GFD", "LH"], 1.0),    // 营养食品制造
+    ("2720", &["LH"], 1.5),           // 化学药品制剂制造
+    ("3851", &["SHA"], 1.5),          // 家用制冷电器具制造
+    ("3856", &["SHA"], 1.0),          // 家用厨房电器具制造
+    ("2651", &["NMAT"], 1.5),         // 初级形态塑料及合成树脂制造
+    ("3919", &["AI"], 0.8),           // 其他计算机制造
+    ("3110", &[], 2.0),               // 炼钢
+    ("3011", &[], 2.5),               // 水泥制造
+    ("1810", &[], 3.0),               // 机织服装制造
+];
+
+fn write_mapping(dir: &Path) -> std::io::Result<PathBuf> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["class_code", "industry_code", "catalogue"])?;
+    for (class, industries, _) in CLASSES {
+        for industry in *industries {
+            w.write_record([class, industry, "anhui-2021"])?;
+        }
+    }
+    let path = dir.join("class-mapping.csv");
+    std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
+    Ok(path)
+}
+
+/// A valid unified social credit code for demo enterprise `n` registered in `county`.
+fn demo_uscc(county: &str, n: usize) -> String {
+    let body = format!("91{county}MA{n:07}");
+    format!("{body}{}", crate::uscc::check_char(&body).expect("valid characters"))
+}
+
+/// About 1,500 enterprises above designated size in Anhui's counties, every quarter from
+/// 2020Q1: sizes log-normal, growth around their industry's trend, a few entering and
+/// leaving the roster each year, some making losses. Written as Parquet.
+fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
+    use polars::prelude::*;
+    use rand::Rng;
+    let catalogue = crate::catalogue::Catalogue::anhui();
+    let counties: Vec<(&str, f64)> = CITY_WEIGHTS
+        .iter()
+        .flat_map(|&(city, w)| {
+            let mine: Vec<&str> = catalogue
+                .regions
+                .iter()
+                .filter(|r| crate::catalogue::parent_code(&r.code).as_deref() == Some(city))
+                .map(|r| r.code.as_str())
+                .collect();
+            let n = mine.len().max(1) as f64;
+            mine.into_iter().map(move |c| (c, w / n))
+        })
+        .collect();
+    let pick = |rng: &mut ChaCha8Rng, weights: &[f64]| {
+        let total: f64 = weights.iter().sum();
+        let mut x = rng.random::<f64>() * total;
+        for (i, w) in weights.iter().enumerate() {
+            if x < *w {
+                return i;
+            }
+            x -= w;
+        }
+        weights.len() - 1
+    };
+    let county_w: Vec<f64> = counties.iter().map(|c| c.1).collect();
+    let class_w: Vec<f64> = CLASSES.iter().map(|c| c.2).collect();
+    let (mut year, mut q, mut id, mut region, mut class, mut output, mut income, mut profit) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for n in 0..1500 {
+        let county = counties[pick(rng, &county_w)].0;
+        let c = &CLASSES[pick(rng, &class_w)];
+        let trend =
+            c.1.first()
+                .and_then(|i| INDUSTRIES.iter().find(|x| x.0 == *i))
+                .map_or(0.05, |x| x.2);
+        let entry = if rng.random::<f64>() < 0.8 {
+            FIRST_YEAR
+        } else {
+            rng.random_range(FIRST_YEAR + 1..=through.year())
+        };
+        let exit = if rng.random::<f64>() < 0.9 {
+            i32::MAX
+        } else {
+            rng.random_range(FIRST_YEAR + 1..=through.year() + 1)
+        };
+        let mut annual = (2.0 + noise(rng, 1.0)).exp() * 0.1; // 亿元
+        let margin = 0.05 + noise(rng, 0.04);
+        let eid = demo_uscc(county, n);
+        for y in FIRST_YEAR..=through.year() {
+            annual *= 1.0 + trend + noise(rng, 0.08);
+            if y < entry || y >= exit {
+                continue;
+            }
+            for quarter in 1..=4u8 {
+                let p = Period::new(y, quarter).expect("valid");
+                if p > through {
+                    break;
+                }
+                let ytd = annual * SEASON[usize::from(quarter) - 1];
+                year.push(y);
+                q.push(i32::from(quarter));
+                id.push(eid.clone());
+                region.push(county.to_string());
+                class.push(c.0.to_string());
+                output.push(Some(ytd * 1.04 * 1e4)); // 万元
+                income.push(Some(ytd * 1e4));
+                profit.push(Some(ytd * margin * 1e4));
+            }
+        }
+    }
+    let period: Vec<String> = year.iter().zip(&q).map(|(y, q)| format!("{y}Q{q}")).collect();
+    let n = period.len();
+    let mut df = df!(
+        "period" => period,
+        "enterprise_id" => id,
+        "region_code" => region,
+        "class_code" => class,
+        "output_value" => output,
+        "operating_income" => income,
+        "profit" => profit,
+        "unit" => vec!["万元"; n],
+    )
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let path = dir.join("enterprises.parquet");
+    ParquetWriter::new(std::fs::File::create(&path)?)
+        .finish(&mut df)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(path)
+}
+
+/// About 80 major projects over the cities and industries, each quarter of the last two
+/// years, with Chinese headers, in 万元.
+fn write_projects(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
+    use rand::Rng;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "项目编号",
+        "项目名称",
+        "地区代码",
+        "产业代码",
+        "期别",
+        "总投资",
+        "年度计划投资",
+        "本年完成投资",
+        "单位",
+        "计划开工时间",
+        "实际开工时间",
+        "计划竣工时间",
+        "实际竣工时间",
+    ])?;
+    let month = |m: i32| crate::ingest::rows::format_month(m);
+    let names = ["产业园", "生产基地", "研发中心", "扩建项目", "智能工厂", "产业化项目"];
+    for n in 0..80 {
+        let (city, _) = CITY_WEIGHTS[n % CITY_WEIGHTS.len()];
+        let (industry, _, _) = INDUSTRIES[rng.random_range(0..INDUSTRIES.len())];
+        let total = (rng.random_range(5.0..80.0_f64) * 1e4).round(); // 万元
+        let start_year = through.year() - rng.random_range(0..2);
+        let planned_start = start_year * 12 + rng.random_range(0..9);
+        let delay = if rng.random::<f64>() < 0.25 { rng.random_range(1..5) } else { 0 };
+        let planned_completion = planned_start + rng.random_range(8..30);
+        let pace = (0.95 + noise(rng, 0.2)).clamp(0.3, 1.3);
+        for year in (through.year() - 1)..=through.year() {
+            let annual_plan = (total * 0.45).round();
+            for quarter in 1..=4u8 {
+                let p = Period::new(year, quarter).expect("valid");
+                if p > through {
+                    break;
+                }
+                let last_month = year * 12 + i32::from(quarter) * 3 - 1;
+                let started = (planned_start + delay <= last_month).then_some(planned_start + delay);
+                let completed = (planned_completion + delay <= last_month).then_some(planned_completion + delay);
+                let done = if started.is_some() {
+                    (annual_plan * pace * f64::from(quarter) / 4.0).round()
+                } else {
+                    0.0
+                };
+                w.write_record([
+                    format!("XM{n:04}"),
+                    format!(
+                        "{}{}",
+                        crate::catalogue::Catalogue::anhui().industry_short_zh(industry),
+                        names[n % names.len()]
+                    ),
+                    city.to_string(),
+                    industry.to_string(),
+                    p.to_string(),
+                    format!("{total}"),
+                    format!("{annual_plan}"),
+                    format!("{done}"),
+                    "万元".into(),
+                    month(planned_start),
+                    started.map(month).unwrap_or_default(),
+                    month(planned_completion),
+                    completed.map(month).unwrap_or_default(),
+                ])?;
+            }
+        }
+    }
+    let path = dir.join("projects.csv");
+    std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
+    Ok(path)
 }

@@ -290,6 +290,87 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         },
     ];
 
+    // Target progress (level targets of the headline indicator).
+    let target_rows: Vec<Row> = std::iter::once(TEN)
+        .chain(c.members().map(|i| i.code.as_str()))
+        .filter(|code| get(prov, code, "annual_target").is_some())
+        .map(|code| Row {
+            cells: vec![
+                c.industry(code).map_or(code.to_string(), |i| i.zh.clone()),
+                fmt_money(get(prov, code, "annual_target")),
+                fmt_1(get(prov, code, "task_progress_pct")),
+                fmt_1(get(prov, code, "time_progress_pct")),
+                fmt_1(get(prov, code, "progress_gap_pp")),
+                fmt_1(get(prov, code, "projected_attainment_pct")),
+                fmt_1(get(prov, code, "required_cagr_pct")),
+            ],
+            emphasis: code == TEN,
+        })
+        .collect();
+    let mut tables = tables;
+    if target_rows.is_empty() {
+        tables.push(Table {
+            title: "四、规划目标进度".into(),
+            header: vec!["说明".into()],
+            rows: vec![Row {
+                cells: vec![format!("{}年没有{indicator_zh}的规划目标。", input.period.year())],
+                emphasis: false,
+            }],
+            note: None,
+        });
+    } else {
+        tables.push(Table {
+            title: "四、规划目标进度".into(),
+            header: [
+                "产业",
+                "年度目标（亿元）",
+                "目标进度（%）",
+                "时间进度（%）",
+                "进度差（个百分点）",
+                "预计全年完成（%）",
+                "所需年均增速（%）",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: target_rows,
+            note: Some("年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。".into()),
+        });
+    }
+    // Major projects, all industries, by city.
+    let project = |region: &str, measure: &str| m.get(&p, region, TOTAL, crate::compute::projects::INDICATOR, measure);
+    let project_rows: Vec<Row> = std::iter::once((prov, c.region_zh(prov), true))
+        .chain(cities.iter().map(|r| (r.code.as_str(), r.zh.as_str(), false)))
+        .filter(|(code, _, _)| project(code, "projects").is_some())
+        .map(|(code, name, emphasis)| Row {
+            cells: vec![
+                name.to_string(),
+                fmt_rank(project(code, "projects")),
+                fmt_1(project(code, "investment_completion_pct")),
+                fmt_1(project(code, "investment_progress_gap_pp")),
+                fmt_1(project(code, "start_rate_pct")),
+                fmt_1(project(code, "completion_rate_pct")),
+            ],
+            emphasis,
+        })
+        .collect();
+    if !project_rows.is_empty() {
+        tables.push(Table {
+            title: "五、重大项目进展".into(),
+            header: [
+                "地区",
+                "项目数（个）",
+                "投资完成率（%）",
+                "与时间进度差（个百分点）",
+                "开工率（%）",
+                "竣工率（%）",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: project_rows,
+            note: Some("投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。".into()),
+        });
+    }
+
     // Charts.
     let mut bars: Vec<Bar> = c
         .members()

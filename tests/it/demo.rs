@@ -18,9 +18,16 @@ type Key = (String, String, String, String); // period, region, industry, indica
 /// values converted to 亿元 by hand.
 fn read_inputs(dir: &Path) -> HashMap<Key, (String, Option<f64>, Option<f64>)> {
     let mut out: HashMap<Key, (String, Option<f64>, Option<f64>)> = HashMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name().unwrap().to_str().unwrap().starts_with("observations-")
+                || p.file_name().unwrap().to_str().unwrap().starts_with("revision-")
+        })
+        .collect();
     files.sort();
-    assert!(files.len() >= 8, "one file per year 2020–2026 and a revision: {files:?}");
+    assert_eq!(files.len(), 8, "one file per year 2020–2026 and a revision: {files:?}");
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
         let text = match String::from_utf8(bytes.clone()) {
@@ -256,7 +263,11 @@ fn demo_runs_a_real_quarter_end_to_end() {
     // --- the manifest -------------------------------------------------------------------
     let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(report.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["period"], PERIOD);
-    assert_eq!(manifest["inputs"]["files"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        manifest["inputs"]["files"].as_array().unwrap().len(),
+        11,
+        "observations, revision, mapping, enterprise records, projects"
+    );
     assert!(manifest["inputs"]["files"][0]["sha256"].as_str().unwrap().len() == 64);
     assert_eq!(
         manifest["emails"][0]["message_id"].as_str().map(|s| s.trim_matches(['<', '>'])),
