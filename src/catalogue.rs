@@ -15,6 +15,15 @@ use crate::tomlspan::{self, KeyPath};
 /// The default catalogue's text, embedded so the binary runs without any file.
 pub const ANHUI_2021: &str = include_str!("../config/catalogue/anhui-2021.toml");
 
+/// The catalogues built into the binary: (name, text). Each is also a file under
+/// `config/catalogue/`.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("anhui-2021", ANHUI_2021),
+    ("jilin-2018", include_str!("../config/catalogue/jilin-2018.toml")),
+    ("chongqing-2023", include_str!("../config/catalogue/chongqing-2023.toml")),
+    ("hefei-2023", include_str!("../config/catalogue/hefei-2023.toml")),
+];
+
 /// Code of the aggregate of the catalogue's member industries (reported, not summed).
 pub const TEN: &str = "TEN";
 /// Code of all industry above designated size, the denominator of shares.
@@ -159,12 +168,16 @@ impl Catalogue {
             })?;
             return Catalogue::parse(&text, &path.display().to_string());
         }
-        match name_or_path {
-            "anhui-2021" | "config/catalogue/anhui-2021.toml" => Ok(Catalogue::anhui()),
-            _ => Err(CatalogueError {
+        let name = name_or_path.trim_start_matches("config/catalogue/").trim_end_matches(".toml");
+        match BUILT_IN.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => Catalogue::parse(text, &format!("built-in catalogue {n}")),
+            None => Err(CatalogueError {
                 origin: name_or_path.to_string(),
                 line: None,
-                message: "no such catalogue file, and not the name of a built-in catalogue (anhui-2021)".into(),
+                message: format!(
+                    "no such catalogue file, and not the name of a built-in catalogue ({})",
+                    BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                ),
             }),
         }
     }
@@ -287,6 +300,11 @@ impl Catalogue {
             .filter(move |r| r.level() == RegionLevel::City && parent_code(&r.code).as_deref() == Some(province))
     }
 
+    /// The regions one level below `code` (cities of a province, counties of a city).
+    pub fn children_of<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Region> + 'a {
+        self.regions.iter().filter(move |r| parent_code(&r.code).as_deref() == Some(code))
+    }
+
     /// A region's Chinese name, or its code when unknown.
     pub fn region_zh<'a>(&'a self, code: &'a str) -> &'a str {
         self.region(code).map_or(code, |r| r.zh.as_str())
@@ -315,6 +333,17 @@ mod tests {
         assert!(c.region("341400").is_none(), "3414 is unused");
         assert_eq!(c.industry("NEV").unwrap().zh, "新能源汽车和智能网联汽车");
         assert_eq!(c.indicator("enterprises").unwrap().kind, IndicatorKind::Count);
+    }
+
+    #[test]
+    fn every_built_in_catalogue_is_valid() {
+        for (name, _) in BUILT_IN {
+            let c = Catalogue::load(name).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(&c.name, name);
+            assert!(c.members().count() >= 8, "{name}");
+        }
+        assert_eq!(Catalogue::load("jilin-2018").unwrap().cities_of("220000").count(), 9);
+        assert_eq!(Catalogue::load("hefei-2023").unwrap().children_of("340100").count(), 12);
     }
 
     #[test]

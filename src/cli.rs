@@ -35,10 +35,14 @@ pub enum Command {
         /// ./demo-data, reports in the configured reports folder]
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
-        /// The last quarter of the demo data and the one reported [default: the latest
-        /// complete quarter, Asia/Shanghai]
+        /// The last quarter of the demo data and the one reported [default: the profile's
+        /// `[demo] through`, else the latest complete quarter]
         #[arg(long, value_name = "PERIOD")]
         through: Option<Period>,
+        /// The monitoring scheme: anhui (default), jilin, chongqing or hefei — a
+        /// configuration under config/profiles/ with demo data of its shape
+        #[arg(long, default_value = "anhui")]
+        profile: String,
     },
     /// Load files (CSV, XLSX, Parquet): each accepted whole or rejected whole.
     Ingest {
@@ -157,9 +161,27 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             print_summary(&summary);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Demo { dir, through } => {
-            let through = through.unwrap_or_else(|| Period::latest_complete(settings.today()));
-            let summary = demo(settings, dir.as_deref(), through).await?;
+        Command::Demo { dir, through, profile } => {
+            let settings = if profile == "anhui" {
+                settings
+            } else {
+                let Some((_, text)) = config::PROFILES.iter().find(|(n, _)| *n == profile) else {
+                    let names: Vec<&str> = config::PROFILES.iter().map(|(n, _)| *n).collect();
+                    eprintln!("error: unknown profile `{profile}` (profiles: {})", names.join(", "));
+                    return Ok(ExitCode::from(2));
+                };
+                match config::load_text(&format!("profile {profile}"), text, std::env::vars()) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        eprintln!("error: invalid configuration\n{e}");
+                        return Ok(ExitCode::from(2));
+                    }
+                }
+            };
+            let through = through
+                .or(settings.demo_through)
+                .unwrap_or_else(|| Period::latest_complete(settings.today()));
+            let summary = demo(settings, &profile, dir.as_deref(), through).await?;
             print_summary(&summary);
             println!("\nThe demo data is synthetic: generated, not real statistics.");
             Ok(ExitCode::SUCCESS)
@@ -210,7 +232,8 @@ fn ingest_files(app: &Seimon, files: &[PathBuf], options: &ingest::Options) -> a
 const DEMO_MARKER: &str = ".seimon-demo";
 
 /// Builds the demo data set in a fresh data directory, loads it and runs `through`.
-pub async fn demo(settings: Settings, dir: Option<&Path>, through: Period) -> anyhow::Result<RunSummary> {
+pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through: Period) -> anyhow::Result<RunSummary> {
+    let shape = crate::demo::shape(profile).with_context(|| format!("no demo data for profile `{profile}`"))?;
     let mut settings = match dir {
         Some(d) => settings.rooted(d),
         None => settings,
@@ -233,7 +256,7 @@ pub async fn demo(settings: Settings, dir: Option<&Path>, through: Period) -> an
         data.join(DEMO_MARKER),
         "created by `seimon demo`; removed and rebuilt by the next one\n",
     )?;
-    let files = crate::demo::write_files(&data.join("demo-input"), through)?;
+    let files = crate::demo::write_files(&shape, &data.join("demo-input"), through)?;
     let app = Seimon::open(settings)?;
     let options = ingest::Options {
         today: Some(app.settings.today()),

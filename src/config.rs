@@ -23,6 +23,15 @@ use crate::tomlspan::{self, KeyPath, Step};
 
 /// The built-in defaults, the same document as the shipped `config/seimon.toml`.
 pub const DEFAULTS: &str = include_str!("../config/seimon.toml");
+
+/// The profiles for other monitoring schemes: (name, configuration). Each is also a file
+/// under `config/profiles/`; `seimon demo --profile NAME` runs one on demo data.
+pub const PROFILES: &[(&str, &str)] = &[
+    ("anhui", DEFAULTS),
+    ("jilin", include_str!("../config/profiles/jilin.toml")),
+    ("chongqing", include_str!("../config/profiles/chongqing.toml")),
+    ("hefei", include_str!("../config/profiles/hefei.toml")),
+];
 /// Where the configuration is looked for when `--config` is not given.
 pub const DEFAULT_PATH: &str = "config/seimon.toml";
 const ENV_PREFIX: &str = "SEIMON_";
@@ -64,6 +73,8 @@ pub struct Settings {
     pub log: Log,
     /// Plan targets from the configuration (a targets file replaces those with the same key).
     pub targets: Vec<crate::targets::Target>,
+    /// The quarter `seimon demo` reports by default (else the latest complete one).
+    pub demo_through: Option<crate::period::Period>,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
 }
@@ -85,7 +96,9 @@ pub enum Language {
 #[derive(Debug, Clone)]
 pub struct Monitor {
     pub catalogue: String,
-    pub province: String,
+    /// The region the reports are about: a province, or a city (then its counties are the
+    /// sub-regions).
+    pub region: String,
     pub headline_indicator: String,
     pub language: Language,
 }
@@ -179,6 +192,13 @@ struct RawSettings {
     schedule: RawSchedule,
     log: RawLog,
     targets: Vec<crate::targets::TargetFields>,
+    demo: RawDemo,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawDemo {
+    through: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -193,7 +213,7 @@ struct RawPaths {
 #[serde(default, deny_unknown_fields)]
 struct RawMonitor {
     catalogue: Option<String>,
-    province: Option<String>,
+    region: Option<String>,
     headline_indicator: Option<String>,
     language: Option<Language>,
 }
@@ -457,15 +477,18 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             None
         }
     };
-    let province = need(raw.monitor.province, "monitor.province", &mut problems);
+    let region = need(raw.monitor.region, "monitor.region", &mut problems);
     let headline = need(raw.monitor.headline_indicator, "monitor.headline_indicator", &mut problems);
     if let Some(c) = &catalogue {
-        match c.region(&province) {
-            Some(r) if r.level() == crate::catalogue::RegionLevel::Province => {}
-            Some(_) => problems.push((key("monitor.province"), format!("`{province}` is not a province code (xx0000)"))),
+        match c.region(&region) {
+            Some(r) if r.level() != crate::catalogue::RegionLevel::County => {}
+            Some(_) => problems.push((
+                key("monitor.region"),
+                format!("`{region}` is a county: monitor a province (xx0000) or a city (xxxx00)"),
+            )),
             None => problems.push((
-                key("monitor.province"),
-                format!("unknown region code `{province}` (not in catalogue {})", c.name),
+                key("monitor.region"),
+                format!("unknown region code `{region}` (not in catalogue {})", c.name),
             )),
         }
         if c.indicator(&headline).is_none() {
@@ -644,6 +667,14 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         }
     }
 
+    let demo_through = raw.demo.through.as_deref().and_then(|t| match t.parse() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.push((key("demo.through"), format!("{e}")));
+            None
+        }
+    });
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -652,7 +683,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         paths,
         monitor: Monitor {
             catalogue: catalogue_name,
-            province,
+            region,
             headline_indicator: headline,
             language,
         },
@@ -669,6 +700,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             format: raw.log.format.unwrap_or(LogFormat::Human),
         },
         targets,
+        demo_through,
         hash,
     })
 }
@@ -705,7 +737,7 @@ mod tests {
     #[test]
     fn built_in_defaults_are_anhui_with_mail_to_files() {
         let s = Settings::defaults();
-        assert_eq!(s.monitor.province, "340000");
+        assert_eq!(s.monitor.region, "340000");
         assert!(s.smtp.is_none(), "no SMTP by default: e-mails are written as files");
         assert_eq!(s.paths.data, PathBuf::from("data"));
         assert_eq!(s.subscriptions[0].audience, Audience::Province);
@@ -758,10 +790,10 @@ mod tests {
 
     #[test]
     fn environment_errors_name_the_variable() {
-        let e = load_text("my.toml", "", env(&[("SEIMON_MONITOR__PROVINCE", "999999")])).unwrap_err();
+        let e = load_text("my.toml", "", env(&[("SEIMON_MONITOR__REGION", "999999")])).unwrap_err();
         assert!(
             e.to_string()
-                .starts_with("environment variable SEIMON_MONITOR__PROVINCE: monitor.province: unknown region code `999999`"),
+                .starts_with("environment variable SEIMON_MONITOR__REGION: monitor.region: unknown region code `999999`"),
             "{e}"
         );
     }

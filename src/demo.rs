@@ -24,9 +24,47 @@ use crate::period::Period;
 pub const FIRST_YEAR: i32 = 2020;
 const SEED: u64 = 2021_0125;
 
-/// Annual operating income of each member industry in the province, 2019, 亿元, and its
-/// trend growth (fraction a year).
-const INDUSTRIES: &[(&str, f64, f64)] = &[
+/// What a scheme's demo data looks like.
+pub struct Shape {
+    /// The profile's name (a key of [`crate::config::PROFILES`]).
+    pub profile: &'static str,
+    /// The catalogue the data are coded in.
+    pub catalogue: &'static str,
+    /// The monitored region.
+    pub top: &'static str,
+    /// The regions data are generated for, with their share of the top region; when the
+    /// top region is not among them it is their sum.
+    pub units: Vec<(&'static str, f64)>,
+    /// Member industries: (code, the top region's annual level in 2019 in 亿元, trend growth).
+    pub industries: &'static [(&'static str, f64, f64)],
+    /// `TEN` as a share of `TOTAL` in 2019.
+    pub ten_share: f64,
+    /// A member industry in a slump from a year on (growth −30 points).
+    pub slump: Option<(&'static str, i32)>,
+    /// Added value published with levels (else as a growth rate only).
+    pub added_value_levels: bool,
+    /// Investment published (levels and growth).
+    pub investment: bool,
+    /// Enterprise records, class mapping and major projects (the Anhui demo).
+    pub microdata: bool,
+}
+
+impl Shape {
+    fn aggregates_top(&self) -> bool {
+        self.units.iter().all(|(u, _)| *u != self.top)
+    }
+
+    fn indicators(&self) -> Vec<&'static str> {
+        let mut k = vec!["operating_income", "output_value", "profit", "enterprises"];
+        if self.investment {
+            k.push("investment");
+        }
+        k
+    }
+}
+
+/// Anhui's ten: annual operating income of the province in 2019 (亿元) and trend growth.
+const ANHUI: &[(&str, f64, f64)] = &[
     ("NGIT", 3000.0, 0.16),
     ("NEV", 2200.0, 0.28),
     ("DCI", 420.0, 0.12),
@@ -59,6 +97,114 @@ const CITY_WEIGHTS: &[(&str, f64)] = &[
     ("341800", 0.045),
 ];
 
+const JILIN: &[(&str, f64, f64)] = &[
+    ("NGIT", 120.0, 0.10),
+    ("HEM", 300.0, 0.08),
+    ("NMAT", 250.0, 0.09),
+    ("BIO", 350.0, 0.10),
+    ("NEV", 400.0, 0.18),
+    ("NE", 120.0, 0.20),
+    ("EPEC", 150.0, 0.08),
+    ("DCI", 30.0, 0.09),
+    ("SRV", 40.0, 0.07),
+];
+
+const CHONGQING: &[(&str, f64, f64)] = &[
+    ("ICEV", 4000.0, 0.10),
+    ("EIM", 6500.0, 0.08),
+    ("AMAT", 3000.0, 0.06),
+    ("IEM", 1500.0, 0.07),
+    ("FOOD", 2000.0, 0.06),
+    ("SOFT", 500.0, 0.12),
+    ("BIO", 800.0, 0.08),
+    ("GLE", 700.0, 0.15),
+];
+
+const HEFEI: &[(&str, f64, f64)] = &[
+    ("IC", 300.0, 0.25),
+    ("FPD", 900.0, 0.12),
+    ("NIS", 100.0, 0.15),
+    ("AI", 200.0, 0.20),
+    ("NEV", 900.0, 0.35),
+    ("PVNE", 500.0, 0.25),
+    ("HEMN", 800.0, 0.10),
+    ("BIOM", 250.0, 0.12),
+    ("EPEC", 200.0, 0.08),
+    ("SHA", 1200.0, 0.05),
+    ("CCI", 100.0, 0.08),
+    ("QSI", 50.0, 0.25),
+];
+
+/// The shape of a profile's demo data.
+pub fn shape(profile: &str) -> Option<Shape> {
+    let base = |profile, catalogue, top, units, industries, ten_share| Shape {
+        profile,
+        catalogue,
+        top,
+        units,
+        industries,
+        ten_share,
+        slump: None,
+        added_value_levels: false,
+        investment: false,
+        microdata: false,
+    };
+    Some(match profile {
+        "anhui" => Shape {
+            slump: Some(("PVES", 2024)),
+            microdata: true,
+            ..base("anhui", "anhui-2021", "340000", CITY_WEIGHTS.to_vec(), ANHUI, 0.45)
+        },
+        "jilin" => base(
+            "jilin",
+            "jilin-2018",
+            "220000",
+            vec![
+                ("220100", 0.45),
+                ("220200", 0.17),
+                ("220300", 0.06),
+                ("220400", 0.04),
+                ("220500", 0.07),
+                ("220600", 0.04),
+                ("220700", 0.07),
+                ("220800", 0.04),
+                ("222400", 0.06),
+            ],
+            JILIN,
+            0.115,
+        ),
+        "chongqing" => Shape {
+            investment: true,
+            ..base("chongqing", "chongqing-2023", "500000", vec![("500000", 1.0)], CHONGQING, 0.55)
+        },
+        "hefei" => Shape {
+            added_value_levels: true,
+            ..base(
+                "hefei",
+                "hefei-2023",
+                "340100",
+                vec![
+                    ("340102", 0.05),
+                    ("340103", 0.04),
+                    ("340104", 0.08),
+                    ("340111", 0.09),
+                    ("340121", 0.07),
+                    ("340122", 0.09),
+                    ("340123", 0.10),
+                    ("340124", 0.05),
+                    ("340176", 0.17),
+                    ("340177", 0.16),
+                    ("340178", 0.06),
+                    ("340181", 0.04),
+                ],
+                HEFEI,
+                0.42,
+            )
+        },
+        _ => return None,
+    })
+}
+
 /// Members overlap: the union is this fraction of their sum.
 const OVERLAP: f64 = 0.85;
 /// Cumulative seasonal profile (share of the year's total reached by Q1..Q4).
@@ -73,11 +219,11 @@ struct Row {
     yoy: Option<f64>,
 }
 
-/// Annual levels per (city, industry, indicator) and year, and the year's seasonal profile.
+/// Annual levels per (unit, industry, indicator) and year, and the year's seasonal profile.
 struct Model {
-    /// (city, industry, indicator) → year → annual level (亿元 or count)
+    /// (unit, industry, indicator) → year → annual level (亿元 or count)
     annual: HashMap<(String, String, &'static str), HashMap<i32, f64>>,
-    /// (city, year) → cumulative seasonal shares
+    /// (unit, year) → cumulative seasonal shares
     season: HashMap<(String, i32), [f64; 4]>,
 }
 
@@ -85,7 +231,7 @@ fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
     Normal::new(0.0, sd).expect("valid sd").sample(rng)
 }
 
-fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
+fn build_model(shape: &Shape, through: Period, rng: &mut ChaCha8Rng) -> Model {
     let mut annual = HashMap::new();
     let mut season = HashMap::new();
     let years = (FIRST_YEAR - 1)..=through.year();
@@ -95,7 +241,8 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
         2024 => -0.02,
         _ => 0.0,
     };
-    for &(city, weight) in CITY_WEIGHTS {
+    let indicators = shape.indicators();
+    for &(city, weight) in &shape.units {
         for y in years.clone() {
             let mut s = SEASON;
             for q in 0..3 {
@@ -103,20 +250,24 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
             }
             season.insert((city.to_string(), y), s);
         }
-        // Members: income, output, profit and enterprise counts.
+        // Members: income, output, profit, enterprise counts (and investment).
         let city_tilt = 1.0 + noise(rng, 0.15);
-        for &(ind, size, trend) in INDUSTRIES {
+        for &(ind, size, trend) in shape.industries {
             let mut level = size * weight * city_tilt * (1.0 + noise(rng, 0.25)).max(0.3);
             let margin = (0.06 + noise(rng, 0.015)).clamp(0.02, 0.12);
             let mut firms = (level / 6.0).max(3.0);
+            let mut invest = level * (0.12 + noise(rng, 0.02)).max(0.03);
             let city_trend = trend + noise(rng, 0.04);
             for y in years.clone() {
                 if y > FIRST_YEAR - 1 {
-                    // PV had a price slump in 2024: the sector's growth turns negative.
-                    let slump = if ind == "PVES" && y >= 2024 { -0.30 } else { 0.0 };
+                    let slump = match shape.slump {
+                        Some((i, from)) if i == ind && y >= from => -0.30,
+                        _ => 0.0,
+                    };
                     let g = city_trend + year_shock(y) + slump + noise(rng, 0.05);
                     level *= 1.0 + g.max(-0.6);
                     firms *= 1.0 + (g * 0.5).max(-0.2) + noise(rng, 0.02);
+                    invest *= 1.0 + 0.07 + noise(rng, 0.08);
                 }
                 let key = |k: &'static str| (city.to_string(), ind.to_string(), k);
                 annual.entry(key("operating_income")).or_insert_with(HashMap::new).insert(y, level);
@@ -130,14 +281,18 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
                     .entry(key("enterprises"))
                     .or_insert_with(HashMap::new)
                     .insert(y, firms.round().max(1.0));
+                if shape.investment {
+                    annual.entry(key("investment")).or_insert_with(HashMap::new).insert(y, invest);
+                }
             }
         }
-        // TEN: the union of the members; TOTAL: all industry, of which TEN is 35–55 %.
-        let share = (0.45 + noise(rng, 0.06)).clamp(0.3, 0.6);
+        // TEN: the union of the members; TOTAL: all industry, of which TEN is a share.
+        let share = (shape.ten_share + noise(rng, shape.ten_share * 0.12)).clamp(0.05, 0.8);
         let mut other = None;
         for y in years.clone() {
-            for k in ["operating_income", "output_value", "profit", "enterprises"] {
-                let members: f64 = INDUSTRIES
+            for &k in &indicators {
+                let members: f64 = shape
+                    .industries
                     .iter()
                     .map(|(i, _, _)| annual[&(city.to_string(), i.to_string(), k)][&y])
                     .sum();
@@ -151,16 +306,15 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
                     .or_insert_with(HashMap::new)
                     .insert(y, ten);
             }
-            // The rest of industry grows more slowly than the ten.
+            // The rest of industry grows more slowly than the members.
             let ten_income = annual[&(city.to_string(), TEN.to_string(), "operating_income")][&y];
             let rest = match other {
                 None => ten_income * (1.0 - share) / share,
                 Some(prev) => prev * (1.0 + 0.045 + year_shock(y) + noise(rng, 0.02)),
             };
             other = Some(rest);
-            let total = ten_income + rest;
-            let ratio = total / ten_income;
-            for k in ["operating_income", "output_value", "profit", "enterprises"] {
+            let ratio = (ten_income + rest) / ten_income;
+            for &k in &indicators {
                 let ten = annual[&(city.to_string(), TEN.to_string(), k)][&y];
                 let v = if k == "enterprises" {
                     (ten * ratio * 1.3).round()
@@ -177,7 +331,7 @@ fn build_model(through: Period, rng: &mut ChaCha8Rng) -> Model {
     Model { annual, season }
 }
 
-/// Year-to-date level of one city series.
+/// Year-to-date level of one unit's series.
 fn ytd(model: &Model, city: &str, industry: &str, indicator: &'static str, p: Period) -> f64 {
     let a = model.annual[&(city.to_string(), industry.to_string(), indicator)][&p.year()];
     if indicator == "enterprises" {
@@ -195,29 +349,36 @@ fn published(now: f64, before: f64, rng: &mut ChaCha8Rng) -> Option<f64> {
     Some(((naive + 0.4 + noise(rng, 0.5)) * 10.0).round() / 10.0)
 }
 
-fn rows(model: &Model, through: Period, rng: &mut ChaCha8Rng) -> Vec<Row> {
+/// Added value: a quarter of income; real growth some 2.5 points below nominal.
+const ADDED_VALUE_RATIO: f64 = 0.25;
+
+fn rows(shape: &Shape, model: &Model, through: Period, rng: &mut ChaCha8Rng) -> Vec<Row> {
     let mut out = Vec::new();
-    let industries: Vec<&str> = INDUSTRIES.iter().map(|i| i.0).chain([TEN, TOTAL]).collect();
+    let industries: Vec<&str> = shape.industries.iter().map(|i| i.0).chain([TEN, TOTAL]).collect();
+    let indicators = shape.indicators();
+    let aggregate = shape.aggregates_top();
     let mut p = Period::new(FIRST_YEAR, 1).expect("valid");
     while p <= through {
         let ly = p.year_earlier().expect("valid");
         for &ind in &industries {
-            // (indicator, this year, last year), summed over the cities, in a fixed order
+            // (indicator, this year, last year), summed over the units, in a fixed order
             // so the random draws below happen in the same order on every run.
-            let mut province: Vec<(&'static str, f64, f64)> = Vec::new();
-            for &(city, _) in CITY_WEIGHTS {
-                for k in ["operating_income", "output_value", "profit", "enterprises"] {
+            let mut top: Vec<(&'static str, f64, f64)> = Vec::new();
+            for &(city, _) in &shape.units {
+                for &k in &indicators {
                     let (now, before) = (ytd(model, city, ind, k, p), ytd(model, city, ind, k, ly));
-                    match province.iter_mut().find(|(pk, _, _)| *pk == k) {
+                    match top.iter_mut().find(|(pk, _, _)| *pk == k) {
                         Some(e) => {
                             e.1 += now;
                             e.2 += before;
                         }
-                        None => province.push((k, now, before)),
+                        None => top.push((k, now, before)),
                     }
                     let yoy = match k {
-                        "operating_income" | "output_value" => published(now, before, rng),
-                        _ => None, // city profit and counts: growth computed from levels
+                        "operating_income" | "output_value" | "investment" => published(now, before, rng),
+                        // sub-regions' profit and counts: growth computed from levels
+                        _ if !aggregate => published(now, before, rng).filter(|_| k != "enterprises"),
+                        _ => None,
                     };
                     out.push(Row {
                         period: p,
@@ -228,55 +389,68 @@ fn rows(model: &Model, through: Period, rng: &mut ChaCha8Rng) -> Vec<Row> {
                         yoy,
                     });
                 }
-                // Added value: real growth, published as a rate only.
-                let income_growth = ytd(model, city, ind, "operating_income", p) / ytd(model, city, ind, "operating_income", ly) - 1.0;
-                let av = ((income_growth * 100.0 - 2.5 + noise(rng, 1.0)) * 10.0).round() / 10.0;
+                // Added value: real growth; published as a rate only unless the scheme
+                // publishes its levels.
+                let (now, before) = (
+                    ytd(model, city, ind, "operating_income", p),
+                    ytd(model, city, ind, "operating_income", ly),
+                );
+                let av = (((now / before - 1.0) * 100.0 - 2.5 + noise(rng, 1.0)) * 10.0).round() / 10.0;
+                let level = shape.added_value_levels.then(|| now * ADDED_VALUE_RATIO);
                 out.push(Row {
                     period: p,
                     region: city.into(),
                     industry: ind.into(),
                     indicator: "added_value",
-                    value: None,
+                    value: level,
                     yoy: Some(av),
                 });
             }
-            for (k, now, before) in province {
-                let yoy = if k == "enterprises" { None } else { published(now, before, rng) };
+            if aggregate {
+                for (k, now, before) in top {
+                    let yoy = if k == "enterprises" { None } else { published(now, before, rng) };
+                    out.push(Row {
+                        period: p,
+                        region: shape.top.into(),
+                        industry: ind.into(),
+                        indicator: k,
+                        value: Some(now),
+                        yoy,
+                    });
+                }
+                let growth = top_growth(shape, &out, p, ind);
+                let level = shape.added_value_levels.then(|| {
+                    out.iter()
+                        .filter(|r| r.period == p && r.industry == ind && r.indicator == "added_value" && r.region != shape.top)
+                        .filter_map(|r| r.value)
+                        .sum::<f64>()
+                });
                 out.push(Row {
                     period: p,
-                    region: "340000".into(),
+                    region: shape.top.into(),
                     industry: ind.into(),
-                    indicator: k,
-                    value: Some(now),
-                    yoy,
+                    indicator: "added_value",
+                    value: level,
+                    yoy: Some(growth),
                 });
             }
-            let growth = province_growth(&out, p, ind);
-            out.push(Row {
-                period: p,
-                region: "340000".into(),
-                industry: ind.into(),
-                indicator: "added_value",
-                value: None,
-                yoy: Some(growth),
-            });
         }
         p = p.next().expect("valid");
     }
     out
 }
 
-/// The province's added-value growth: the cities' income-weighted average, rounded.
-fn province_growth(rows: &[Row], p: Period, industry: &str) -> f64 {
+/// The top region's added-value growth: the units' income-weighted average, rounded.
+fn top_growth(shape: &Shape, rows: &[Row], p: Period, industry: &str) -> f64 {
     let (mut num, mut den) = (0.0, 0.0);
     let incomes: HashMap<&str, f64> = rows
         .iter()
-        .filter(|r| r.period == p && r.industry == industry && r.indicator == "operating_income" && r.region != "340000")
+        .filter(|r| r.period == p && r.industry == industry && r.indicator == "operating_income" && r.region != shape.top)
         .map(|r| (r.region.as_str(), r.value.unwrap_or(0.0)))
         .collect();
     for r in rows
         .iter()
-        .filter(|r| r.period == p && r.industry == industry && r.indicator == "added_value" && r.region != "340000")
+        .filter(|r| r.period == p && r.industry == industry && r.indicator == "added_value" && r.region != shape.top)
     {
         let w = incomes.get(r.region.as_str()).copied().unwrap_or(0.0);
         num += w * r.yoy.unwrap_or(0.0);
@@ -295,7 +469,7 @@ pub fn release_date(p: Period) -> chrono::NaiveDate {
     .expect("valid date")
 }
 
-fn format_row(r: &Row, unit_for: impl Fn(&Row) -> (&'static str, f64)) -> [String; 8] {
+fn format_row(r: &Row, unit_for: &impl Fn(&Row) -> (&'static str, f64)) -> [String; 8] {
     let (unit, scale) = unit_for(r);
     let value = r.value.map_or(String::new(), |v| {
         if scale == 1.0 && unit != "家" {
@@ -316,10 +490,11 @@ fn format_row(r: &Row, unit_for: impl Fn(&Row) -> (&'static str, f64)) -> [Strin
     ]
 }
 
-fn unit_of(r: &Row) -> (&'static str, f64) {
-    match (r.indicator, r.region.as_str()) {
+/// The top region's figures in 亿元, its sub-regions' in 万元, counts in 家.
+fn unit_of(top: &str) -> impl Fn(&Row) -> (&'static str, f64) + '_ {
+    move |r| match (r.indicator, r.region.as_str()) {
         ("enterprises", _) => ("家", 1.0),
-        (_, "340000") => ("亿元", 1.0),
+        (_, region) if region == top => ("亿元", 1.0),
         _ => ("万元", 1e4),
     }
 }
@@ -327,11 +502,12 @@ fn unit_of(r: &Row) -> (&'static str, f64) {
 /// Writes the demo files into `dir`: one CSV per year (the latest complete year before
 /// `through` in GB18030 with Chinese headers), and a revision of the previous quarter.
 /// Returns the files in the order they should be loaded.
-pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>> {
+pub fn write_files(shape: &Shape, dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let model = build_model(through, &mut rng);
-    let all = rows(&model, through, &mut rng);
+    let model = build_model(shape, through, &mut rng);
+    let all = rows(shape, &model, through, &mut rng);
+    let unit_of = unit_of(shape.top);
     let mut files = Vec::new();
     let english = [
         "period",
@@ -361,7 +537,7 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(if gb { chinese } else { english })?;
         for r in all.iter().filter(|r| r.period.year() == year) {
-            let mut rec = format_row(r, unit_of).to_vec();
+            let mut rec = format_row(r, &unit_of).to_vec();
             if gb {
                 rec[0] = r.period.label_zh(); // the Chinese period form, as a bureau writes it
             }
@@ -379,14 +555,18 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
         std::fs::write(&path, bytes)?;
         files.push(path);
     }
-    // A revision: the previous quarter's Hefei and province TOTAL income, revised upwards.
+    // A revision: the previous quarter's TOTAL income of the first unit and of the top
+    // region, revised upwards.
     if let Some(prev) = through.previous() {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(english)?;
         // Revisions come after the current quarter's release, as real ones do.
         let revised = release_date(through) + chrono::Duration::days(10);
         for r in all.iter().filter(|r| {
-            r.period == prev && r.industry == TOTAL && r.indicator == "operating_income" && (r.region == "340100" || r.region == "340000")
+            r.period == prev
+                && r.industry == TOTAL
+                && r.indicator == "operating_income"
+                && (r.region == shape.units[0].0 || r.region == shape.top)
         }) {
             let bumped = Row {
                 period: r.period,
@@ -396,7 +576,7 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
                 value: r.value.map(|v| v * 1.004),
                 yoy: r.yoy.map(|g| g + 0.3),
             };
-            let mut rec = format_row(&bumped, unit_of).to_vec();
+            let mut rec = format_row(&bumped, &unit_of).to_vec();
             rec[7] = revised.to_string();
             rec.push("演示数据（合成）修订".into());
             w.write_record(&rec)?;
@@ -405,9 +585,11 @@ pub fn write_files(dir: &Path, through: Period) -> std::io::Result<Vec<PathBuf>>
         std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
         files.push(path);
     }
-    files.push(write_mapping(dir)?);
-    files.push(write_enterprises(dir, through, &mut rng)?);
-    files.push(write_projects(dir, through, &mut rng)?);
+    if shape.microdata {
+        files.push(write_mapping(dir)?);
+        files.push(write_enterprises(dir, through, &mut rng)?);
+    }
+    files.push(write_projects(shape, dir, through, &mut rng)?);
     Ok(files)
 }
 
@@ -493,10 +675,7 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
     for n in 0..1500 {
         let county = counties[pick(rng, &county_w)].0;
         let c = &CLASSES[pick(rng, &class_w)];
-        let trend =
-            c.1.first()
-                .and_then(|i| INDUSTRIES.iter().find(|x| x.0 == *i))
-                .map_or(0.05, |x| x.2);
+        let trend = c.1.first().and_then(|i| ANHUI.iter().find(|x| x.0 == *i)).map_or(0.05, |x| x.2);
         let entry = if rng.random::<f64>() < 0.8 {
             FIRST_YEAR
         } else {
@@ -554,7 +733,8 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
 
 /// About 80 major projects over the cities and industries, each quarter of the last two
 /// years, with Chinese headers, in 万元.
-fn write_projects(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
+fn write_projects(shape: &Shape, dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
+    let catalogue = crate::catalogue::Catalogue::load(shape.catalogue).map_err(|e| std::io::Error::other(e.to_string()))?;
     use rand::Rng;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
@@ -575,8 +755,8 @@ fn write_projects(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io:
     let month = |m: i32| crate::ingest::rows::format_month(m);
     let names = ["产业园", "生产基地", "研发中心", "扩建项目", "智能工厂", "产业化项目"];
     for n in 0..80 {
-        let (city, _) = CITY_WEIGHTS[n % CITY_WEIGHTS.len()];
-        let (industry, _, _) = INDUSTRIES[rng.random_range(0..INDUSTRIES.len())];
+        let (city, _) = shape.units[n % shape.units.len()];
+        let (industry, _, _) = shape.industries[rng.random_range(0..shape.industries.len())];
         let total = (rng.random_range(5.0..80.0_f64) * 1e4).round(); // 万元
         let start_year = through.year() - rng.random_range(0..2);
         let planned_start = start_year * 12 + rng.random_range(0..9);
@@ -600,11 +780,7 @@ fn write_projects(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io:
                 };
                 w.write_record([
                     format!("XM{n:04}"),
-                    format!(
-                        "{}{}",
-                        crate::catalogue::Catalogue::anhui().industry_short_zh(industry),
-                        names[n % names.len()]
-                    ),
+                    format!("{}{}", catalogue.industry_short_zh(industry), names[n % names.len()]),
                     city.to_string(),
                     industry.to_string(),
                     p.to_string(),

@@ -346,7 +346,7 @@ impl Seimon {
             period,
             measures: &table,
             catalogue: &settings.catalogue,
-            province: &settings.monitor.province,
+            region: &settings.monitor.region,
             indicator: &settings.monitor.headline_indicator,
             data_vintage: &data_vintage,
             generated_at: &generated_at,

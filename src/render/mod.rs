@@ -35,8 +35,8 @@ pub struct ReportInput<'a> {
     pub period: Period,
     pub measures: &'a MeasureTable,
     pub catalogue: &'a Catalogue,
-    /// The province code.
-    pub province: &'a str,
+    /// The region of the report (a province or a city).
+    pub region: &'a str,
     /// The headline indicator code.
     pub indicator: &'a str,
     pub data_vintage: &'a str,
@@ -148,7 +148,7 @@ fn compare(gap: f64) -> String {
 /// Renders the province report.
 pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, RenderError> {
     let (c, m, p) = (input.catalogue, input.measures, input.period.to_string());
-    let prov = input.province;
+    let prov = input.region;
     let ind = input.indicator;
     let get = |region: &str, industry: &str, measure: &str| m.get(&p, region, industry, ind, measure);
     let indicator_zh = c.indicator(ind).map_or(ind.to_string(), |k| k.zh.clone());
@@ -163,7 +163,8 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
     let share_change = get(prov, TEN, "share_change_pp");
     let pull = get(prov, TEN, "pull_pp");
     let contribution = get(prov, TEN, "contribution_pct");
-    let mut summary = format!("{period_label}，{}十大新兴产业{indicator_zh}", c.region_zh(prov));
+    let ten_name = c.industry_short_zh(TEN).to_string();
+    let mut summary = format!("{period_label}，{}{ten_name}{indicator_zh}", c.region_zh(prov));
     match ytd {
         Some(v) => summary.push_str(&format!("{}亿元", fmt_money(Some(v)))),
         None => summary.push_str("总量暂缺"),
@@ -238,7 +239,12 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         })
         .collect();
     // Cities.
-    let cities: Vec<_> = c.cities_of(prov).collect();
+    let cities: Vec<_> = c.children_of(prov).collect();
+    let sub = if crate::catalogue::region_level(prov) == crate::catalogue::RegionLevel::Province {
+        "城市"
+    } else {
+        "区县"
+    };
     let city_rows: Vec<Row> = cities
         .iter()
         .map(|r| Row {
@@ -270,18 +276,18 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
             .map(String::from)
             .to_vec(),
             rows: industry_rows,
-            note: Some("十大新兴产业之间存在交叉，合计不等于各产业之和。".into()),
+            note: Some(format!("各产业之间存在交叉，{ten_name}合计不等于各产业之和。")),
         },
         Table {
-            title: "三、分城市情况（十大新兴产业合计）".into(),
+            title: format!("三、分{sub}情况（{ten_name}）"),
             header: [
-                "城市",
+                sub,
                 &format!("{indicator_zh}（亿元）"),
                 "同比增长（%）",
-                "与全省增速差（个百分点）",
+                &format!("与{}增速差（个百分点）", c.region_zh(prov)),
                 "增速位次",
-                "占本市规上工业比重（%）",
-                "对本市规上工业贡献率（%）",
+                "占规上工业比重（%）",
+                "对规上工业贡献率（%）",
             ]
             .map(String::from)
             .to_vec(),
@@ -386,7 +392,7 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
             value: yoy,
         },
     );
-    let charts = vec![
+    let mut charts = vec![
         BarChart {
             name: "growth_by_industry".into(),
             title: format!("{period_label}分产业{indicator_zh}同比增长"),
@@ -396,22 +402,26 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
             horizontal: true,
         }
         .render()?,
-        BarChart {
-            name: "growth_by_city".into(),
-            title: format!("{period_label}各市十大新兴产业{indicator_zh}同比增长"),
-            axis: "同比增长（%）".into(),
-            bars: cities
-                .iter()
-                .map(|r| Bar {
-                    label: r.zh.trim_end_matches('市').to_string(),
-                    value: get(&r.code, TEN, "yoy_pct"),
-                })
-                .collect(),
-            reference: yoy.map(|v| ("全省".to_string(), v)),
-            horizontal: false,
-        }
-        .render()?,
     ];
+    if !cities.is_empty() {
+        charts.push(
+            BarChart {
+                name: "growth_by_city".into(),
+                title: format!("{period_label}分{sub}{ten_name}{indicator_zh}同比增长"),
+                axis: "同比增长（%）".into(),
+                bars: cities
+                    .iter()
+                    .map(|r| Bar {
+                        label: r.zh.trim_end_matches('市').to_string(),
+                        value: get(&r.code, TEN, "yoy_pct"),
+                    })
+                    .collect(),
+                reference: yoy.map(|v| (c.region_zh(prov).to_string(), v)),
+                horizontal: false,
+            }
+            .render()?,
+        );
+    }
 
     // Data notes.
     let mut notes = vec![
@@ -424,7 +434,7 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         .map(|r| r.zh.as_str())
         .collect();
     if !missing.is_empty() {
-        notes.push(format!("以下城市本期缺少十大新兴产业{indicator_zh}增速：{}。", missing.join("、")));
+        notes.push(format!("以下{sub}本期缺少{ten_name}{indicator_zh}增速：{}。", missing.join("、")));
     }
     notes.extend(input.notes.iter().cloned());
 

@@ -69,7 +69,7 @@ fn environment_overrides_are_validated_and_secrets_never_printed() {
         dir.path(),
         &["check-config"],
         &[
-            ("SEIMON_MONITOR__PROVINCE", "990000"),
+            ("SEIMON_MONITOR__REGION", "990000"),
             ("SEIMON_SMTP__PASSWORD", secret),
             ("SEIMON_API__TOKEN", secret),
         ],
@@ -77,7 +77,7 @@ fn environment_overrides_are_validated_and_secrets_never_printed() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("environment variable SEIMON_MONITOR__PROVINCE: monitor.province: unknown region code `990000`"),
+        err.contains("environment variable SEIMON_MONITOR__REGION: monitor.region: unknown region code `990000`"),
         "{err}"
     );
     assert!(!err.contains(secret) && !stdout(&out).contains(secret));

@@ -5,4 +5,5 @@ mod cli;
 mod demo;
 mod ingest;
 mod measures;
+mod profiles;
 mod support;
