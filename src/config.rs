@@ -75,6 +75,12 @@ pub struct Settings {
     pub targets: Vec<crate::targets::Target>,
     /// The quarter `seimon demo` reports by default (else the latest complete one).
     pub demo_through: Option<crate::period::Period>,
+    /// Risk rules (business traffic lights).
+    pub rules: Vec<crate::risk::Rule>,
+    /// Silenced risks.
+    pub silences: Vec<crate::risk::Silence>,
+    /// Indicators whose series every region and industry is expected to report.
+    pub expected_indicators: Vec<String>,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
 }
@@ -193,6 +199,40 @@ struct RawSettings {
     log: RawLog,
     targets: Vec<crate::targets::TargetFields>,
     demo: RawDemo,
+    risk: RawRisk,
+    rules: Vec<RawRule>,
+    silences: Vec<RawSilence>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawRisk {
+    expected_indicators: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawRule {
+    id: Option<String>,
+    name: Option<String>,
+    measure: Option<String>,
+    regions: Vec<String>,
+    levels: Vec<String>,
+    industries: Vec<String>,
+    indicators: Vec<String>,
+    direction: Option<String>,
+    inclusive: bool,
+    yellow: Option<f64>,
+    red: Option<f64>,
+    running: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawSilence {
+    risk: Option<String>,
+    reason: Option<String>,
+    until: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -499,6 +539,10 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         }
     }
     let language = raw.monitor.language.unwrap_or(Language::Zh);
+    let (rules, silences, expected_indicators) = match &catalogue {
+        Some(c) => validate_risk(&raw.rules, &raw.silences, &raw.risk, c, &mut problems),
+        None => Default::default(),
+    };
 
     let mailbox = |text: &str, k: KeyPath, problems: &mut Problems| -> Option<Mailbox> {
         match text.parse::<Mailbox>() {
@@ -701,8 +745,157 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         },
         targets,
         demo_through,
+        rules,
+        silences,
+        expected_indicators,
         hash,
     })
+}
+
+/// Validates the risk rules, silences and expected indicators.
+fn validate_risk(
+    raw_rules: &[RawRule],
+    raw_silences: &[RawSilence],
+    raw_risk: &RawRisk,
+    c: &Catalogue,
+    problems: &mut Problems,
+) -> (Vec<crate::risk::Rule>, Vec<crate::risk::Silence>, Vec<String>) {
+    use crate::risk::{Direction, Rule, Silence};
+    let measures: Vec<&str> = crate::compute::all_measures().collect();
+    let is_indicator = |k: &str| c.indicator(k).is_some() || k == crate::compute::projects::INDICATOR;
+    let mut rules: Vec<Rule> = Vec::new();
+    for (i, r) in raw_rules.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("rules").index(i).key(k);
+        let before = problems.len();
+        let id = r.id.clone().unwrap_or_default();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            problems.push((at("id"), format!("`{id}` is not a rule id (lower-case letters, digits and _)")));
+        } else if rules.iter().any(|x| x.id == id) {
+            problems.push((at("id"), format!("rule id `{id}` appears twice")));
+        }
+        let measure = r.measure.clone().unwrap_or_default();
+        if !measures.contains(&measure.as_str()) {
+            problems.push((at("measure"), format!("unknown measure `{measure}`")));
+        }
+        for (j, code) in r.regions.iter().enumerate() {
+            if c.region(code).is_none() {
+                problems.push((
+                    at("regions").index(j),
+                    format!("unknown region code `{code}` (not in catalogue {})", c.name),
+                ));
+            }
+        }
+        let mut levels = Vec::new();
+        for (j, l) in r.levels.iter().enumerate() {
+            match l.as_str() {
+                "province" => levels.push(crate::catalogue::RegionLevel::Province),
+                "city" => levels.push(crate::catalogue::RegionLevel::City),
+                "county" => levels.push(crate::catalogue::RegionLevel::County),
+                other => problems.push((
+                    at("levels").index(j),
+                    format!("`{other}` is not a region level (province, city, county)"),
+                )),
+            }
+        }
+        for (j, code) in r.industries.iter().enumerate() {
+            if c.industry(code).is_none() {
+                problems.push((
+                    at("industries").index(j),
+                    format!("unknown industry code `{code}` (not in catalogue {})", c.name),
+                ));
+            }
+        }
+        for (j, code) in r.indicators.iter().enumerate() {
+            if !is_indicator(code) {
+                problems.push((at("indicators").index(j), format!("unknown indicator `{code}`")));
+            }
+        }
+        let direction = match r.direction.as_deref() {
+            Some("below") => Direction::Below,
+            Some("above") => Direction::Above,
+            other => {
+                problems.push((
+                    at("direction"),
+                    format!("`{}` is not a direction: expected \"below\" or \"above\"", other.unwrap_or("")),
+                ));
+                Direction::Below
+            }
+        };
+        match (r.yellow, r.red) {
+            (None, None) => problems.push((at("red"), "a rule needs a `yellow` or a `red` threshold".into())),
+            (Some(y), Some(rd)) if (direction == Direction::Below && rd > y) || (direction == Direction::Above && rd < y) => {
+                problems.push((at("red"), format!("the red threshold {rd} is less severe than the yellow {y}")))
+            }
+            _ => {}
+        }
+        let running = r.running.unwrap_or(1);
+        if running == 0 {
+            problems.push((at("running"), "must be at least 1".into()));
+        }
+        if problems.len() == before {
+            rules.push(Rule {
+                name: r.name.clone().unwrap_or_else(|| id.clone()),
+                id,
+                measure,
+                regions: r.regions.clone(),
+                levels,
+                industries: r.industries.clone(),
+                indicators: r.indicators.clone(),
+                direction,
+                inclusive: r.inclusive,
+                yellow: r.yellow,
+                red: r.red,
+                running,
+            });
+        }
+    }
+    let mut silences = Vec::new();
+    for (i, s) in raw_silences.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("silences").index(i).key(k);
+        let risk = s.risk.clone().unwrap_or_default();
+        if !raw_rules
+            .iter()
+            .any(|r| r.id.as_deref().is_some_and(|id| risk.starts_with(&format!("{id}:"))))
+            || risk.split(':').count() != 4
+        {
+            problems.push((
+                at("risk"),
+                format!("`{risk}` is not a risk id of a configured rule (rule:region:industry:indicator)"),
+            ));
+        }
+        let reason = s.reason.clone().unwrap_or_default();
+        if reason.trim().is_empty() {
+            problems.push((at("reason"), "a silence needs a reason".into()));
+        }
+        let until = s
+            .until
+            .as_deref()
+            .and_then(|u| chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d").ok());
+        match until {
+            Some(until) => silences.push(Silence {
+                risk_id: risk,
+                reason,
+                until,
+            }),
+            None => problems.push((
+                at("until"),
+                format!("`{}` is not a date (YYYY-MM-DD)", s.until.as_deref().unwrap_or("")),
+            )),
+        }
+    }
+    let expected = raw_risk
+        .expected_indicators
+        .clone()
+        .unwrap_or_else(|| vec!["operating_income".into()]);
+    for (j, k) in expected.iter().enumerate() {
+        if c.indicator(k).is_none() {
+            problems.push((
+                KeyPath::default().key("risk").key("expected_indicators").index(j),
+                format!("unknown indicator `{k}`"),
+            ));
+        }
+    }
+    (rules, silences, expected)
 }
 
 impl Settings {

@@ -24,6 +24,7 @@ use crate::deliver::{self, DeliverError, SmtpSender};
 use crate::mail;
 use crate::period::Period;
 use crate::render::{self, RenderError, ReportInput};
+use crate::risk;
 use crate::store::{Store, StoreError};
 
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
@@ -142,6 +143,24 @@ struct Manifest<'a> {
     timings_ms: &'a HashMap<&'static str, u128>,
     outputs: &'a [String],
     emails: &'a [EmailRecord],
+    completeness: ManifestCompleteness,
+    risks: ManifestRisks,
+}
+
+#[derive(Serialize)]
+struct ManifestCompleteness {
+    expected: usize,
+    present: usize,
+    pct: f64,
+}
+
+#[derive(Serialize)]
+struct ManifestRisks {
+    red: usize,
+    yellow: usize,
+    silenced: usize,
+    resolved: usize,
+    data_quality: usize,
 }
 
 #[derive(Serialize)]
@@ -175,6 +194,32 @@ impl Seimon {
             store: Arc::new(store),
             locks: Arc::default(),
         })
+    }
+
+    /// How complete a period's data is, as of a date: what the daemon reads to decide
+    /// whether a scheduled report can go out.
+    pub fn completeness(&self, period: Period, as_of: Option<NaiveDate>) -> Result<risk::Completeness, RunError> {
+        let as_of = as_of.map(|d| d.to_string());
+        let observations: Vec<_> = self
+            .store
+            .observations(as_of.as_deref(), Some(period))?
+            .into_iter()
+            .filter(|s| s.obs.period == period)
+            .map(|s| s.obs)
+            .collect();
+        let top = &self.settings.monitor.region;
+        let regions: Vec<String> = std::iter::once(top.clone())
+            .chain(self.settings.catalogue.children_of(top).map(|r| r.code.clone()))
+            .collect();
+        let (_, completeness) = risk::data_quality(&risk::QualityInputs {
+            period,
+            observations: &observations,
+            revisions: &[],
+            regions: &regions,
+            expected_indicators: &self.settings.expected_indicators,
+            catalogue: &self.settings.catalogue,
+        });
+        Ok(completeness)
     }
 
     fn period_lock(&self, period: Period) -> Arc<tokio::sync::Mutex<()>> {
@@ -337,6 +382,28 @@ impl Seimon {
         let table = MeasureTable::from_frame(&long)?;
         lap("compute", &mut timings);
 
+        // Risks: business rules over the measure history, and data quality.
+        let catalogue = &settings.catalogue;
+        let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
+        let rows = compute::measure_rows(&long, &rule_measures)?;
+        let today = options.as_of.unwrap_or_else(|| settings.today());
+        let mut flags = risk::evaluate(&settings.rules, &rows, period, &settings.silences, today, catalogue);
+        let revisions = self.store.revisions(period, as_of.as_deref())?;
+        let top = settings.monitor.region.clone();
+        let regions: Vec<String> = std::iter::once(top.clone())
+            .chain(catalogue.children_of(&top).map(|r| r.code.clone()))
+            .collect();
+        let (quality, completeness) = risk::data_quality(&risk::QualityInputs {
+            period,
+            observations: &observations,
+            revisions: &revisions,
+            regions: &regions,
+            expected_indicators: &settings.expected_indicators,
+            catalogue,
+        });
+        flags.extend(quality);
+        lap("risk", &mut timings);
+
         // Render.
         let generated_at = chrono::Utc::now()
             .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
@@ -351,6 +418,8 @@ impl Seimon {
             data_vintage: &data_vintage,
             generated_at: &generated_at,
             notes: options.notes.clone(),
+            flags: &flags,
+            completeness: Some(&completeness),
         };
         let report = render::province_report(&input)?;
         lap("render", &mut timings);
@@ -393,6 +462,7 @@ impl Seimon {
         let mut csv = Vec::new();
         CsvWriter::new(&mut csv).include_header(true).finish(&mut current)?;
         put("indicators.csv", &csv, &mut outputs)?;
+        put("risks.csv", &risk::to_csv(&flags), &mut outputs)?;
         put("report.html", report.html.as_bytes(), &mut outputs)?;
         for chart in &report.charts {
             put(&format!("charts/{}", chart.file_name()), &chart.png, &mut outputs)?;
@@ -425,6 +495,18 @@ impl Seimon {
             timings_ms: &timings,
             outputs: &outputs,
             emails: &emails,
+            completeness: ManifestCompleteness {
+                expected: completeness.expected,
+                present: completeness.present,
+                pct: completeness.pct(),
+            },
+            risks: ManifestRisks {
+                red: flags.iter().filter(|f| f.counts() && f.level == risk::Level::Red).count(),
+                yellow: flags.iter().filter(|f| f.counts() && f.level == risk::Level::Yellow).count(),
+                silenced: flags.iter().filter(|f| f.silenced.is_some()).count(),
+                resolved: flags.iter().filter(|f| f.state == risk::State::Resolved).count(),
+                data_quality: flags.iter().filter(|f| f.class == risk::Class::DataQuality).count(),
+            },
         };
         let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
         std::fs::write(staging.join("manifest.json"), json).map_err(io(&staging))?;

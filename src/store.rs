@@ -644,6 +644,41 @@ impl Store {
         .map_err(|e| self.err(e))
     }
 
+    /// The values of `period` whose latest vintage as of a date differs from the one
+    /// before it: (region, industry, indicator, previous value, latest value).
+    pub fn revisions(&self, period: Period, as_of: Option<&str>) -> Result<Vec<crate::risk::Revision>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT region, industry, indicator, value, rn FROM (
+                   SELECT region, industry, indicator, value, ROW_NUMBER() OVER (
+                       PARTITION BY region, industry, indicator ORDER BY release_date DESC, id DESC) AS rn
+                   FROM observations WHERE year = ?1 AND quarter = ?2 AND release_date <= ?3)
+                 WHERE rn <= 2 ORDER BY region, industry, indicator, rn",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(String, String, String, Option<f64>, i64)> = stmt
+            .query_map(params![period.year(), period.quarter(), as_of.unwrap_or("9999-12-31")], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))?;
+        Ok(rows
+            .windows(2)
+            .filter(|w| w[0].4 == 1 && w[1].4 == 2 && (&w[0].0, &w[0].1, &w[0].2) == (&w[1].0, &w[1].1, &w[1].2))
+            .filter_map(|w| {
+                let (after, before) = (w[0].3?, w[1].3?);
+                (after != before).then(|| crate::risk::Revision {
+                    region: w[0].0.clone(),
+                    industry: w[0].1.clone(),
+                    indicator: w[0].2.clone(),
+                    before,
+                    after,
+                })
+            })
+            .collect())
+    }
+
     /// Number of stored observation rows (all vintages): a cheap fingerprint for tests.
     pub fn observation_count(&self) -> Result<i64, StoreError> {
         self.conn()

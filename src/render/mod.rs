@@ -43,6 +43,9 @@ pub struct ReportInput<'a> {
     pub generated_at: &'a str,
     /// Notes from the pipeline (data provenance, synthetic data, …).
     pub notes: Vec<String>,
+    /// The period's risk flags (business and data quality).
+    pub flags: &'a [crate::risk::Flag],
+    pub completeness: Option<&'a crate::risk::Completeness>,
 }
 
 /// A rendered report: charts, two HTML renderings and text.
@@ -377,6 +380,85 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         });
     }
 
+    // Risks: counts over every scope; lists for the report's own region.
+    {
+        use crate::risk::{Class, Level, State};
+        let business: Vec<&crate::risk::Flag> = input.flags.iter().filter(|f| f.class == Class::Business).collect();
+        let count = |l: Level, top: bool| {
+            business
+                .iter()
+                .filter(|f| f.counts() && f.level == l && (f.region == prov) == top)
+                .count()
+        };
+        let mut rows = vec![
+            Row {
+                cells: vec![
+                    c.region_zh(prov).to_string(),
+                    count(Level::Red, true).to_string(),
+                    count(Level::Yellow, true).to_string(),
+                ],
+                emphasis: true,
+            },
+            Row {
+                cells: vec![
+                    format!("各{sub}合计"),
+                    count(Level::Red, false).to_string(),
+                    count(Level::Yellow, false).to_string(),
+                ],
+                emphasis: false,
+            },
+        ];
+        let list = |states: &[State]| -> Vec<String> {
+            business
+                .iter()
+                .filter(|f| f.region == prov && states.contains(&f.state))
+                .map(|f| format!("【{}】{}", f.level.zh(), f.message))
+                .collect()
+        };
+        let new = list(&[State::New]);
+        let persisting = list(&[State::Persisting, State::Escalated, State::Eased]);
+        let resolved: Vec<String> = business
+            .iter()
+            .filter(|f| f.region == prov && f.state == State::Resolved)
+            .map(|f| f.message.clone())
+            .collect();
+        let silenced: Vec<String> = business
+            .iter()
+            .filter(|f| f.silenced.is_some())
+            .map(|f| {
+                format!(
+                    "{}（{}，至{}）",
+                    f.message,
+                    f.silenced.as_ref().map_or("", |s| s.reason.as_str()),
+                    f.silenced.as_ref().map_or(String::new(), |s| s.until.to_string())
+                )
+            })
+            .collect();
+        for (title, items) in [
+            ("新增", new),
+            ("持续", persisting),
+            ("解除", resolved),
+            ("已确认（不计入）", silenced),
+        ] {
+            rows.push(Row {
+                cells: vec![format!("{title}：{}项", items.len()), String::new(), String::new()],
+                emphasis: false,
+            });
+            for item in items.into_iter().take(15) {
+                rows.push(Row {
+                    cells: vec![item, String::new(), String::new()],
+                    emphasis: false,
+                });
+            }
+        }
+        tables.push(Table {
+            title: "六、风险监测".into(),
+            header: ["", "红灯（项）", "黄灯（项）"].map(String::from).to_vec(),
+            rows,
+            note: Some("全部风险（含各地区）见 risks.csv；已确认的风险列出但不计入。".into()),
+        });
+    }
+
     // Charts.
     let mut bars: Vec<Bar> = c
         .members()
@@ -435,6 +517,25 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
         .collect();
     if !missing.is_empty() {
         notes.push(format!("以下{sub}本期缺少{ten_name}{indicator_zh}增速：{}。", missing.join("、")));
+    }
+    if let Some(done) = input.completeness {
+        notes.push(format!(
+            "本期应报数据{}项，已报{}项，完整率{:.1}%。",
+            done.expected,
+            done.present,
+            done.pct()
+        ));
+    }
+    let quality: Vec<&crate::risk::Flag> = input
+        .flags
+        .iter()
+        .filter(|f| f.class == crate::risk::Class::DataQuality && f.rule != "missing_series")
+        .collect();
+    for f in quality.iter().take(10) {
+        notes.push(f.message.clone());
+    }
+    if quality.len() > 10 {
+        notes.push(format!("另有{}项数据质量提示，见 risks.csv。", quality.len() - 10));
     }
     notes.extend(input.notes.iter().cloned());
 

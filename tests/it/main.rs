@@ -6,4 +6,5 @@ mod demo;
 mod ingest;
 mod measures;
 mod profiles;
+mod risk;
 mod support;

@@ -1,0 +1,886 @@
+//! Risk monitoring: traffic lights with a memory, and data-quality findings. No I/O.
+//!
+//! A [`Rule`] reads one measure over a scope and gives red, yellow or green; colours mean
+//! what the rule says. Flags are evaluated over the measure history, so a flag's state
+//! against the previous quarter (new, persisting, escalated, eased, resolved) and the
+//! quarter it was first raised are derived from the data — reproducible with `--as-of`,
+//! and nothing to keep in step. A resolved flag is reported in the quarter it resolves
+//! and not after. A silenced flag is listed, marked, and left out of the counts until its
+//! silence expires.
+//!
+//! Data-quality findings (missing series, published growth far from growth computed from
+//! levels, large revisions, outliers) are a separate class and never counted as business
+//! risks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue::Catalogue;
+use crate::period::Period;
+
+/// The class of a flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    Business,
+    DataQuality,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Business => "business",
+            Class::DataQuality => "data_quality",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Green,
+    Yellow,
+    Red,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Green => "green",
+            Level::Yellow => "yellow",
+            Level::Red => "red",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Level::Green => "绿灯",
+            Level::Yellow => "黄灯",
+            Level::Red => "红灯",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    New,
+    Persisting,
+    Escalated,
+    Eased,
+    Resolved,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::Persisting => "persisting",
+            State::Escalated => "escalated",
+            State::Eased => "eased",
+            State::Resolved => "resolved",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            State::New => "新增",
+            State::Persisting => "持续",
+            State::Escalated => "升级",
+            State::Eased => "缓解",
+            State::Resolved => "解除",
+        }
+    }
+}
+
+/// Which way a rule's measure is bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Bad when the value is below the threshold (≤ with `inclusive`).
+    Below,
+    /// Bad when the value is above the threshold (≥ with `inclusive`).
+    Above,
+}
+
+/// A validated rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    /// What the flag says, in Chinese ("负增长").
+    pub name: String,
+    pub measure: String,
+    /// Empty: every region (likewise levels, industries and indicators).
+    pub regions: Vec<String>,
+    /// Region levels the rule applies to (a concentration rule means little in a county
+    /// with a handful of enterprises).
+    pub levels: Vec<crate::catalogue::RegionLevel>,
+    pub industries: Vec<String>,
+    pub indicators: Vec<String>,
+    pub direction: Direction,
+    /// Compare with ≤ / ≥ instead of < / >.
+    pub inclusive: bool,
+    pub yellow: Option<f64>,
+    pub red: Option<f64>,
+    /// The condition must hold this many quarters running.
+    pub running: u32,
+}
+
+impl Rule {
+    fn crosses(&self, value: f64, threshold: f64) -> bool {
+        match (self.direction, self.inclusive) {
+            (Direction::Below, false) => value < threshold,
+            (Direction::Below, true) => value <= threshold,
+            (Direction::Above, false) => value > threshold,
+            (Direction::Above, true) => value >= threshold,
+        }
+    }
+
+    /// The level of one value.
+    pub fn level(&self, value: f64) -> Level {
+        if self.red.is_some_and(|t| self.crosses(value, t)) {
+            Level::Red
+        } else if self.yellow.is_some_and(|t| self.crosses(value, t)) {
+            Level::Yellow
+        } else {
+            Level::Green
+        }
+    }
+
+    fn threshold(&self, level: Level) -> Option<f64> {
+        match level {
+            Level::Red => self.red,
+            _ => self.yellow.or(self.red),
+        }
+    }
+
+    fn applies(&self, region: &str, industry: &str, indicator: &str) -> bool {
+        let within = |list: &[String], code: &str| list.is_empty() || list.iter().any(|c| c == code);
+        let level_ok = self.levels.is_empty() || self.levels.contains(&crate::catalogue::region_level(region));
+        level_ok && within(&self.regions, region) && within(&self.industries, industry) && within(&self.indicators, indicator)
+    }
+
+    fn comparison(&self) -> &'static str {
+        match (self.direction, self.inclusive) {
+            (Direction::Below, false) => "低于",
+            (Direction::Below, true) => "不高于",
+            (Direction::Above, false) => "高于",
+            (Direction::Above, true) => "不低于",
+        }
+    }
+}
+
+/// A silence (acknowledgement) of one risk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Silence {
+    pub risk_id: String,
+    pub reason: String,
+    /// The last day the silence holds.
+    pub until: NaiveDate,
+}
+
+/// One flag of a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Flag {
+    pub period: Period,
+    pub class: Class,
+    /// Stable per (rule, scope): `rule:region:industry:indicator`.
+    pub risk_id: String,
+    pub rule: String,
+    pub level: Level,
+    pub state: State,
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    pub measure: String,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    pub message: String,
+    /// The first quarter of the current run of flags.
+    pub since: Period,
+    pub silenced: Option<Silence>,
+}
+
+impl Flag {
+    /// Counted in headline numbers: a business risk, raised, not silenced.
+    pub fn counts(&self) -> bool {
+        self.class == Class::Business && self.state != State::Resolved && self.silenced.is_none()
+    }
+}
+
+/// One value of a measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureRow {
+    pub period: Period,
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    pub measure: String,
+    pub value: f64,
+}
+
+type Series = BTreeMap<Period, f64>;
+
+/// How far back a flag's "since" is traced.
+const HISTORY: usize = 12;
+
+/// The level of a series at `p` under a rule: the lowest of the last `running` quarters'
+/// levels (all of them must be present).
+fn level_at(rule: &Rule, series: &Series, p: Period) -> Option<Level> {
+    let mut level = Level::Red;
+    let mut t = p;
+    for i in 0..rule.running.max(1) {
+        if i > 0 {
+            t = t.previous()?;
+        }
+        level = level.min(rule.level(*series.get(&t)?));
+    }
+    Some(level)
+}
+
+/// Evaluates the business rules for `period` over the measures (which must include enough
+/// history: the previous quarter, and `running − 1` more).
+pub fn evaluate(
+    rules: &[Rule],
+    measures: &[MeasureRow],
+    period: Period,
+    silences: &[Silence],
+    today: NaiveDate,
+    catalogue: &Catalogue,
+) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    for rule in rules {
+        let mut by_scope: BTreeMap<(&str, &str, &str), Series> = BTreeMap::new();
+        for m in measures
+            .iter()
+            .filter(|m| m.measure == rule.measure && rule.applies(&m.region, &m.industry, &m.indicator))
+        {
+            by_scope
+                .entry((m.region.as_str(), m.industry.as_str(), m.indicator.as_str()))
+                .or_default()
+                .insert(m.period, m.value);
+        }
+        for ((region, industry, indicator), series) in by_scope {
+            let now = level_at(rule, &series, period).unwrap_or(Level::Green);
+            let before = period.previous().and_then(|p| level_at(rule, &series, p)).unwrap_or(Level::Green);
+            let state = match (before, now) {
+                (Level::Green, Level::Green) => continue,
+                (Level::Green, _) => State::New,
+                (_, Level::Green) => State::Resolved,
+                (b, n) if b == n => State::Persisting,
+                (b, n) if n > b => State::Escalated,
+                _ => State::Eased,
+            };
+            let mut since = period;
+            if now != Level::Green {
+                for _ in 0..HISTORY {
+                    match since.previous() {
+                        Some(p) if level_at(rule, &series, p).is_some_and(|l| l != Level::Green) => since = p,
+                        _ => break,
+                    }
+                }
+            }
+            let risk_id = format!("{}:{region}:{industry}:{indicator}", rule.id);
+            let value = series.get(&period).copied();
+            // a resolved flag shows the line it crossed back over
+            let threshold = rule.threshold(if now == Level::Green { Level::Yellow } else { now });
+            let what = format!(
+                "{}{}{}",
+                catalogue.region_zh(region),
+                catalogue.industry_short_zh(industry),
+                catalogue.indicator(indicator).map_or(indicator, |k| k.zh.as_str())
+            );
+            let message = match (state, value, threshold) {
+                (State::Resolved, Some(v), _) => format!(
+                    "{what}：{}风险解除（{} {}）",
+                    rule.name,
+                    crate::labels::measure_zh(&rule.measure),
+                    fmt(v)
+                ),
+                (_, Some(v), Some(t)) => {
+                    let running = if rule.running > 1 {
+                        format!("连续{}个季度", rule.running)
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{what}：{}（{} {}，{running}{}{}），{}{}",
+                        rule.name,
+                        crate::labels::measure_zh(&rule.measure),
+                        fmt(v),
+                        rule.comparison(),
+                        fmt(t),
+                        now.zh(),
+                        state.zh()
+                    )
+                }
+                _ => format!("{what}：{}", rule.name),
+            };
+            let silenced = silences.iter().find(|s| s.risk_id == risk_id && s.until >= today).cloned();
+            flags.push(Flag {
+                period,
+                class: Class::Business,
+                risk_id,
+                rule: rule.id.clone(),
+                level: now,
+                state,
+                region: region.to_string(),
+                industry: industry.to_string(),
+                indicator: indicator.to_string(),
+                measure: rule.measure.clone(),
+                value,
+                threshold,
+                message,
+                since,
+                silenced,
+            });
+        }
+    }
+    flags
+}
+
+fn fmt(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// How complete a period's data is against what the catalogue expects.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Completeness {
+    pub expected: usize,
+    pub present: usize,
+    /// (region, industry, indicator) of the missing series.
+    pub missing: Vec<(String, String, String)>,
+}
+
+impl Completeness {
+    pub fn pct(&self) -> f64 {
+        if self.expected == 0 {
+            100.0
+        } else {
+            self.present as f64 * 100.0 / self.expected as f64
+        }
+    }
+}
+
+/// A value revised between two vintages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    pub before: f64,
+    pub after: f64,
+}
+
+/// What data quality is judged on.
+pub struct QualityInputs<'a> {
+    pub period: Period,
+    /// Every observation up to the period (latest vintages).
+    pub observations: &'a [crate::store::Observation],
+    /// Values of the period revised since their previous vintage.
+    pub revisions: &'a [Revision],
+    /// The regions whose series are expected (the monitored region and its sub-regions).
+    pub regions: &'a [String],
+    /// The indicators whose series are expected for every region and industry.
+    pub expected_indicators: &'a [String],
+    pub catalogue: &'a Catalogue,
+}
+
+/// Thresholds of the data-quality checks.
+pub const GROWTH_GAP_PP: f64 = 5.0;
+pub const REVISION_PCT: f64 = 1.0;
+pub const OUTLIER_Z: f64 = 3.5;
+
+fn finding(
+    period: Period,
+    rule: &str,
+    level: Level,
+    region: &str,
+    industry: &str,
+    indicator: &str,
+    measure: &str,
+    value: Option<f64>,
+    threshold: Option<f64>,
+    message: String,
+) -> Flag {
+    Flag {
+        period,
+        class: Class::DataQuality,
+        risk_id: format!("{rule}:{region}:{industry}:{indicator}"),
+        rule: rule.to_string(),
+        level,
+        state: State::New,
+        region: region.to_string(),
+        industry: industry.to_string(),
+        indicator: indicator.to_string(),
+        measure: measure.to_string(),
+        value,
+        threshold,
+        message,
+        since: period,
+        silenced: None,
+    }
+}
+
+/// The data-quality findings of a period, and its completeness.
+pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
+    let c = q.catalogue;
+    let p = q.period;
+    let name = |r: &str, i: &str, k: &str| {
+        format!(
+            "{}{}{}",
+            c.region_zh(r),
+            c.industry_short_zh(i),
+            c.indicator(k).map_or(k, |x| x.zh.as_str())
+        )
+    };
+    let mut flags = Vec::new();
+    let current: HashMap<(&str, &str, &str), &crate::store::Observation> = q
+        .observations
+        .iter()
+        .filter(|o| o.period == p)
+        .map(|o| ((o.region.as_str(), o.industry.as_str(), o.indicator.as_str()), o))
+        .collect();
+
+    // Completeness against the catalogue.
+    let mut missing = Vec::new();
+    let mut expected = 0;
+    for r in q.regions {
+        for i in &c.industries {
+            for k in q.expected_indicators {
+                expected += 1;
+                if !current.contains_key(&(r.as_str(), i.code.as_str(), k.as_str())) {
+                    missing.push((r.clone(), i.code.clone(), k.clone()));
+                }
+            }
+        }
+    }
+    for (r, i, k) in &missing {
+        flags.push(finding(
+            p,
+            "missing_series",
+            Level::Yellow,
+            r,
+            i,
+            k,
+            "ytd",
+            None,
+            None,
+            format!("{}：本期数据缺失", name(r, i, k)),
+        ));
+    }
+    let completeness = Completeness {
+        expected,
+        present: expected - missing.len(),
+        missing,
+    };
+
+    // Published growth far from growth computed from levels.
+    let last_year = p.year_earlier();
+    let before: HashMap<(&str, &str, &str), f64> = q
+        .observations
+        .iter()
+        .filter(|o| Some(o.period) == last_year)
+        .filter_map(|o| Some(((o.region.as_str(), o.industry.as_str(), o.indicator.as_str()), o.value?)))
+        .collect();
+    for (key, o) in &current {
+        if let (Some(g), Some(x), Some(&b)) = (o.yoy_pct, o.value, before.get(key)) {
+            if b > 0.0 {
+                let naive = (x / b - 1.0) * 100.0;
+                let gap = g - naive;
+                if gap.abs() > GROWTH_GAP_PP {
+                    flags.push(finding(
+                        p,
+                        "growth_mismatch",
+                        Level::Yellow,
+                        key.0,
+                        key.1,
+                        key.2,
+                        "yoy_pct",
+                        Some(g),
+                        Some(GROWTH_GAP_PP),
+                        format!(
+                            "{}：公布增速{}%与按总量计算的{}%相差{}个百分点",
+                            name(key.0, key.1, key.2),
+                            fmt(g),
+                            fmt(naive),
+                            fmt(gap.abs())
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    // Large revisions since the previous vintage.
+    for r in q.revisions {
+        if r.before != 0.0 {
+            let pct = (r.after / r.before - 1.0) * 100.0;
+            if pct.abs() > REVISION_PCT {
+                flags.push(finding(
+                    p,
+                    "large_revision",
+                    Level::Yellow,
+                    &r.region,
+                    &r.industry,
+                    &r.indicator,
+                    "ytd",
+                    Some(r.after),
+                    Some(REVISION_PCT),
+                    format!(
+                        "{}：本期数据修订{}%（{} → {}）",
+                        name(&r.region, &r.industry, &r.indicator),
+                        fmt(pct),
+                        fmt(r.before),
+                        fmt(r.after)
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Outliers: robust z-score of growth across the sub-regions of each parent.
+    let mut groups: BTreeMap<(String, &str, &str), Vec<(&str, f64)>> = BTreeMap::new();
+    for ((region, industry, indicator), o) in &current {
+        if let (Some(g), Some(parent)) = (o.yoy_pct, crate::catalogue::parent_code(region)) {
+            groups.entry((parent, industry, indicator)).or_default().push((region, g));
+        }
+    }
+    for ((_, industry, indicator), members) in groups {
+        if members.len() < 5 {
+            continue;
+        }
+        let mut values: Vec<f64> = members.iter().map(|m| m.1).collect();
+        let med = median(&mut values);
+        let mut deviations: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
+        let mad = median(&mut deviations);
+        if mad == 0.0 {
+            continue;
+        }
+        for (region, g) in members {
+            let z = 0.6745 * (g - med) / mad;
+            if z.abs() > OUTLIER_Z {
+                flags.push(finding(
+                    p,
+                    "outlier",
+                    Level::Yellow,
+                    region,
+                    industry,
+                    indicator,
+                    "yoy_pct",
+                    Some(g),
+                    Some(OUTLIER_Z),
+                    format!(
+                        "{}：增速{}%异常（稳健Z值{}，中位数{}%）",
+                        name(region, industry, indicator),
+                        fmt(g),
+                        fmt(z),
+                        fmt(med)
+                    ),
+                ));
+            }
+        }
+    }
+    flags.sort_by(|a, b| (&a.rule, &a.region, &a.industry, &a.indicator).cmp(&(&b.rule, &b.region, &b.industry, &b.indicator)));
+    (flags, completeness)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+/// The columns of `risks.csv` (interfaces.md, then `risk_id`, `since` and `silenced_until`).
+pub const CSV_HEADER: [&str; 15] = [
+    "period",
+    "class",
+    "rule",
+    "level",
+    "state",
+    "region_code",
+    "industry_code",
+    "indicator",
+    "measure",
+    "value",
+    "threshold",
+    "message",
+    "risk_id",
+    "since",
+    "silenced_until",
+];
+
+/// `risks.csv` as bytes: business risks first (red, then yellow, then resolved), then data
+/// quality.
+pub fn to_csv(flags: &[Flag]) -> Vec<u8> {
+    let mut sorted: Vec<&Flag> = flags.iter().collect();
+    sorted.sort_by(|a, b| {
+        (
+            a.class,
+            a.state == State::Resolved,
+            std::cmp::Reverse(a.level),
+            &a.rule,
+            &a.region,
+            &a.industry,
+            &a.indicator,
+        )
+            .cmp(&(
+                b.class,
+                b.state == State::Resolved,
+                std::cmp::Reverse(b.level),
+                &b.rule,
+                &b.region,
+                &b.industry,
+                &b.indicator,
+            ))
+    });
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_HEADER).expect("in memory");
+    for f in sorted {
+        w.write_record([
+            f.period.to_string(),
+            f.class.as_str().to_string(),
+            f.rule.clone(),
+            f.level.as_str().to_string(),
+            f.state.as_str().to_string(),
+            f.region.clone(),
+            f.industry.clone(),
+            f.indicator.clone(),
+            f.measure.clone(),
+            f.value.map(|v| v.to_string()).unwrap_or_default(),
+            f.threshold.map(|v| v.to_string()).unwrap_or_default(),
+            f.message.clone(),
+            f.risk_id.clone(),
+            f.since.to_string(),
+            f.silenced.as_ref().map(|s| s.until.to_string()).unwrap_or_default(),
+        ])
+        .expect("in memory");
+    }
+    w.into_inner().expect("in memory")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(measure: &str, direction: Direction, inclusive: bool, yellow: Option<f64>, red: Option<f64>, running: u32) -> Rule {
+        Rule {
+            id: "r".into(),
+            name: "测试".into(),
+            measure: measure.into(),
+            regions: vec![],
+            levels: vec![],
+            industries: vec![],
+            indicators: vec![],
+            direction,
+            inclusive,
+            yellow,
+            red,
+            running,
+        }
+    }
+
+    fn m(period: &str, industry: &str, measure: &str, value: f64) -> MeasureRow {
+        MeasureRow {
+            period: period.parse().unwrap(),
+            region: "340000".into(),
+            industry: industry.into(),
+            indicator: "operating_income".into(),
+            measure: measure.into(),
+            value,
+        }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn eval(rules: &[Rule], rows: &[MeasureRow], period: &str) -> Vec<Flag> {
+        evaluate(rules, rows, period.parse().unwrap(), &[], day("2025-11-01"), &Catalogue::anhui())
+    }
+
+    #[test]
+    fn every_rule_kind_at_its_boundaries() {
+        // negative growth: yellow < 0, red < −10 (strict: exactly at a threshold is not past it)
+        let growth = rule("yoy_pct", Direction::Below, false, Some(0.0), Some(-10.0), 1);
+        assert_eq!(growth.level(0.0), Level::Green);
+        assert_eq!(growth.level(-0.01), Level::Yellow);
+        assert_eq!(growth.level(-10.0), Level::Yellow);
+        assert_eq!(growth.level(-10.01), Level::Red);
+        // projects behind time: ≤ −10 yellow, ≤ −30 red (inclusive)
+        let projects = rule("investment_progress_gap_pp", Direction::Below, true, Some(-10.0), Some(-30.0), 1);
+        assert_eq!(projects.level(-9.99), Level::Green);
+        assert_eq!(projects.level(-10.0), Level::Yellow);
+        assert_eq!(projects.level(-30.0), Level::Red);
+        // loss ratio: ≥ 20 yellow, ≥ 30 red (upwards, inclusive)
+        let loss = rule("loss_ratio_pct", Direction::Above, true, Some(20.0), Some(30.0), 1);
+        assert_eq!(loss.level(19.99), Level::Green);
+        assert_eq!(loss.level(20.0), Level::Yellow);
+        assert_eq!(loss.level(30.0), Level::Red);
+        // a red-only rule
+        let red_only = rule("quarter_yoy_pct", Direction::Below, false, None, Some(0.0), 1);
+        assert_eq!(red_only.level(-0.1), Level::Red);
+        assert_eq!(red_only.level(0.0), Level::Green);
+    }
+
+    #[test]
+    fn n_quarters_running() {
+        let r = rule("quarter_yoy_pct", Direction::Below, false, None, Some(0.0), 2);
+        let rows = [
+            m("2025Q1", "NGIT", "quarter_yoy_pct", 3.0),
+            m("2025Q2", "NGIT", "quarter_yoy_pct", -1.0),
+            m("2025Q3", "NGIT", "quarter_yoy_pct", -2.0),
+        ];
+        assert!(
+            eval(&[r.clone()], &rows[..2], "2025Q2").is_empty(),
+            "one falling quarter is not two"
+        );
+        let flags = eval(&[r.clone()], &rows, "2025Q3");
+        assert_eq!(flags.len(), 1);
+        assert_eq!(
+            (flags[0].level, flags[0].state, flags[0].since),
+            (Level::Red, State::New, "2025Q3".parse().unwrap())
+        );
+        // across a year boundary, and a missing quarter breaks the run
+        let rows = [
+            m("2024Q4", "NGIT", "quarter_yoy_pct", -1.0),
+            m("2025Q1", "NGIT", "quarter_yoy_pct", -2.0),
+        ];
+        assert_eq!(eval(&[r.clone()], &rows, "2025Q1")[0].level, Level::Red);
+        let rows = [
+            m("2024Q3", "NGIT", "quarter_yoy_pct", -1.0),
+            m("2025Q1", "NGIT", "quarter_yoy_pct", -2.0),
+        ];
+        assert!(eval(&[r], &rows, "2025Q1").is_empty());
+    }
+
+    #[test]
+    fn every_state_over_three_quarters() {
+        let r = rule("yoy_pct", Direction::Below, false, Some(0.0), Some(-10.0), 1);
+        // per industry, growth in Q1, Q2, Q3
+        let series = [
+            ("NGIT", [5.0, -1.0, -2.0]),    // green → yellow (new) → yellow (persisting)
+            ("NEV", [-1.0, -12.0, -3.0]),   // yellow → red (escalated) → yellow (eased)
+            ("DCI", [-1.0, 2.0, 3.0]),      // yellow → green (resolved) → green (dropped)
+            ("HEM", [-15.0, -15.0, -15.0]), // red since Q1
+        ];
+        let rows: Vec<MeasureRow> = series
+            .iter()
+            .flat_map(|(i, v)| {
+                ["2025Q1", "2025Q2", "2025Q3"]
+                    .iter()
+                    .zip(v)
+                    .map(move |(p, x)| m(p, i, "yoy_pct", *x))
+            })
+            .collect();
+        let state = |flags: &[Flag], i: &str| flags.iter().find(|f| f.industry == i).map(|f| (f.level, f.state));
+        let q2 = eval(&[r.clone()], &rows, "2025Q2");
+        assert_eq!(state(&q2, "NGIT"), Some((Level::Yellow, State::New)));
+        assert_eq!(state(&q2, "NEV"), Some((Level::Red, State::Escalated)));
+        assert_eq!(state(&q2, "DCI"), Some((Level::Green, State::Resolved)));
+        let q3 = eval(&[r], &rows, "2025Q3");
+        assert_eq!(state(&q3, "NGIT"), Some((Level::Yellow, State::Persisting)));
+        assert_eq!(state(&q3, "NEV"), Some((Level::Yellow, State::Eased)));
+        assert_eq!(state(&q3, "DCI"), None, "a resolved flag is reported once, then dropped");
+        let hem = q3.iter().find(|f| f.industry == "HEM").unwrap();
+        assert_eq!((hem.state, hem.since), (State::Persisting, "2025Q1".parse().unwrap()), "since when");
+        assert_eq!(hem.risk_id, "r:340000:HEM:operating_income");
+        let ngit = q3.iter().find(|f| f.industry == "NGIT").unwrap();
+        assert_eq!(
+            ngit.message,
+            "安徽省新一代信息技术营业收入：测试（同比增长(%) -2，低于0），黄灯持续"
+        );
+    }
+
+    #[test]
+    fn a_silence_holds_until_it_expires() {
+        let r = rule("yoy_pct", Direction::Below, false, Some(0.0), Some(-10.0), 1);
+        let rows = [m("2025Q3", "NGIT", "yoy_pct", -4.0)];
+        let silence = Silence {
+            risk_id: "r:340000:NGIT:operating_income".into(),
+            reason: "已专题研究".into(),
+            until: day("2025-12-31"),
+        };
+        let cat = Catalogue::anhui();
+        let p = "2025Q3".parse().unwrap();
+        let on = evaluate(&[r.clone()], &rows, p, std::slice::from_ref(&silence), day("2025-12-31"), &cat);
+        assert_eq!(on[0].silenced.as_ref(), Some(&silence));
+        assert!(!on[0].counts(), "silenced: listed but not counted");
+        let after = evaluate(&[r], &rows, p, &[silence], day("2026-01-01"), &cat);
+        assert!(
+            after[0].silenced.is_none() && after[0].counts(),
+            "it comes back when the silence expires"
+        );
+    }
+
+    #[test]
+    fn data_quality_is_its_own_class() {
+        use crate::store::Observation;
+        let o = |period: &str, region: &str, x: Option<f64>, g: Option<f64>| Observation {
+            period: period.parse().unwrap(),
+            region: region.into(),
+            industry: "NGIT".into(),
+            indicator: "operating_income".into(),
+            value: x,
+            yoy_pct: g,
+            release_date: "2025-10-20".into(),
+            source: None,
+        };
+        // Hefei: published 12 % but 100 → 120 is 20 %: 8 points apart (> 5)
+        let mut obs = vec![
+            o("2024Q3", "340100", Some(100.0), None),
+            o("2025Q3", "340100", Some(120.0), Some(12.0)),
+        ];
+        // five more cities growing 5–7 %, and one at 40 %: an outlier
+        for (i, (region, g)) in [
+            ("340200", 5.0),
+            ("340300", 6.0),
+            ("340400", 7.0),
+            ("340500", 6.5),
+            ("340600", 5.5),
+            ("340700", 40.0),
+        ]
+        .iter()
+        .enumerate()
+        {
+            obs.push(o("2025Q3", region, Some(10.0 + i as f64), Some(*g)));
+        }
+        let revisions = vec![Revision {
+            region: "340100".into(),
+            industry: "NGIT".into(),
+            indicator: "operating_income".into(),
+            before: 118.0,
+            after: 120.0,
+        }];
+        let regions = vec!["340100".to_string(), "340200".to_string()];
+        let q = QualityInputs {
+            period: "2025Q3".parse().unwrap(),
+            observations: &obs,
+            revisions: &revisions,
+            regions: &regions,
+            expected_indicators: &["operating_income".to_string()],
+            catalogue: &Catalogue::anhui(),
+        };
+        let (flags, completeness) = data_quality(&q);
+        let rules: Vec<(&str, &str)> = flags.iter().map(|f| (f.rule.as_str(), f.region.as_str())).collect();
+        assert!(rules.contains(&("growth_mismatch", "340100")), "{rules:?}");
+        assert!(rules.contains(&("large_revision", "340100")), "118 → 120 is 1.69 %: {rules:?}");
+        assert!(rules.contains(&("outlier", "340700")), "{rules:?}");
+        assert!(!rules.contains(&("outlier", "340200")), "{rules:?}");
+        // 2 regions × 12 industries × 1 indicator expected; NGIT present in both
+        assert_eq!((completeness.expected, completeness.present), (24, 2));
+        assert!(
+            flags.iter().all(|f| f.class == Class::DataQuality && !f.counts()),
+            "never counted as business risks"
+        );
+        let csv = String::from_utf8(to_csv(&flags)).unwrap();
+        assert!(csv.lines().skip(1).all(|l| l.split(',').nth(1) == Some("data_quality")));
+    }
+}
