@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use crate::compute::{self, MeasureTable};
-use crate::config::{Audience, Settings};
+use crate::config::Settings;
 use crate::deliver::{self, DeliverError, SmtpSender};
 use crate::mail;
 use crate::period::Period;
@@ -421,18 +421,23 @@ impl Seimon {
             flags: &flags,
             completeness: Some(&completeness),
         };
-        let report = render::province_report(&input)?;
+        let reports_set = render::report_set(&input)?;
+        let workbook = render::xlsx::workbook(&reports_set[0])?;
         lap("render", &mut timings);
 
-        // Compose the e-mails (province audience for now).
+        // Compose the e-mails: each subscription gets its audience's report.
         let mut emails = Vec::new();
         let mut messages = Vec::new();
         let from = settings.smtp.as_ref().map_or(&settings.mail.from, |s| &s.from);
-        for sub in settings.subscriptions.iter().filter(|s| s.audience == Audience::Province) {
+        for sub in &settings.subscriptions {
+            let Some(report) = reports_set.iter().find(|r| r.audience == sub.audience) else {
+                tracing::warn!(audience = %sub.audience, "no report for this audience in the report set");
+                continue;
+            };
             for to in &sub.to {
                 let audience = sub.audience.to_string();
                 let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
-                let message = mail::compose(&report, from, to, &id)?;
+                let message = mail::compose(report, from, to, &id)?;
                 emails.push(EmailRecord {
                     audience: audience.clone(),
                     to: to.to_string(),
@@ -463,10 +468,13 @@ impl Seimon {
         CsvWriter::new(&mut csv).include_header(true).finish(&mut current)?;
         put("indicators.csv", &csv, &mut outputs)?;
         put("risks.csv", &risk::to_csv(&flags), &mut outputs)?;
-        put("report.html", report.html.as_bytes(), &mut outputs)?;
-        for chart in &report.charts {
-            put(&format!("charts/{}", chart.file_name()), &chart.png, &mut outputs)?;
+        for report in &reports_set {
+            put(&report.file, report.html.as_bytes(), &mut outputs)?;
+            for chart in &report.charts {
+                put(&format!("charts/{}", chart.file_name()), &chart.png, &mut outputs)?;
+            }
         }
+        put("report.xlsx", &workbook, &mut outputs)?;
         for (record, message) in emails.iter().zip(&messages) {
             deliver::write_eml(&staging.join(&record.file), message)?;
             outputs.push(record.file.clone());

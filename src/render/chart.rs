@@ -20,6 +20,13 @@ const BLUE: RGBColor = RGBColor(31, 78, 121);
 const RED: RGBColor = RGBColor(192, 57, 43);
 const ORANGE: RGBColor = RGBColor(230, 126, 34);
 const GREY: RGBColor = RGBColor(110, 110, 110);
+const GREEN: RGBColor = RGBColor(39, 174, 96);
+const YELLOW: RGBColor = RGBColor(241, 196, 15);
+const EMPTY: RGBColor = RGBColor(236, 239, 241);
+/// Reference lines, in order: the all-industry rate, a target, time progress.
+const REFERENCE: [RGBColor; 3] = [ORANGE, RGBColor(142, 68, 173), GREY];
+/// Series of line charts.
+const SERIES: [RGBColor; 5] = [BLUE, ORANGE, RGBColor(39, 174, 96), RGBColor(142, 68, 173), GREY];
 
 /// A chart could not be drawn or encoded.
 #[derive(Debug, thiserror::Error)]
@@ -60,8 +67,8 @@ pub struct BarChart {
     pub title: String,
     pub axis: String,
     pub bars: Vec<Bar>,
-    /// The reference line: (legend, value).
-    pub reference: Option<(String, f64)>,
+    /// Reference lines: (legend, value) — the all-industry rate, a target, time progress.
+    pub references: Vec<(String, f64)>,
     /// Horizontal bars (long labels) or vertical (short labels).
     pub horizontal: bool,
 }
@@ -98,11 +105,20 @@ fn axis_range(chart: &BarChart) -> (f64, f64) {
         .bars
         .iter()
         .filter_map(|b| b.value)
-        .chain(chart.reference.as_ref().map(|r| r.1))
+        .chain(chart.references.iter().map(|r| r.1))
         .chain([0.0]);
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let span = (hi - lo).max(1.0);
-    (lo - span * 0.12, hi + span * 0.18)
+    // room for the value labels, and for the legend box (lower right of horizontal bars,
+    // upper right of vertical ones) so it never covers a bar
+    let legend = if chart.references.is_empty() {
+        0.0
+    } else if chart.horizontal {
+        0.42
+    } else {
+        0.3
+    };
+    (lo - span * 0.12, hi + span * (0.18 + legend))
 }
 
 impl BarChart {
@@ -159,7 +175,7 @@ impl BarChart {
             .light_line_style(RGBColor(235, 235, 235))
             .y_labels(n)
             .y_label_formatter(&|v: &SegmentValue<usize>| match v {
-                SegmentValue::CenterOf(slot) if *slot < n => labels[n - 1 - slot].clone(),
+                SegmentValue::CenterOf(slot) if *slot < n => labels.get(n - 1 - slot).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
             .x_label_formatter(&|v: &f64| format!("{v:.0}"))
@@ -181,6 +197,14 @@ impl BarChart {
             })
         });
         chart.draw_series(bars).map_err(|e| e.to_string())?;
+        for (i, (legend, v)) in self.references.iter().enumerate() {
+            let style = ShapeStyle::from(&REFERENCE[i % REFERENCE.len()]).stroke_width(3);
+            chart
+                .draw_series(LineSeries::new([(*v, SegmentValue::Exact(0)), (*v, SegmentValue::Exact(n))], style))
+                .map_err(|e| e.to_string())?
+                .label(format!("{legend} {}", pct(*v)))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+        }
         let text = self.bars.iter().enumerate().map(|(i, b)| {
             let slot = n - 1 - i;
             let (x, s) = match b.value {
@@ -201,13 +225,7 @@ impl BarChart {
             Text::new(format!(" {s} "), (x, SegmentValue::CenterOf(slot)), style)
         });
         chart.draw_series(text).map_err(|e| e.to_string())?;
-        if let Some((legend, v)) = &self.reference {
-            let style = ShapeStyle::from(&ORANGE).stroke_width(3);
-            chart
-                .draw_series(LineSeries::new([(*v, SegmentValue::Exact(0)), (*v, SegmentValue::Exact(n))], style))
-                .map_err(|e| e.to_string())?
-                .label(format!("{legend} {}", pct(*v)))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+        if !self.references.is_empty() {
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::LowerRight)
@@ -236,7 +254,7 @@ impl BarChart {
             .light_line_style(RGBColor(235, 235, 235))
             .x_labels(n)
             .x_label_formatter(&|v: &SegmentValue<usize>| match v {
-                SegmentValue::CenterOf(i) if *i < n => labels[*i].clone(),
+                SegmentValue::CenterOf(i) if *i < n => labels.get(*i).cloned().unwrap_or_default(),
                 _ => String::new(),
             })
             .y_label_formatter(&|v: &f64| format!("{v:.0}"))
@@ -254,6 +272,14 @@ impl BarChart {
             })
         });
         chart.draw_series(bars).map_err(|e| e.to_string())?;
+        for (i, (legend, v)) in self.references.iter().enumerate() {
+            let style = ShapeStyle::from(&REFERENCE[i % REFERENCE.len()]).stroke_width(3);
+            chart
+                .draw_series(LineSeries::new([(SegmentValue::Exact(0), *v), (SegmentValue::Exact(n), *v)], style))
+                .map_err(|e| e.to_string())?
+                .label(format!("{legend} {}", pct(*v)))
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+        }
         let text = self.bars.iter().enumerate().map(|(i, b)| {
             let (y, s, vpos) = match b.value {
                 Some(v) if v < 0.0 => (v, pct(v), plotters::style::text_anchor::VPos::Top),
@@ -269,13 +295,7 @@ impl BarChart {
             Text::new(s, (SegmentValue::CenterOf(i), y), style)
         });
         chart.draw_series(text).map_err(|e| e.to_string())?;
-        if let Some((legend, v)) = &self.reference {
-            let style = ShapeStyle::from(&ORANGE).stroke_width(3);
-            chart
-                .draw_series(LineSeries::new([(SegmentValue::Exact(0), *v), (SegmentValue::Exact(n), *v)], style))
-                .map_err(|e| e.to_string())?
-                .label(format!("{legend} {}", pct(*v)))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+        if !self.references.is_empty() {
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::UpperRight)
@@ -286,5 +306,297 @@ impl BarChart {
                 .map_err(|e| e.to_string())?;
         }
         Ok(())
+    }
+}
+
+/// One line of a line chart: its legend, its values (None: a gap), dashed or solid.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub legend: String,
+    pub values: Vec<Option<f64>>,
+    pub dashed: bool,
+}
+
+/// A line chart over periods (trends), with gaps where values are absent.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    pub name: String,
+    pub title: String,
+    pub axis: String,
+    /// The x labels (periods).
+    pub labels: Vec<String>,
+    pub lines: Vec<Line>,
+}
+
+impl LineChart {
+    pub fn render(&self) -> Result<Chart, ChartError> {
+        let err = |message: String| ChartError {
+            name: self.name.clone(),
+            message,
+        };
+        register_font().map_err(err)?;
+        let (width, height) = (WIDTH, 440);
+        let mut rgb = vec![255u8; (width * height * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+            self.draw(&root).map_err(err)?;
+            root.present().map_err(|e| err(e.to_string()))?;
+        }
+        Ok(Chart {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            width,
+            height,
+            png: encode_png(&rgb, width, height).map_err(err)?,
+        })
+    }
+
+    fn draw(&self, root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), String> {
+        let n = self.labels.len().max(2);
+        let values = self.lines.iter().flat_map(|l| l.values.iter().flatten().copied());
+        let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+        let span = (hi - lo).max(1.0);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FAMILY, 24).into_font().color(&BLACK))
+            .margin(18)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.5..(n as f64 - 0.5), (lo - span * 0.15)..(hi + span * 0.2))
+            .map_err(|e| e.to_string())?;
+        let labels = self.labels.clone();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(RGBColor(235, 235, 235))
+            .x_labels(n)
+            .x_label_formatter(&|x: &f64| {
+                let i = x.round();
+                if (x - i).abs() < 1e-6 && i >= 0.0 {
+                    labels.get(i as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .y_desc(&self.axis)
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (k, line) in self.lines.iter().enumerate() {
+            let colour = SERIES[k % SERIES.len()];
+            let style = ShapeStyle::from(&colour).stroke_width(if line.dashed { 2 } else { 3 });
+            // consecutive present values form a segment; an absent value is a gap
+            let mut segments: Vec<Vec<(f64, f64)>> = vec![vec![]];
+            for (i, v) in line.values.iter().enumerate() {
+                match v {
+                    Some(v) => segments.last_mut().expect("non-empty").push((i as f64, *v)),
+                    None if !segments.last().expect("non-empty").is_empty() => segments.push(vec![]),
+                    None => {}
+                }
+            }
+            let mut first = true;
+            for seg in segments.into_iter().filter(|s| !s.is_empty()) {
+                let drawn = if line.dashed {
+                    chart
+                        .draw_series(DashedLineSeries::new(seg.clone(), 8, 6, style))
+                        .map_err(|e| e.to_string())?
+                } else {
+                    chart.draw_series(LineSeries::new(seg.clone(), style)).map_err(|e| e.to_string())?
+                };
+                if first {
+                    drawn
+                        .label(line.legend.clone())
+                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
+                    first = false;
+                }
+                chart
+                    .draw_series(seg.iter().map(|&(x, y)| Circle::new((x, y), 3, colour.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FAMILY, 14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(GREY)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// A red/yellow/green matrix: rows × columns of levels (None: no flag data, grey).
+#[derive(Debug, Clone)]
+pub struct MatrixChart {
+    pub name: String,
+    pub title: String,
+    pub rows: Vec<String>,
+    pub columns: Vec<String>,
+    /// `cells[row][column]`
+    pub cells: Vec<Vec<Option<crate::risk::Level>>>,
+}
+
+impl MatrixChart {
+    pub fn render(&self) -> Result<Chart, ChartError> {
+        let err = |message: String| ChartError {
+            name: self.name.clone(),
+            message,
+        };
+        register_font().map_err(err)?;
+        let label_w = self.rows.iter().map(|r| r.chars().count()).max().unwrap_or(4) as i32 * 15 + 24;
+        let cell_w = ((WIDTH as i32 - label_w - 30) / self.columns.len().max(1) as i32).clamp(20, 80);
+        let cell_h = 28;
+        let top = 90;
+        let width = WIDTH;
+        let height = (top + cell_h * self.rows.len() as i32 + 60).max(200) as u32;
+        let mut rgb = vec![255u8; (width * height * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+            let d = |e: plotters::drawing::DrawingAreaErrorKind<_>| err(e.to_string());
+            root.draw(&Text::new(self.title.clone(), (18, 14), (FAMILY, 24).into_font().color(&BLACK)))
+                .map_err(d)?;
+            for (j, c) in self.columns.iter().enumerate() {
+                let x = label_w + j as i32 * cell_w + cell_w / 2;
+                let style = TextStyle::from((FAMILY, 13).into_font())
+                    .color(&BLACK)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Center,
+                        plotters::style::text_anchor::VPos::Bottom,
+                    ));
+                // labels of many columns stand in two rows so they do not overlap
+                let y = if self.columns.len() > 10 && j % 2 == 1 { top - 22 } else { top - 4 };
+                root.draw(&Text::new(c.clone(), (x, y), style)).map_err(d)?;
+            }
+            for (i, r) in self.rows.iter().enumerate() {
+                let y = top + i as i32 * cell_h;
+                let style = TextStyle::from((FAMILY, 14).into_font())
+                    .color(&BLACK)
+                    .pos(plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Right,
+                        plotters::style::text_anchor::VPos::Center,
+                    ));
+                root.draw(&Text::new(r.clone(), (label_w - 8, y + cell_h / 2), style)).map_err(d)?;
+                for j in 0..self.columns.len() {
+                    let x = label_w + j as i32 * cell_w;
+                    let colour = match self.cells.get(i).and_then(|row| row.get(j)).copied().flatten() {
+                        Some(crate::risk::Level::Red) => RED,
+                        Some(crate::risk::Level::Yellow) => YELLOW,
+                        Some(crate::risk::Level::Green) => GREEN,
+                        None => EMPTY,
+                    };
+                    root.draw(&Rectangle::new([(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)], colour.filled()))
+                        .map_err(d)?;
+                }
+            }
+            // legend
+            let y = top + cell_h * self.rows.len() as i32 + 18;
+            for (k, (colour, text)) in [(RED, "红灯"), (YELLOW, "黄灯"), (GREEN, "绿灯"), (EMPTY, "无数据")]
+                .iter()
+                .enumerate()
+            {
+                let x = label_w + k as i32 * 110;
+                root.draw(&Rectangle::new([(x, y), (x + 22, y + 16)], colour.filled())).map_err(d)?;
+                root.draw(&Text::new(text.to_string(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
+                    .map_err(d)?;
+            }
+            root.present().map_err(|e| err(e.to_string()))?;
+        }
+        Ok(Chart {
+            name: self.name.clone(),
+            title: self.title.clone(),
+            width,
+            height,
+            png: encode_png(&rgb, width, height).map_err(err)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes a chart's PNG and counts the pixels that are not white.
+    fn coloured(chart: &Chart) -> usize {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(&chart.png)).read_info().expect("a PNG");
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).expect("decodes");
+        assert_eq!((info.width, info.height), (chart.width, chart.height));
+        buf.chunks(3).filter(|p| p != &[255, 255, 255]).count()
+    }
+
+    #[test]
+    fn every_kind_renders_sparse_data() {
+        // a line with a missing quarter in the middle and one with nothing at all
+        let line = LineChart {
+            name: "trend".into(),
+            title: "增速走势".into(),
+            axis: "同比增长（%）".into(),
+            labels: ["24Q3", "24Q4", "25Q1", "25Q2", "25Q3"].map(String::from).to_vec(),
+            lines: vec![
+                Line {
+                    legend: "十大新兴产业".into(),
+                    values: vec![Some(10.0), None, Some(12.0), Some(11.0), Some(13.0)],
+                    dashed: false,
+                },
+                Line {
+                    legend: "目标比重".into(),
+                    values: vec![None; 5],
+                    dashed: true,
+                },
+            ],
+        }
+        .render()
+        .unwrap();
+        assert!(coloured(&line) > 5_000);
+        // a city without projects: its bar is a gap; a chart where every bar is absent
+        let bars = BarChart {
+            name: "projects".into(),
+            title: "分城市重大项目投资完成率".into(),
+            axis: "投资完成率（%）".into(),
+            bars: vec![
+                Bar {
+                    label: "合肥".into(),
+                    value: Some(70.0),
+                },
+                Bar {
+                    label: "黄山".into(),
+                    value: None,
+                },
+            ],
+            references: vec![("时间进度".into(), 75.0)],
+            horizontal: false,
+        }
+        .render()
+        .unwrap();
+        assert!(coloured(&bars) > 5_000);
+        let empty = BarChart {
+            name: "empty".into(),
+            title: "无数据".into(),
+            axis: "%".into(),
+            bars: vec![],
+            references: vec![],
+            horizontal: true,
+        }
+        .render()
+        .unwrap();
+        assert!(coloured(&empty) > 1_000, "axes and title even without data");
+        let matrix = MatrixChart {
+            name: "matrix".into(),
+            title: "风险矩阵".into(),
+            rows: vec!["十大新兴产业".into(), "新材料".into()],
+            columns: vec!["合肥".into(), "芜湖".into(), "黄山".into()],
+            cells: vec![
+                vec![Some(crate::risk::Level::Red), Some(crate::risk::Level::Green), None],
+                vec![Some(crate::risk::Level::Yellow), None, None],
+            ],
+        }
+        .render()
+        .unwrap();
+        assert!(coloured(&matrix) > 5_000);
     }
 }

@@ -1,19 +1,27 @@
-//! Rendering a quarter's report: the report model, charts and HTML/text. No I/O.
+//! Rendering a quarter's reports: the report model, charts, HTML, text and the workbook.
+//! No I/O.
 //!
-//! One model feeds every rendering: the archived `report.html` (images from `charts/`),
-//! the e-mail HTML (the same template, images by Content-ID, inline CSS, sizes set) and
-//! the plain-text alternative. Numbers follow Chinese statistical conventions: money in
-//! 亿元, growth in %, differences of rates in 个百分点, absent values as "—".
+//! [`report`] builds one [`Report`] per audience (the monitored region, each member
+//! industry, each sub-region) from the measures and the risk flags; [`render`] turns it
+//! into charts (PNG), two HTML renderings of the same content — the archived one with
+//! images from `charts/`, and the e-mail one with images by Content-ID, inline CSS and
+//! sizes set — and a plain-text alternative; [`xlsx`] writes its tables as a workbook.
+//! Cells hold numbers, formatted for display here and written as numbers to the workbook.
+//! Numbers follow Chinese statistical conventions: money in 亿元, growth in %, differences
+//! of rates in 个百分点, absent values as "—" (and as gaps in charts, never zeros).
 
 pub mod chart;
+pub mod report;
+pub mod xlsx;
 
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::catalogue::{Catalogue, TEN, TOTAL};
+use crate::catalogue::Catalogue;
 use crate::compute::MeasureTable;
+use crate::config::Audience;
 use crate::period::Period;
-use chart::{Bar, BarChart, Chart};
+use chart::Chart;
 
 const HTML_TEMPLATE: &str = include_str!("templates/report.html");
 const TEXT_TEMPLATE: &str = include_str!("templates/report.txt");
@@ -27,15 +35,18 @@ pub enum RenderError {
     Chart(#[from] chart::ChartError),
     #[error("template: {0}")]
     Template(#[from] minijinja::Error),
+    #[error("workbook: {0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
 }
 
-/// Everything a report is made from.
+/// Everything the reports are made from.
 #[derive(Debug, Clone)]
 pub struct ReportInput<'a> {
     pub period: Period,
+    /// The measures of the period and the quarters before it (for trends).
     pub measures: &'a MeasureTable,
     pub catalogue: &'a Catalogue,
-    /// The region of the report (a province or a city).
+    /// The monitored region (a province or a city).
     pub region: &'a str,
     /// The headline indicator code.
     pub indicator: &'a str,
@@ -48,18 +59,101 @@ pub struct ReportInput<'a> {
     pub completeness: Option<&'a crate::risk::Completeness>,
 }
 
-/// A rendered report: charts, two HTML renderings and text.
+/// How a number is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Fmt {
+    /// 亿元, thousands separators, two decimals.
+    Money,
+    /// Rates and percentage points: one decimal.
+    One,
+    /// Counts and ranks.
+    Int,
+}
+
+/// A table cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Num(Option<f64>, Fmt),
+}
+
+impl Cell {
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Num(v, Fmt::Money) => fmt_money(*v),
+            Cell::Num(v, Fmt::One) => fmt_1(*v),
+            Cell::Num(v, Fmt::Int) => v.map_or("—".into(), |r| format!("{}", r.round() as i64)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub cells: Vec<Cell>,
+    pub emphasis: bool,
+}
+
+/// A table of a report (and a sheet of its workbook).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The workbook sheet name (short, unique within a report).
+    pub sheet: String,
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Row>,
+    pub note: Option<String>,
+}
+
+/// A chart to draw.
+#[derive(Debug, Clone)]
+pub enum ChartSpec {
+    Bar(chart::BarChart),
+    Line(chart::LineChart),
+    Matrix(chart::MatrixChart),
+}
+
+impl ChartSpec {
+    pub fn render(&self) -> Result<Chart, chart::ChartError> {
+        match self {
+            ChartSpec::Bar(c) => c.render(),
+            ChartSpec::Line(c) => c.render(),
+            ChartSpec::Matrix(c) => c.render(),
+        }
+    }
+}
+
+/// One audience's report, before rendering.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub audience: Audience,
+    /// Where the archived HTML goes, relative to the period folder.
+    pub file: String,
+    pub title: String,
+    pub subject: String,
+    pub summary: String,
+    pub headline: Vec<(String, Cell)>,
+    pub tables: Vec<Table>,
+    pub charts: Vec<ChartSpec>,
+    pub notes: Vec<String>,
+}
+
+/// A rendered report: charts, two HTML renderings and text (and its tables for the
+/// workbook).
 #[derive(Debug, Clone)]
 pub struct RenderedReport {
+    pub audience: Audience,
+    pub file: String,
     pub title: String,
     /// The e-mail subject.
     pub subject: String,
     pub charts: Vec<Chart>,
     /// For the archive: images from `charts/`.
     pub html: String,
-    /// For e-mail: images by Content-ID (`cid:<chart name>`).
+    /// For e-mail: images by Content-ID (`cid:<chart name>@seimon`).
     pub html_mail: String,
     pub text: String,
+    pub tables: Vec<Table>,
 }
 
 /// `12,345.67` — money in 亿元 with thousands separators and two decimals.
@@ -86,10 +180,6 @@ pub fn fmt_1(v: Option<f64>) -> String {
     }
 }
 
-fn fmt_rank(v: Option<f64>) -> String {
-    v.map_or("—".into(), |r| format!("{}", r as i64))
-}
-
 #[derive(Serialize)]
 struct Figure {
     label: String,
@@ -97,16 +187,16 @@ struct Figure {
 }
 
 #[derive(Serialize)]
-struct Row {
+struct RowView {
     cells: Vec<String>,
     emphasis: bool,
 }
 
 #[derive(Serialize)]
-struct Table {
+struct TableView {
     title: String,
     header: Vec<String>,
-    rows: Vec<Row>,
+    rows: Vec<RowView>,
     note: Option<String>,
 }
 
@@ -130,428 +220,38 @@ struct Context {
     correction: Option<String>,
     headline: Vec<Figure>,
     charts: Vec<ChartRef>,
-    tables: Vec<Table>,
+    tables: Vec<TableView>,
     notes: Vec<String>,
     generated_at: String,
     data_vintage: String,
     width: u32,
 }
 
-/// "高于" / "低于" / "持平于" a reference by `gap` percentage points.
-fn compare(gap: f64) -> String {
-    if gap.abs() < 0.05 {
-        "与规上工业持平".into()
-    } else if gap > 0.0 {
-        format!("高于规上工业{:.1}个百分点", gap)
-    } else {
-        format!("低于规上工业{:.1}个百分点", -gap)
-    }
+/// The Content-ID of a chart in e-mails (without angle brackets).
+pub fn mail_content_id(chart: &str) -> String {
+    format!("{chart}@seimon")
 }
 
-/// Renders the province report.
-pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, RenderError> {
-    let (c, m, p) = (input.catalogue, input.measures, input.period.to_string());
-    let prov = input.region;
-    let ind = input.indicator;
-    let get = |region: &str, industry: &str, measure: &str| m.get(&p, region, industry, ind, measure);
-    let indicator_zh = c.indicator(ind).map_or(ind.to_string(), |k| k.zh.clone());
-    let title = format!("{}监测季报", c.title_zh);
-    let period_label = input.period.label_zh();
-
-    // Headline: the ten industries' total against all industry.
-    let ytd = get(prov, TEN, "ytd");
-    let yoy = get(prov, TEN, "yoy_pct");
-    let gap = get(prov, TEN, "gap_to_total_pp");
-    let share = get(prov, TEN, "share_pct");
-    let share_change = get(prov, TEN, "share_change_pp");
-    let pull = get(prov, TEN, "pull_pp");
-    let contribution = get(prov, TEN, "contribution_pct");
-    let ten_name = c.industry_short_zh(TEN).to_string();
-    let mut summary = format!("{period_label}，{}{ten_name}{indicator_zh}", c.region_zh(prov));
-    match ytd {
-        Some(v) => summary.push_str(&format!("{}亿元", fmt_money(Some(v)))),
-        None => summary.push_str("总量暂缺"),
-    }
-    if let Some(g) = yoy {
-        summary.push_str(&format!("，同比{}{:.1}%", if g < 0.0 { "下降" } else { "增长" }, g.abs()));
-    }
-    if let Some(g) = gap {
-        summary.push_str(&format!("，{}", compare(g)));
-    }
-    if let Some(s) = share {
-        summary.push_str(&format!("；占规上工业比重{s:.1}%"));
-        if let Some(d) = share_change {
-            summary.push_str(&format!(
-                "，比上年同期{}{:.1}个百分点",
-                if d < 0.0 { "下降" } else { "提高" },
-                d.abs()
-            ));
-        }
-    }
-    if let (Some(pl), Some(ct)) = (pull, contribution) {
-        summary.push_str(&format!("；拉动规上工业增长{pl:.1}个百分点，贡献率{ct:.1}%"));
-    }
-    summary.push('。');
-    let headline = vec![
-        Figure {
-            label: format!("{indicator_zh}（亿元）"),
-            value: fmt_money(ytd),
-        },
-        Figure {
-            label: "同比增长（%）".into(),
-            value: fmt_1(yoy),
-        },
-        Figure {
-            label: "与规上工业增速差（个百分点）".into(),
-            value: fmt_1(gap),
-        },
-        Figure {
-            label: "占规上工业比重（%）".into(),
-            value: fmt_1(share),
-        },
-        Figure {
-            label: "比重变化（个百分点）".into(),
-            value: fmt_1(share_change),
-        },
-        Figure {
-            label: "拉动（个百分点）".into(),
-            value: fmt_1(pull),
-        },
-        Figure {
-            label: "贡献率（%）".into(),
-            value: fmt_1(contribution),
-        },
-    ];
-
-    // Industries.
-    let industry_rows: Vec<Row> = std::iter::once(TEN)
-        .chain(c.members().map(|i| i.code.as_str()))
-        .chain([TOTAL])
-        .map(|code| Row {
-            cells: vec![
-                c.industry(code).map_or(code.to_string(), |i| i.zh.clone()),
-                fmt_money(get(prov, code, "ytd")),
-                fmt_1(get(prov, code, "yoy_pct")),
-                fmt_1(get(prov, code, "gap_to_total_pp")),
-                fmt_1(get(prov, code, "share_pct")),
-                fmt_1(get(prov, code, "share_change_pp")),
-                fmt_1(get(prov, code, "pull_pp")),
-                fmt_1(get(prov, code, "contribution_pct")),
-            ],
-            emphasis: code == TEN || code == TOTAL,
-        })
-        .collect();
-    // Cities.
-    let cities: Vec<_> = c.children_of(prov).collect();
-    let sub = if crate::catalogue::region_level(prov) == crate::catalogue::RegionLevel::Province {
-        "城市"
-    } else {
-        "区县"
-    };
-    let city_rows: Vec<Row> = cities
-        .iter()
-        .map(|r| Row {
-            cells: vec![
-                r.zh.clone(),
-                fmt_money(get(&r.code, TEN, "ytd")),
-                fmt_1(get(&r.code, TEN, "yoy_pct")),
-                fmt_1(get(&r.code, TEN, "gap_to_parent_pp")),
-                fmt_rank(get(&r.code, TEN, "rank")),
-                fmt_1(get(&r.code, TEN, "share_pct")),
-                fmt_1(get(&r.code, TEN, "contribution_pct")),
-            ],
-            emphasis: false,
-        })
-        .collect();
-    let tables = vec![
-        Table {
-            title: "二、分产业情况".into(),
-            header: [
-                "产业",
-                &format!("{indicator_zh}（亿元）"),
-                "同比增长（%）",
-                "与规上工业增速差（个百分点）",
-                "占规上工业比重（%）",
-                "比重变化（个百分点）",
-                "拉动（个百分点）",
-                "贡献率（%）",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: industry_rows,
-            note: Some(format!("各产业之间存在交叉，{ten_name}合计不等于各产业之和。")),
-        },
-        Table {
-            title: format!("三、分{sub}情况（{ten_name}）"),
-            header: [
-                sub,
-                &format!("{indicator_zh}（亿元）"),
-                "同比增长（%）",
-                &format!("与{}增速差（个百分点）", c.region_zh(prov)),
-                "增速位次",
-                "占规上工业比重（%）",
-                "对规上工业贡献率（%）",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: city_rows,
-            note: Some("位次按同比增速由高到低排列，增速相同者位次相同。".into()),
-        },
-    ];
-
-    // Target progress (level targets of the headline indicator).
-    let target_rows: Vec<Row> = std::iter::once(TEN)
-        .chain(c.members().map(|i| i.code.as_str()))
-        .filter(|code| get(prov, code, "annual_target").is_some())
-        .map(|code| Row {
-            cells: vec![
-                c.industry(code).map_or(code.to_string(), |i| i.zh.clone()),
-                fmt_money(get(prov, code, "annual_target")),
-                fmt_1(get(prov, code, "task_progress_pct")),
-                fmt_1(get(prov, code, "time_progress_pct")),
-                fmt_1(get(prov, code, "progress_gap_pp")),
-                fmt_1(get(prov, code, "projected_attainment_pct")),
-                fmt_1(get(prov, code, "required_cagr_pct")),
-            ],
-            emphasis: code == TEN,
-        })
-        .collect();
-    let mut tables = tables;
-    if target_rows.is_empty() {
-        tables.push(Table {
-            title: "四、规划目标进度".into(),
-            header: vec!["说明".into()],
-            rows: vec![Row {
-                cells: vec![format!("{}年没有{indicator_zh}的规划目标。", input.period.year())],
-                emphasis: false,
-            }],
-            note: None,
-        });
-    } else {
-        tables.push(Table {
-            title: "四、规划目标进度".into(),
-            header: [
-                "产业",
-                "年度目标（亿元）",
-                "目标进度（%）",
-                "时间进度（%）",
-                "进度差（个百分点）",
-                "预计全年完成（%）",
-                "所需年均增速（%）",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: target_rows,
-            note: Some("年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。".into()),
-        });
-    }
-    // Major projects, all industries, by city.
-    let project = |region: &str, measure: &str| m.get(&p, region, TOTAL, crate::compute::projects::INDICATOR, measure);
-    let project_rows: Vec<Row> = std::iter::once((prov, c.region_zh(prov), true))
-        .chain(cities.iter().map(|r| (r.code.as_str(), r.zh.as_str(), false)))
-        .filter(|(code, _, _)| project(code, "projects").is_some())
-        .map(|(code, name, emphasis)| Row {
-            cells: vec![
-                name.to_string(),
-                fmt_rank(project(code, "projects")),
-                fmt_1(project(code, "investment_completion_pct")),
-                fmt_1(project(code, "investment_progress_gap_pp")),
-                fmt_1(project(code, "start_rate_pct")),
-                fmt_1(project(code, "completion_rate_pct")),
-            ],
-            emphasis,
-        })
-        .collect();
-    if !project_rows.is_empty() {
-        tables.push(Table {
-            title: "五、重大项目进展".into(),
-            header: [
-                "地区",
-                "项目数（个）",
-                "投资完成率（%）",
-                "与时间进度差（个百分点）",
-                "开工率（%）",
-                "竣工率（%）",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: project_rows,
-            note: Some("投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。".into()),
-        });
-    }
-
-    // Risks: counts over every scope; lists for the report's own region.
-    {
-        use crate::risk::{Class, Level, State};
-        let business: Vec<&crate::risk::Flag> = input.flags.iter().filter(|f| f.class == Class::Business).collect();
-        let count = |l: Level, top: bool| {
-            business
-                .iter()
-                .filter(|f| f.counts() && f.level == l && (f.region == prov) == top)
-                .count()
-        };
-        let mut rows = vec![
-            Row {
-                cells: vec![
-                    c.region_zh(prov).to_string(),
-                    count(Level::Red, true).to_string(),
-                    count(Level::Yellow, true).to_string(),
-                ],
-                emphasis: true,
-            },
-            Row {
-                cells: vec![
-                    format!("各{sub}合计"),
-                    count(Level::Red, false).to_string(),
-                    count(Level::Yellow, false).to_string(),
-                ],
-                emphasis: false,
-            },
-        ];
-        let list = |states: &[State]| -> Vec<String> {
-            business
-                .iter()
-                .filter(|f| f.region == prov && states.contains(&f.state))
-                .map(|f| format!("【{}】{}", f.level.zh(), f.message))
-                .collect()
-        };
-        let new = list(&[State::New]);
-        let persisting = list(&[State::Persisting, State::Escalated, State::Eased]);
-        let resolved: Vec<String> = business
-            .iter()
-            .filter(|f| f.region == prov && f.state == State::Resolved)
-            .map(|f| f.message.clone())
-            .collect();
-        let silenced: Vec<String> = business
-            .iter()
-            .filter(|f| f.silenced.is_some())
-            .map(|f| {
-                format!(
-                    "{}（{}，至{}）",
-                    f.message,
-                    f.silenced.as_ref().map_or("", |s| s.reason.as_str()),
-                    f.silenced.as_ref().map_or(String::new(), |s| s.until.to_string())
-                )
-            })
-            .collect();
-        for (title, items) in [
-            ("新增", new),
-            ("持续", persisting),
-            ("解除", resolved),
-            ("已确认（不计入）", silenced),
-        ] {
-            rows.push(Row {
-                cells: vec![format!("{title}：{}项", items.len()), String::new(), String::new()],
-                emphasis: false,
-            });
-            for item in items.into_iter().take(15) {
-                rows.push(Row {
-                    cells: vec![item, String::new(), String::new()],
-                    emphasis: false,
-                });
-            }
-        }
-        tables.push(Table {
-            title: "六、风险监测".into(),
-            header: ["", "红灯（项）", "黄灯（项）"].map(String::from).to_vec(),
-            rows,
-            note: Some("全部风险（含各地区）见 risks.csv；已确认的风险列出但不计入。".into()),
-        });
-    }
-
-    // Charts.
-    let mut bars: Vec<Bar> = c
-        .members()
-        .map(|i| Bar {
-            label: i.short_zh().to_string(),
-            value: get(prov, &i.code, "yoy_pct"),
-        })
-        .collect();
-    bars.insert(
-        0,
-        Bar {
-            label: c.industry_short_zh(TEN).to_string(),
-            value: yoy,
-        },
-    );
-    let mut charts = vec![
-        BarChart {
-            name: "growth_by_industry".into(),
-            title: format!("{period_label}分产业{indicator_zh}同比增长"),
-            axis: "同比增长（%）".into(),
-            bars,
-            reference: get(prov, TOTAL, "yoy_pct").map(|v| ("规上工业".to_string(), v)),
-            horizontal: true,
-        }
-        .render()?,
-    ];
-    if !cities.is_empty() {
-        charts.push(
-            BarChart {
-                name: "growth_by_city".into(),
-                title: format!("{period_label}分{sub}{ten_name}{indicator_zh}同比增长"),
-                axis: "同比增长（%）".into(),
-                bars: cities
-                    .iter()
-                    .map(|r| Bar {
-                        label: r.zh.trim_end_matches('市').to_string(),
-                        value: get(&r.code, TEN, "yoy_pct"),
-                    })
-                    .collect(),
-                reference: yoy.map(|v| (c.region_zh(prov).to_string(), v)),
-                horizontal: false,
-            }
-            .render()?,
-        );
-    }
-
-    // Data notes.
-    let mut notes = vec![
-        "数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。".to_string(),
-        "比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。".to_string(),
-    ];
-    let missing: Vec<&str> = cities
-        .iter()
-        .filter(|r| get(&r.code, TEN, "yoy_pct").is_none())
-        .map(|r| r.zh.as_str())
-        .collect();
-    if !missing.is_empty() {
-        notes.push(format!("以下{sub}本期缺少{ten_name}{indicator_zh}增速：{}。", missing.join("、")));
-    }
-    if let Some(done) = input.completeness {
-        notes.push(format!(
-            "本期应报数据{}项，已报{}项，完整率{:.1}%。",
-            done.expected,
-            done.present,
-            done.pct()
-        ));
-    }
-    let quality: Vec<&crate::risk::Flag> = input
-        .flags
-        .iter()
-        .filter(|f| f.class == crate::risk::Class::DataQuality && f.rule != "missing_series")
-        .collect();
-    for f in quality.iter().take(10) {
-        notes.push(f.message.clone());
-    }
-    if quality.len() > 10 {
-        notes.push(format!("另有{}项数据质量提示，见 risks.csv。", quality.len() - 10));
-    }
-    notes.extend(input.notes.iter().cloned());
-
+/// Draws a report's charts and renders its HTML and text.
+pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport, RenderError> {
+    let charts: Vec<Chart> = report.charts.iter().map(ChartSpec::render).collect::<Result<_, _>>()?;
+    let c = input.catalogue;
+    // archived reports in sub-folders (industry/, city/) reach the charts one level up
+    let up = if report.file.contains('/') { "../" } else { "" };
     let context = |src: &dyn Fn(&Chart) -> String| Context {
-        org: format!("{} · 战略性新兴产业统计监测", c.region_zh(prov)),
-        title: title.clone(),
-        period: p.clone(),
-        period_label: period_label.clone(),
-        indicator_zh: indicator_zh.clone(),
-        summary: summary.clone(),
+        org: format!("{} · 战略性新兴产业统计监测", c.region_zh(input.region)),
+        title: report.title.clone(),
+        period: input.period.to_string(),
+        period_label: input.period.label_zh(),
+        indicator_zh: c.indicator(input.indicator).map_or(input.indicator.to_string(), |k| k.zh.clone()),
+        summary: report.summary.clone(),
         correction: None,
-        headline: headline
+        headline: report
+            .headline
             .iter()
-            .map(|f| Figure {
-                label: f.label.clone(),
-                value: f.value.clone(),
+            .map(|(label, cell)| Figure {
+                label: label.clone(),
+                value: cell.display(),
             })
             .collect(),
         charts: charts
@@ -566,23 +266,24 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
                 }
             })
             .collect(),
-        tables: tables
+        tables: report
+            .tables
             .iter()
-            .map(|t| Table {
+            .map(|t| TableView {
                 title: t.title.clone(),
                 header: t.header.clone(),
                 rows: t
                     .rows
                     .iter()
-                    .map(|r| Row {
-                        cells: r.cells.clone(),
+                    .map(|r| RowView {
+                        cells: r.cells.iter().map(Cell::display).collect(),
                         emphasis: r.emphasis,
                     })
                     .collect(),
                 note: t.note.clone(),
             })
             .collect(),
-        notes: notes.clone(),
+        notes: report.notes.clone(),
         generated_at: input.generated_at.to_string(),
         data_vintage: input.data_vintage.to_string(),
         width: BODY_WIDTH,
@@ -592,30 +293,37 @@ pub fn province_report(input: &ReportInput<'_>) -> Result<RenderedReport, Render
     env.add_template("report.txt", TEXT_TEMPLATE)?;
     let html = env
         .get_template("report.html")?
-        .render(context(&|ch| format!("charts/{}", ch.file_name())))?;
+        .render(context(&|ch| format!("{up}charts/{}", ch.file_name())))?;
     let html_mail = env
         .get_template("report.html")?
         .render(context(&|ch| format!("cid:{}", mail_content_id(&ch.name))))?;
     let text = env.get_template("report.txt")?.render(context(&|ch| ch.file_name()))?;
-    let subject = format!("【{}】{period_label}", title);
     Ok(RenderedReport {
-        title,
-        subject,
+        audience: report.audience,
+        file: report.file,
+        title: report.title,
+        subject: report.subject,
         charts,
         html,
         html_mail,
         text,
+        tables: report.tables,
     })
 }
 
-/// The Content-ID of a chart in e-mails (without angle brackets).
-pub fn mail_content_id(chart: &str) -> String {
-    format!("{chart}@seimon")
+/// Builds and renders the whole report set: the monitored region, each member industry,
+/// each sub-region.
+pub fn report_set(input: &ReportInput<'_>) -> Result<Vec<RenderedReport>, RenderError> {
+    report::audiences(input)
+        .into_iter()
+        .map(|a| render(report::build(input, &a), input))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chart::{Bar, BarChart};
 
     #[test]
     fn numbers_follow_chinese_statistical_conventions() {
@@ -626,8 +334,9 @@ mod tests {
         assert_eq!(fmt_1(Some(-0.04)), "0.0");
         assert_eq!(fmt_1(Some(12.345)), "12.3");
         assert_eq!(fmt_1(None), "—");
-        assert_eq!(compare(2.04), "高于规上工业2.0个百分点");
-        assert_eq!(compare(-1.26), "低于规上工业1.3个百分点");
+        assert_eq!(Cell::Num(Some(3.0), Fmt::Int).display(), "3");
+        assert_eq!(report::compare(2.04, "规上工业"), "高于规上工业2.0个百分点");
+        assert_eq!(report::compare(-1.26, "规上工业"), "低于规上工业1.3个百分点");
     }
 
     #[test]
@@ -650,7 +359,7 @@ mod tests {
                     value: Some(-3.0),
                 },
             ],
-            reference: Some(("规上工业".into(), 6.1)),
+            references: vec![("规上工业".into(), 6.1), ("目标".into(), 14.87)],
             horizontal: true,
         }
         .render()

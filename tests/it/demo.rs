@@ -217,19 +217,74 @@ fn demo_runs_a_real_quarter_end_to_end() {
         x(p, hf, "TOTAL", oi) - revised_q2,
     );
 
-    // --- the HTML report and its charts -------------------------------------------------
+    // --- the HTML reports and their charts ----------------------------------------------
     let html = std::fs::read_to_string(report.join("report.html")).unwrap();
     assert!(
         html.contains("安徽省十大新兴产业监测季报") && html.contains("2026年1-9月"),
         "Chinese title and period"
     );
     assert!(html.contains("演示用合成数据"), "the report says the data is synthetic");
-    let images: Vec<&str> = html.split("src=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
-    assert_eq!(images.len(), 2, "{images:?}");
-    for src in &images {
-        assert!(src.starts_with("charts/"), "{src}");
-        png_is_a_real_chart(&std::fs::read(report.join(src)).unwrap(), src);
+    let mut pages = vec![report.join("report.html")];
+    for sub in ["industry", "city"] {
+        pages.extend(std::fs::read_dir(report.join(sub)).unwrap().map(|e| e.unwrap().path()));
     }
+    assert_eq!(pages.len(), 1 + 10 + 16, "the province, ten industries, sixteen cities");
+    let mut charts = 0;
+    for page in &pages {
+        let html = std::fs::read_to_string(page).unwrap();
+        let images: Vec<&str> = html.split("src=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+        assert!(images.len() >= 2, "{}: {images:?}", page.display());
+        for src in images {
+            let path = page.parent().unwrap().join(src);
+            assert!(path.is_file(), "{} references {src}, which does not exist", page.display());
+            png_is_a_real_chart(&std::fs::read(&path).unwrap(), src);
+            charts += 1;
+        }
+    }
+    assert!(charts >= 27 * 2 + 5, "{charts} charts");
+    let industry = std::fs::read_to_string(report.join("industry/NGIT.html")).unwrap();
+    assert!(industry.contains("安徽省新一代信息技术产业监测季报") && industry.contains("合肥市"));
+    let city = std::fs::read_to_string(report.join("city/340100.html")).unwrap();
+    assert!(city.contains("合肥市十大新兴产业监测季报") && city.contains("新能源汽车和智能网联汽车"));
+
+    // --- the workbook: opens with a real reader; numbers are the measures -------------------
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook(report.join("report.xlsx")).expect("report.xlsx opens");
+    let sheets = book.sheet_names();
+    assert!(
+        ["分产业", "分城市", "目标进度", "重大项目", "风险监测"]
+            .iter()
+            .all(|s| sheets.contains(&s.to_string())),
+        "{sheets:?}"
+    );
+    let industries = book.worksheet_range("分产业").unwrap();
+    let header: Vec<String> = industries.rows().nth(2).unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[1], "营业收入（亿元）");
+    let catalogue = seimon::catalogue::Catalogue::anhui();
+    let mut checked = 0;
+    for row in industries.rows().skip(3) {
+        let name = row[0].to_string();
+        let Some(code) = ["NGIT", "NEV", "TEN", "TOTAL"]
+            .into_iter()
+            .find(|c| catalogue.industry(c).unwrap().zh == name)
+        else {
+            continue;
+        };
+        for (col, measure) in [(1, "ytd"), (2, "yoy_pct"), (4, "share_pct")] {
+            if code == "TOTAL" && measure == "share_pct" {
+                continue;
+            }
+            let Data::Float(v) = row[col] else {
+                panic!("{name} {measure}: a number, not {:?}", row[col])
+            };
+            let expected = got
+                .get(&("340000".to_string(), code.to_string(), oi.to_string(), measure.to_string()))
+                .copied();
+            assert_eq!(Some(v), expected, "{name} {measure}: the workbook holds the full-precision value");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 11);
 
     // --- the e-mail ---------------------------------------------------------------------
     let raw = std::fs::read(report.join("mail/province__leaders_at_example.org.eml")).unwrap();
@@ -244,7 +299,12 @@ fn demo_runs_a_real_quarter_end_to_end() {
         .skip(1)
         .map(|s| s.split('"').next().unwrap())
         .collect();
-    assert_eq!(cids.len(), 2, "images referenced by Content-ID");
+    let archived: Vec<&str> = html.split("src=\"charts/").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    assert_eq!(
+        cids.len(),
+        archived.len(),
+        "the mail carries every chart of the report, by Content-ID"
+    );
     for cid in cids {
         let part = mail
             .parts

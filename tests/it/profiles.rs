@@ -69,7 +69,15 @@ fn chongqing_growth_targets_for_added_value_and_investment() {
     assert!((measure(dir, "500000", "TOTAL", "added_value", "growth_gap_pp") - (av - 6.0)).abs() < 1e-9);
     assert!((measure(dir, "500000", "TOTAL", "investment", "growth_gap_pp") - (inv - 7.0)).abs() < 1e-9);
     let html = std::fs::read_to_string(dir.join("reports/2025Q3/report.html")).unwrap();
-    assert_eq!(html.matches("<img ").count(), 1, "no sub-regions: only the industry chart");
+    assert!(
+        !html.contains("growth_by_city") && !html.contains("risk_matrix"),
+        "no sub-regions: no charts of them"
+    );
+    assert_eq!(
+        html.matches("<img ").count(),
+        4,
+        "industries, growth trend, share trend, contribution"
+    );
 }
 
 #[test]
