@@ -265,7 +265,13 @@ pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through
     if ingest_files(&app, &files, &options)? > 0 {
         bail!("the demo data was rejected (a bug in the generator)");
     }
-    let notes = vec!["本报告所用数据为演示用合成数据，不代表真实统计数字。".to_string()];
+    let notes = vec![
+        crate::labels::tr(
+            app.settings.monitor.language,
+            "本报告所用数据为演示用合成数据，不代表真实统计数字。",
+        )
+        .to_string(),
+    ];
     Ok(app
         .run_quarter(RunOptions {
             period: through,

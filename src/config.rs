@@ -215,6 +215,7 @@ struct RawRisk {
 struct RawRule {
     id: Option<String>,
     name: Option<String>,
+    name_en: Option<String>,
     measure: Option<String>,
     regions: Vec<String>,
     levels: Vec<String>,
@@ -835,6 +836,7 @@ fn validate_risk(
         if problems.len() == before {
             rules.push(Rule {
                 name: r.name.clone().unwrap_or_else(|| id.clone()),
+                name_en: r.name_en.clone().unwrap_or_else(|| id.replace('_', " ")),
                 id,
                 measure,
                 regions: r.regions.clone(),

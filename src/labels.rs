@@ -1,4 +1,262 @@
-//! Display labels of measures, in one place (Chinese now; English when reports get it).
+//! Every label of the reports, in one place: Chinese (the default) and English.
+//!
+//! A label is looked up by its Chinese text, so call sites read as the report does;
+//! sentence templates carry named placeholders (`{period}`) filled by [`fill`]. A Chinese
+//! text without an English entry is returned unchanged — the test
+//! `english_reports_have_no_chinese_left` renders a whole English report set to catch one.
+
+pub use crate::config::Language;
+use crate::period::Period;
+
+/// (Chinese, English).
+const TABLE: &[(&str, &str)] = &[
+    // sentences of the summary
+    ("与{reference}持平", "in line with {reference}"),
+    ("高于{reference}{pp}个百分点", "{pp} points above {reference}"),
+    ("低于{reference}{pp}个百分点", "{pp} points below {reference}"),
+    ("{period}，{region}{what}{indicator}", "{period}: {indicator} of {what}, {region}, "),
+    ("{value}亿元", "CNY {value} 100m"),
+    ("总量暂缺", "level not available"),
+    ("，同比增长{pct}%", ", up {pct}% year on year"),
+    ("，同比下降{pct}%", ", down {pct}% year on year"),
+    ("，{comparison}", ", {comparison}"),
+    ("；占规上工业比重{share}%", "; {share}% of all industry"),
+    ("，比上年同期提高{pp}个百分点", ", {pp} points more than a year earlier"),
+    ("，比上年同期下降{pp}个百分点", ", {pp} points less than a year earlier"),
+    (
+        "；拉动规上工业增长{pull}个百分点，贡献率{contribution}%",
+        "; it pulled all-industry growth by {pull} points, a contribution of {contribution}%",
+    ),
+    ("。", "."),
+    // headline and column labels
+    ("{indicator}（亿元）", "{indicator} (CNY 100m)"),
+    ("同比增长（%）", "Growth (%)"),
+    ("与规上工业增速差（个百分点）", "Gap to all industry (pp)"),
+    ("占规上工业比重（%）", "Share of all industry (%)"),
+    ("比重变化（个百分点）", "Change in share (pp)"),
+    ("拉动（个百分点）", "Pull (pp)"),
+    ("贡献率（%）", "Contribution (%)"),
+    ("对规上工业贡献率（%）", "Contribution to all industry (%)"),
+    ("产业", "Industry"),
+    ("地区", "Region"),
+    ("与{region}增速差（个百分点）", "Gap to {region} (pp)"),
+    ("增速位次", "Rank by growth"),
+    ("年度目标（亿元）", "Annual target (CNY 100m)"),
+    ("目标进度（%）", "Progress to target (%)"),
+    ("时间进度（%）", "Time elapsed (%)"),
+    ("进度差（个百分点）", "Progress gap (pp)"),
+    ("预计全年完成（%）", "Projected attainment (%)"),
+    ("规划年均增速（%）", "Plan CAGR (%)"),
+    ("所需年均增速（%）", "Required CAGR (%)"),
+    ("项目数（个）", "Projects"),
+    ("投资完成率（%）", "Investment completion (%)"),
+    ("与时间进度差（个百分点）", "Gap to time elapsed (pp)"),
+    ("开工率（%）", "Start rate (%)"),
+    ("竣工率（%）", "Completion rate (%)"),
+    ("红灯（项）", "Red"),
+    ("黄灯（项）", "Yellow"),
+    ("比重（%）", "Share (%)"),
+    ("目标进度（%）_axis", "Progress to target (%)"),
+    // table titles, sheets and notes
+    ("分产业", "Industries"),
+    ("{number}、分产业情况", "{number}. Industries"),
+    (
+        "各产业之间存在交叉，{ten}合计不等于各产业之和。",
+        "Industries overlap: {ten} is not the sum of the industries.",
+    ),
+    ("分城市", "Cities"),
+    ("分区县", "Counties"),
+    ("城市", "City"),
+    ("区县", "County"),
+    ("{number}、分{sub}情况（{industry}）", "{number}. {sub} ({industry})"),
+    (
+        "位次按同比增速由高到低排列，增速相同者位次相同。",
+        "Ranked by growth, highest first; equal growth shares a rank.",
+    ),
+    ("{year}年没有{indicator}的规划目标。", "No plan target for {indicator} in {year}."),
+    (
+        "年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。",
+        "Annual targets follow the plan's geometric path; projections use last year's seasonal profile.",
+    ),
+    ("目标进度", "Targets"),
+    ("{number}、规划目标进度", "{number}. Progress against the plan"),
+    ("本期没有重大项目数据。", "No major-project data this quarter."),
+    (
+        "投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。",
+        "Investment completion = investment completed this year ÷ annual plan; start and completion rates count the projects planned to start (complete) this year.",
+    ),
+    ("重大项目", "Projects"),
+    ("{number}、重大项目进展", "{number}. Major projects"),
+    ("本期风险", "This quarter"),
+    ("新增", "New"),
+    ("持续", "Persisting"),
+    ("解除", "Resolved"),
+    ("已确认（不计入）", "Acknowledged (not counted)"),
+    ("{title}：{n}项", "{title}: {n}"),
+    ("【{level}】{message}（自{since}）", "[{level}] {message} (since {since})"),
+    ("{message}（{reason}，至{until}）", "{message} ({reason}, until {until})"),
+    ("……另有{n}项，见 risks.csv", "… {n} more in risks.csv"),
+    ("风险监测", "Risks"),
+    ("{number}、风险监测", "{number}. Risks"),
+    (
+        "已确认的风险列出但不计入；全部风险见 risks.csv。",
+        "Acknowledged risks are listed but not counted; every flag is in risks.csv.",
+    ),
+    (
+        "数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。",
+        "Figures are cumulative year to date; growth is year on year, as published on a comparable basis, else computed from levels.",
+    ),
+    (
+        "比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。",
+        "Changes in share, gaps and pull are in percentage points; pull = increment ÷ all industry's comparable base.",
+    ),
+    (
+        "本期应报数据{expected}项，已报{present}项，完整率{pct}%。",
+        "{present} of {expected} expected series reported ({pct}% complete).",
+    ),
+    ("另有{n}项数据质量提示，见 risks.csv。", "{n} more data-quality notes in risks.csv."),
+    (
+        "本报告所用数据为演示用合成数据，不代表真实统计数字。",
+        "The data in this report are synthetic demo data, not real statistics.",
+    ),
+    ("二", "2"),
+    ("三", "3"),
+    ("四", "4"),
+    ("五", "5"),
+    ("六", "6"),
+    // report titles
+    ("{title}监测季报", "{title}: quarterly monitoring report"),
+    (
+        "{region}{industry}产业监测季报",
+        "{industry}, {region}: quarterly monitoring report",
+    ),
+    ("{region}{ten}监测季报", "{ten}, {region}: quarterly monitoring report"),
+    ("【{title}】{period}", "[{title}] {period}"),
+    (
+        "{region} · 战略性新兴产业统计监测",
+        "{region} · Statistical monitoring of strategic emerging industries",
+    ),
+    // charts
+    ("规上工业", "All industry"),
+    ("规划年均增速", "Plan CAGR"),
+    ("比重", "Share"),
+    ("目标比重", "Target share"),
+    ("时间进度", "Time elapsed"),
+    ("合计", "Total"),
+    ("{period}分产业{indicator}同比增长", "{indicator} growth by industry, {period}"),
+    ("{what}{indicator}累计增速走势", "{indicator} growth of {what}, year to date"),
+    ("{what}占规上工业比重走势", "Share of {what} in all industry"),
+    ("{period}目标进度与时间进度", "Progress to target and time elapsed, {period}"),
+    (
+        "{period}分{sub}{what}{indicator}同比增长",
+        "{indicator} growth of {what} by {sub}, {period}",
+    ),
+    (
+        "{period}各产业对规上工业增长的贡献率",
+        "Contribution of each industry to all-industry growth, {period}",
+    ),
+    ("{period}风险矩阵（产业 × {sub}）", "Risk matrix (industries × {sub}), {period}"),
+    (
+        "{period}分{sub}重大项目投资完成率",
+        "Major-project investment completion by {sub}, {period}",
+    ),
+    (
+        "{period}{region}分产业{indicator}同比增长",
+        "{indicator} growth by industry in {region}, {period}",
+    ),
+    ("红灯", "red"),
+    ("黄灯", "yellow"),
+    ("绿灯", "green"),
+    ("无数据", "no data"),
+    // page furniture
+    ("一、总体情况", "1. Overview"),
+    ("数据说明", "Notes"),
+    ("生成于", "generated"),
+    ("数据版本", "data vintage"),
+    ("（图表见 HTML 版本）", "(charts in the HTML version)"),
+    // risk messages
+    (
+        "{what}：{rule}（{measure} {value}，{running}{comparison}{threshold}），{level}{state}",
+        "{what}: {rule} ({measure} {value}, {running}{comparison} {threshold}), {level}, {state}",
+    ),
+    (
+        "{what}：{rule}风险解除（{measure} {value}）",
+        "{what}: {rule} resolved ({measure} {value})",
+    ),
+    ("连续{n}个季度", "{n} quarters running, "),
+    ("低于", "below"),
+    ("不高于", "at or below"),
+    ("高于", "above"),
+    ("不低于", "at or above"),
+    ("新增_state", "new"),
+    ("持续_state", "persisting"),
+    ("升级", "escalated"),
+    ("缓解", "eased"),
+    ("解除_state", "resolved"),
+    ("{what}：本期数据缺失", "{what}: missing this quarter"),
+    (
+        "{what}：公布增速{published}%与按总量计算的{computed}%相差{gap}个百分点",
+        "{what}: published growth {published}% is {gap} points from {computed}% computed from levels",
+    ),
+    (
+        "{what}：本期数据修订{pct}%（{before} → {after}）",
+        "{what}: revised by {pct}% ({before} → {after})",
+    ),
+    (
+        "{what}：增速{growth}%异常（稳健Z值{z}，中位数{median}%）",
+        "{what}: growth of {growth}% is an outlier (robust z {z}, median {median}%)",
+    ),
+];
+
+/// The label in `lang`: the Chinese text itself, or its English.
+pub fn tr(lang: Language, zh: &'static str) -> &'static str {
+    match lang {
+        Language::Zh => zh.split_once('_').map_or(zh, |(text, _)| text),
+        Language::En => TABLE.iter().find(|(z, _)| *z == zh).map_or(zh, |(_, en)| *en),
+    }
+}
+
+/// A sentence template in `lang` with its `{name}` placeholders filled.
+pub fn fill(lang: Language, zh: &'static str, args: &[(&str, &str)]) -> String {
+    let mut s = tr(lang, zh).to_string();
+    for (name, value) in args {
+        s = s.replace(&format!("{{{name}}}"), value);
+    }
+    s
+}
+
+/// The cumulative period: `2025年1-9月` / `Jan–Sep 2025`.
+pub fn period(lang: Language, p: Period) -> String {
+    match lang {
+        Language::Zh => p.label_zh(),
+        Language::En => {
+            const MONTHS: [&str; 4] = ["Mar", "Jun", "Sep", "Dec"];
+            format!("Jan–{} {}", MONTHS[usize::from(p.quarter()) - 1], p.year())
+        }
+    }
+}
+
+/// The name of a measure, with its unit.
+pub fn measure(lang: Language, m: &str) -> &str {
+    if lang == Language::En {
+        return match m {
+            "ytd" => "year to date",
+            "yoy_pct" => "growth (%)",
+            "quarter_yoy_pct" => "single-quarter growth (%)",
+            "share_pct" => "share (%)",
+            "share_change_pp" => "change in share (pp)",
+            "gap_to_total_pp" => "gap to all industry (pp)",
+            "progress_gap_pp" => "progress gap (pp)",
+            "growth_gap_pp" => "gap to growth target (pp)",
+            "share_gap_pp" => "gap to share target (pp)",
+            "investment_progress_gap_pp" => "investment progress gap (pp)",
+            "loss_ratio_pct" => "share of loss-makers (%)",
+            "cr4_pct" => "four-firm concentration (%)",
+            other => other,
+        };
+    }
+    measure_zh(m)
+}
 
 /// The Chinese name of a measure, with its unit.
 pub fn measure_zh(measure: &str) -> &str {
@@ -40,12 +298,80 @@ pub fn measure_zh(measure: &str) -> &str {
     }
 }
 
+/// A catalogue name in `lang`: an industry's (short) name, a region's, an indicator's.
+pub struct Names<'a> {
+    pub lang: Language,
+    pub catalogue: &'a crate::catalogue::Catalogue,
+}
+
+impl Names<'_> {
+    pub fn industry(&self, code: &str) -> String {
+        match (self.lang, self.catalogue.industry(code)) {
+            (Language::Zh, Some(i)) => i.zh.clone(),
+            (Language::En, Some(i)) => i.en.clone(),
+            (_, None) => code.to_string(),
+        }
+    }
+    pub fn industry_short(&self, code: &str) -> String {
+        match (self.lang, self.catalogue.industry(code)) {
+            (Language::Zh, Some(i)) => i.short_zh().to_string(),
+            (Language::En, Some(i)) => i.en.clone(),
+            (_, None) => code.to_string(),
+        }
+    }
+    pub fn region(&self, code: &str) -> String {
+        match (self.lang, self.catalogue.region(code)) {
+            (Language::En, Some(r)) => r.en.clone().unwrap_or_else(|| r.zh.clone()),
+            (_, Some(r)) => r.zh.clone(),
+            (_, None) => code.to_string(),
+        }
+    }
+    /// A region's name for chart axes (Chinese cities without 市).
+    pub fn region_short(&self, code: &str) -> String {
+        let name = self.region(code);
+        if self.lang == Language::Zh {
+            name.trim_end_matches('市').to_string()
+        } else {
+            name
+        }
+    }
+    pub fn indicator(&self, code: &str) -> String {
+        match (self.lang, self.catalogue.indicator(code)) {
+            (Language::Zh, Some(k)) => k.zh.clone(),
+            (Language::En, Some(k)) => k.en.clone(),
+            (_, None) => code.to_string(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_measure_has_a_chinese_label() {
         for m in crate::compute::all_measures() {
-            assert_ne!(super::measure_zh(m), m, "{m}");
+            assert_ne!(measure_zh(m), m, "{m}");
         }
+    }
+
+    #[test]
+    fn templates_fill_in_both_languages() {
+        let args = [("period", "2025年1-9月"), ("indicator", "营业收入")];
+        assert_eq!(
+            fill(Language::Zh, "{period}分产业{indicator}同比增长", &args),
+            "2025年1-9月分产业营业收入同比增长"
+        );
+        let args = [("period", "Jan–Sep 2025"), ("indicator", "operating income")];
+        assert_eq!(
+            fill(Language::En, "{period}分产业{indicator}同比增长", &args),
+            "operating income growth by industry, Jan–Sep 2025"
+        );
+        assert_eq!(
+            tr(Language::Zh, "新增_state"),
+            "新增",
+            "a suffix only tells two English labels apart"
+        );
+        assert_eq!(period(Language::En, Period::new(2025, 4).unwrap()), "Jan–Dec 2025");
     }
 }

@@ -218,6 +218,7 @@ impl Seimon {
             regions: &regions,
             expected_indicators: &self.settings.expected_indicators,
             catalogue: &self.settings.catalogue,
+            lang: self.settings.monitor.language,
         });
         Ok(completeness)
     }
@@ -387,7 +388,8 @@ impl Seimon {
         let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
         let rows = compute::measure_rows(&long, &rule_measures)?;
         let today = options.as_of.unwrap_or_else(|| settings.today());
-        let mut flags = risk::evaluate(&settings.rules, &rows, period, &settings.silences, today, catalogue);
+        let lang = settings.monitor.language;
+        let mut flags = risk::evaluate(&settings.rules, &rows, period, &settings.silences, today, catalogue, lang);
         let revisions = self.store.revisions(period, as_of.as_deref())?;
         let top = settings.monitor.region.clone();
         let regions: Vec<String> = std::iter::once(top.clone())
@@ -400,6 +402,7 @@ impl Seimon {
             regions: &regions,
             expected_indicators: &settings.expected_indicators,
             catalogue,
+            lang,
         });
         flags.extend(quality);
         lap("risk", &mut timings);
@@ -420,6 +423,7 @@ impl Seimon {
             notes: options.notes.clone(),
             flags: &flags,
             completeness: Some(&completeness),
+            lang,
         };
         let reports_set = render::report_set(&input)?;
         let workbook = render::xlsx::workbook(&reports_set[0])?;
@@ -429,8 +433,25 @@ impl Seimon {
         let mut emails = Vec::new();
         let mut messages = Vec::new();
         let from = settings.smtp.as_ref().map_or(&settings.mail.from, |s| &s.from);
+        // A subscriber who reads another language gets the report rendered in it.
+        let mut other_language: Vec<render::RenderedReport> = Vec::new();
+        for sub in settings.subscriptions.iter().filter(|s| s.language != lang) {
+            if render::report::audiences(&input).contains(&sub.audience)
+                && !other_language.iter().any(|r| r.audience == sub.audience && r.lang == sub.language)
+            {
+                let translated = ReportInput {
+                    lang: sub.language,
+                    ..input.clone()
+                };
+                other_language.push(render::render(render::report::build(&translated, &sub.audience), &translated)?);
+            }
+        }
         for sub in &settings.subscriptions {
-            let Some(report) = reports_set.iter().find(|r| r.audience == sub.audience) else {
+            let Some(report) = reports_set
+                .iter()
+                .chain(&other_language)
+                .find(|r| r.audience == sub.audience && r.lang == sub.language)
+            else {
                 tracing::warn!(audience = %sub.audience, "no report for this audience in the report set");
                 continue;
             };

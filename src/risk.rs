@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::Catalogue;
+use crate::labels::{Language, Names, fill, tr};
 use crate::period::Period;
 
 /// The class of a flag.
@@ -111,6 +112,8 @@ pub struct Rule {
     pub id: String,
     /// What the flag says, in Chinese ("负增长").
     pub name: String,
+    /// The same in English ("negative growth").
+    pub name_en: String,
     pub measure: String,
     /// Empty: every region (likewise levels, industries and indicators).
     pub regions: Vec<String>,
@@ -154,6 +157,11 @@ impl Rule {
             Level::Red => self.red,
             _ => self.yellow.or(self.red),
         }
+    }
+
+    /// The rule's name in `lang`.
+    pub fn label(&self, lang: Language) -> &str {
+        if lang == Language::En { &self.name_en } else { &self.name }
     }
 
     fn applies(&self, region: &str, industry: &str, indicator: &str) -> bool {
@@ -240,8 +248,30 @@ fn level_at(rule: &Rule, series: &Series, p: Period) -> Option<Level> {
     Some(level)
 }
 
+/// What a flag is about, named in `lang`: region, industry, indicator.
+fn subject(lang: Language, catalogue: &Catalogue, region: &str, industry: &str, indicator: &str) -> String {
+    let n = Names { lang, catalogue };
+    match lang {
+        Language::Zh => format!("{}{}{}", n.region(region), n.industry_short(industry), n.indicator(indicator)),
+        Language::En => format!("{}, {}, {}", n.region(region), n.industry_short(industry), n.indicator(indicator)),
+    }
+}
+
+fn state_label(lang: Language, state: State) -> &'static str {
+    tr(
+        lang,
+        match state {
+            State::New => "新增_state",
+            State::Persisting => "持续_state",
+            State::Escalated => "升级",
+            State::Eased => "缓解",
+            State::Resolved => "解除_state",
+        },
+    )
+}
+
 /// Evaluates the business rules for `period` over the measures (which must include enough
-/// history: the previous quarter, and `running − 1` more).
+/// history: the previous quarter, and `running − 1` more). Messages are in `lang`.
 pub fn evaluate(
     rules: &[Rule],
     measures: &[MeasureRow],
@@ -249,6 +279,7 @@ pub fn evaluate(
     silences: &[Silence],
     today: NaiveDate,
     catalogue: &Catalogue,
+    lang: Language,
 ) -> Vec<Flag> {
     let mut flags = Vec::new();
     for rule in rules {
@@ -286,37 +317,42 @@ pub fn evaluate(
             let value = series.get(&period).copied();
             // a resolved flag shows the line it crossed back over
             let threshold = rule.threshold(if now == Level::Green { Level::Yellow } else { now });
-            let what = format!(
-                "{}{}{}",
-                catalogue.region_zh(region),
-                catalogue.industry_short_zh(industry),
-                catalogue.indicator(indicator).map_or(indicator, |k| k.zh.as_str())
-            );
+            let what = subject(lang, catalogue, region, industry, indicator);
+            let measure_name = crate::labels::measure(lang, &rule.measure);
             let message = match (state, value, threshold) {
-                (State::Resolved, Some(v), _) => format!(
-                    "{what}：{}风险解除（{} {}）",
-                    rule.name,
-                    crate::labels::measure_zh(&rule.measure),
-                    fmt(v)
+                (State::Resolved, Some(v), _) => fill(
+                    lang,
+                    "{what}：{rule}风险解除（{measure} {value}）",
+                    &[
+                        ("what", &what),
+                        ("rule", rule.label(lang)),
+                        ("measure", measure_name),
+                        ("value", &fmt(v)),
+                    ],
                 ),
                 (_, Some(v), Some(t)) => {
                     let running = if rule.running > 1 {
-                        format!("连续{}个季度", rule.running)
+                        fill(lang, "连续{n}个季度", &[("n", &rule.running.to_string())])
                     } else {
                         String::new()
                     };
-                    format!(
-                        "{what}：{}（{} {}，{running}{}{}），{}{}",
-                        rule.name,
-                        crate::labels::measure_zh(&rule.measure),
-                        fmt(v),
-                        rule.comparison(),
-                        fmt(t),
-                        now.zh(),
-                        state.zh()
+                    fill(
+                        lang,
+                        "{what}：{rule}（{measure} {value}，{running}{comparison}{threshold}），{level}{state}",
+                        &[
+                            ("what", &what),
+                            ("rule", rule.label(lang)),
+                            ("measure", measure_name),
+                            ("value", &fmt(v)),
+                            ("running", &running),
+                            ("comparison", tr(lang, rule.comparison())),
+                            ("threshold", &fmt(t)),
+                            ("level", tr(lang, now.zh())),
+                            ("state", state_label(lang, state)),
+                        ],
                     )
                 }
-                _ => format!("{what}：{}", rule.name),
+                _ => format!("{what}: {}", rule.name),
             };
             let silenced = silences.iter().find(|s| s.risk_id == risk_id && s.until >= today).cloned();
             flags.push(Flag {
@@ -387,6 +423,8 @@ pub struct QualityInputs<'a> {
     /// The indicators whose series are expected for every region and industry.
     pub expected_indicators: &'a [String],
     pub catalogue: &'a Catalogue,
+    /// The language of the findings' messages.
+    pub lang: Language,
 }
 
 /// Thresholds of the data-quality checks.
@@ -429,14 +467,8 @@ fn finding(
 pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
     let c = q.catalogue;
     let p = q.period;
-    let name = |r: &str, i: &str, k: &str| {
-        format!(
-            "{}{}{}",
-            c.region_zh(r),
-            c.industry_short_zh(i),
-            c.indicator(k).map_or(k, |x| x.zh.as_str())
-        )
-    };
+    let lang = q.lang;
+    let name = |r: &str, i: &str, k: &str| subject(lang, c, r, i, k);
     let mut flags = Vec::new();
     let current: HashMap<(&str, &str, &str), &crate::store::Observation> = q
         .observations
@@ -469,7 +501,7 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
             "ytd",
             None,
             None,
-            format!("{}：本期数据缺失", name(r, i, k)),
+            fill(lang, "{what}：本期数据缺失", &[("what", &name(r, i, k))]),
         ));
     }
     let completeness = Completeness {
@@ -502,12 +534,15 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
                         "yoy_pct",
                         Some(g),
                         Some(GROWTH_GAP_PP),
-                        format!(
-                            "{}：公布增速{}%与按总量计算的{}%相差{}个百分点",
-                            name(key.0, key.1, key.2),
-                            fmt(g),
-                            fmt(naive),
-                            fmt(gap.abs())
+                        fill(
+                            lang,
+                            "{what}：公布增速{published}%与按总量计算的{computed}%相差{gap}个百分点",
+                            &[
+                                ("what", &name(key.0, key.1, key.2)),
+                                ("published", &fmt(g)),
+                                ("computed", &fmt(naive)),
+                                ("gap", &fmt(gap.abs())),
+                            ],
                         ),
                     ));
                 }
@@ -530,12 +565,15 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
                     "ytd",
                     Some(r.after),
                     Some(REVISION_PCT),
-                    format!(
-                        "{}：本期数据修订{}%（{} → {}）",
-                        name(&r.region, &r.industry, &r.indicator),
-                        fmt(pct),
-                        fmt(r.before),
-                        fmt(r.after)
+                    fill(
+                        lang,
+                        "{what}：本期数据修订{pct}%（{before} → {after}）",
+                        &[
+                            ("what", &name(&r.region, &r.industry, &r.indicator)),
+                            ("pct", &fmt(pct)),
+                            ("before", &fmt(r.before)),
+                            ("after", &fmt(r.after)),
+                        ],
                     ),
                 ));
             }
@@ -573,12 +611,15 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
                     "yoy_pct",
                     Some(g),
                     Some(OUTLIER_Z),
-                    format!(
-                        "{}：增速{}%异常（稳健Z值{}，中位数{}%）",
-                        name(region, industry, indicator),
-                        fmt(g),
-                        fmt(z),
-                        fmt(med)
+                    fill(
+                        lang,
+                        "{what}：增速{growth}%异常（稳健Z值{z}，中位数{median}%）",
+                        &[
+                            ("what", &name(region, industry, indicator)),
+                            ("growth", &fmt(g)),
+                            ("z", &fmt(z)),
+                            ("median", &fmt(med)),
+                        ],
                     ),
                 ));
             }
@@ -674,6 +715,7 @@ mod tests {
         Rule {
             id: "r".into(),
             name: "测试".into(),
+            name_en: "test".into(),
             measure: measure.into(),
             regions: vec![],
             levels: vec![],
@@ -703,7 +745,15 @@ mod tests {
     }
 
     fn eval(rules: &[Rule], rows: &[MeasureRow], period: &str) -> Vec<Flag> {
-        evaluate(rules, rows, period.parse().unwrap(), &[], day("2025-11-01"), &Catalogue::anhui())
+        evaluate(
+            rules,
+            rows,
+            period.parse().unwrap(),
+            &[],
+            day("2025-11-01"),
+            &Catalogue::anhui(),
+            Language::Zh,
+        )
     }
 
     #[test]
@@ -810,10 +860,18 @@ mod tests {
         };
         let cat = Catalogue::anhui();
         let p = "2025Q3".parse().unwrap();
-        let on = evaluate(&[r.clone()], &rows, p, std::slice::from_ref(&silence), day("2025-12-31"), &cat);
+        let on = evaluate(
+            &[r.clone()],
+            &rows,
+            p,
+            std::slice::from_ref(&silence),
+            day("2025-12-31"),
+            &cat,
+            Language::Zh,
+        );
         assert_eq!(on[0].silenced.as_ref(), Some(&silence));
         assert!(!on[0].counts(), "silenced: listed but not counted");
-        let after = evaluate(&[r], &rows, p, &[silence], day("2026-01-01"), &cat);
+        let after = evaluate(&[r], &rows, p, &[silence], day("2026-01-01"), &cat, Language::Zh);
         assert!(
             after[0].silenced.is_none() && after[0].counts(),
             "it comes back when the silence expires"
@@ -867,6 +925,7 @@ mod tests {
             regions: &regions,
             expected_indicators: &["operating_income".to_string()],
             catalogue: &Catalogue::anhui(),
+            lang: Language::Zh,
         };
         let (flags, completeness) = data_quality(&q);
         let rules: Vec<(&str, &str)> = flags.iter().map(|f| (f.rule.as_str(), f.region.as_str())).collect();

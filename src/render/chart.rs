@@ -438,6 +438,8 @@ pub struct MatrixChart {
     pub columns: Vec<String>,
     /// `cells[row][column]`
     pub cells: Vec<Vec<Option<crate::risk::Level>>>,
+    /// The legend's words for red, yellow, green and no data.
+    pub legend: [String; 4],
 }
 
 impl MatrixChart {
@@ -594,6 +596,7 @@ mod tests {
                 vec![Some(crate::risk::Level::Red), Some(crate::risk::Level::Green), None],
                 vec![Some(crate::risk::Level::Yellow), None, None],
             ],
+            legend: ["红灯", "黄灯", "绿灯", "无数据"].map(String::from),
         }
         .render()
         .unwrap();

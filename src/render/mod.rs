@@ -57,6 +57,8 @@ pub struct ReportInput<'a> {
     /// The period's risk flags (business and data quality).
     pub flags: &'a [crate::risk::Flag],
     pub completeness: Option<&'a crate::risk::Completeness>,
+    /// The language of the reports.
+    pub lang: crate::labels::Language,
 }
 
 /// How a number is shown.
@@ -143,6 +145,7 @@ pub struct Report {
 #[derive(Debug, Clone)]
 pub struct RenderedReport {
     pub audience: Audience,
+    pub lang: crate::labels::Language,
     pub file: String,
     pub title: String,
     /// The e-mail subject.
@@ -209,8 +212,20 @@ struct ChartRef {
     display_height: u32,
 }
 
+/// The fixed wording of the page, in the report's language.
+#[derive(Serialize)]
+struct Ui {
+    lang: &'static str,
+    overview: &'static str,
+    notes: &'static str,
+    generated: &'static str,
+    vintage: &'static str,
+    charts_in_html: &'static str,
+}
+
 #[derive(Serialize)]
 struct Context {
+    ui: Ui,
     org: String,
     title: String,
     period: String,
@@ -238,12 +253,26 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
     let c = input.catalogue;
     // archived reports in sub-folders (industry/, city/) reach the charts one level up
     let up = if report.file.contains('/') { "../" } else { "" };
+    let (lang, tr) = (input.lang, |zh| crate::labels::tr(input.lang, zh));
+    let names = crate::labels::Names { lang, catalogue: c };
     let context = |src: &dyn Fn(&Chart) -> String| Context {
-        org: format!("{} · 战略性新兴产业统计监测", c.region_zh(input.region)),
+        ui: Ui {
+            lang: if lang == crate::labels::Language::En { "en" } else { "zh-CN" },
+            overview: tr("一、总体情况"),
+            notes: tr("数据说明"),
+            generated: tr("生成于"),
+            vintage: tr("数据版本"),
+            charts_in_html: tr("（图表见 HTML 版本）"),
+        },
+        org: crate::labels::fill(
+            lang,
+            "{region} · 战略性新兴产业统计监测",
+            &[("region", &names.region(input.region))],
+        ),
         title: report.title.clone(),
         period: input.period.to_string(),
-        period_label: input.period.label_zh(),
-        indicator_zh: c.indicator(input.indicator).map_or(input.indicator.to_string(), |k| k.zh.clone()),
+        period_label: crate::labels::period(lang, input.period),
+        indicator_zh: names.indicator(input.indicator),
         summary: report.summary.clone(),
         correction: None,
         headline: report
@@ -300,6 +329,7 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
     let text = env.get_template("report.txt")?.render(context(&|ch| ch.file_name()))?;
     Ok(RenderedReport {
         audience: report.audience,
+        lang: input.lang,
         file: report.file,
         title: report.title,
         subject: report.subject,
@@ -335,8 +365,13 @@ mod tests {
         assert_eq!(fmt_1(Some(12.345)), "12.3");
         assert_eq!(fmt_1(None), "—");
         assert_eq!(Cell::Num(Some(3.0), Fmt::Int).display(), "3");
-        assert_eq!(report::compare(2.04, "规上工业"), "高于规上工业2.0个百分点");
-        assert_eq!(report::compare(-1.26, "规上工业"), "低于规上工业1.3个百分点");
+        use crate::labels::Language;
+        assert_eq!(report::compare(Language::Zh, 2.04, "规上工业"), "高于规上工业2.0个百分点");
+        assert_eq!(report::compare(Language::Zh, -1.26, "规上工业"), "低于规上工业1.3个百分点");
+        assert_eq!(
+            report::compare(Language::En, -1.26, "all industry"),
+            "1.3 points below all industry"
+        );
     }
 
     #[test]

@@ -9,17 +9,20 @@ use super::{Cell, ChartSpec, Fmt, Report, ReportInput, Row, Table};
 use crate::catalogue::{TEN, TOTAL};
 use crate::compute::projects::INDICATOR as PROJECTS;
 use crate::config::Audience;
+use crate::labels::{Language, Names, fill, tr};
 use crate::period::Period;
 use crate::risk::{Class, Flag, Level, State};
 
 /// "高于" / "低于" / "持平" against a reference, by `gap` percentage points.
-pub fn compare(gap: f64, reference: &str) -> String {
+pub fn compare(lang: Language, gap: f64, reference: &str) -> String {
+    let pp = format!("{:.1}", gap.abs());
+    let args = [("reference", reference), ("pp", pp.as_str())];
     if gap.abs() < 0.05 {
-        format!("与{reference}持平")
+        fill(lang, "与{reference}持平", &args)
     } else if gap > 0.0 {
-        format!("高于{reference}{:.1}个百分点", gap)
+        fill(lang, "高于{reference}{pp}个百分点", &args)
     } else {
-        format!("低于{reference}{:.1}个百分点", -gap)
+        fill(lang, "低于{reference}{pp}个百分点", &args)
     }
 }
 
@@ -35,6 +38,8 @@ pub fn audiences(input: &ReportInput<'_>) -> Vec<Audience> {
 struct Q<'a> {
     input: &'a ReportInput<'a>,
     period: String,
+    n: Names<'a>,
+    lang: Language,
 }
 
 impl<'a> Q<'a> {
@@ -52,13 +57,22 @@ impl<'a> Q<'a> {
         Cell::Num(self.h(region, industry, measure), fmt)
     }
     fn industry_zh(&self, code: &str) -> String {
-        self.input.catalogue.industry(code).map_or(code.to_string(), |i| i.zh.clone())
+        self.n.industry(code)
     }
     fn short(&self, code: &str) -> String {
-        self.input.catalogue.industry_short_zh(code).to_string()
+        self.n.industry_short(code)
     }
     fn region_zh(&self, code: &str) -> String {
-        self.input.catalogue.region_zh(code).to_string()
+        self.n.region(code)
+    }
+    fn indicator(&self) -> String {
+        self.n.indicator(self.input.indicator)
+    }
+    fn t(&self, zh: &'static str) -> String {
+        tr(self.lang, zh).to_string()
+    }
+    fn f(&self, zh: &'static str, args: &[(&str, &str)]) -> String {
+        fill(self.lang, zh, args)
     }
 }
 
@@ -77,84 +91,96 @@ fn trend_periods(period: Period) -> Vec<Period> {
 
 /// The summary sentence about one (region, industry) against all industry.
 fn summary(q: &Q<'_>, region: &str, industry: &str, what: &str) -> String {
-    let indicator_zh = q
-        .input
-        .catalogue
-        .indicator(q.input.indicator)
-        .map_or(q.input.indicator, |k| k.zh.as_str());
-    let mut s = format!("{}，{}{what}{indicator_zh}", q.input.period.label_zh(), q.region_zh(region));
+    let period = crate::labels::period(q.lang, q.input.period);
+    let mut s = q.f(
+        "{period}，{region}{what}{indicator}",
+        &[
+            ("period", &period),
+            ("region", &q.region_zh(region)),
+            ("what", what),
+            ("indicator", &q.indicator()),
+        ],
+    );
     match q.h(region, industry, "ytd") {
-        Some(v) => s.push_str(&format!("{}亿元", super::fmt_money(Some(v)))),
-        None => s.push_str("总量暂缺"),
+        Some(v) => s.push_str(&q.f("{value}亿元", &[("value", &super::fmt_money(Some(v)))])),
+        None => s.push_str(&q.t("总量暂缺")),
     }
     if let Some(g) = q.h(region, industry, "yoy_pct") {
-        s.push_str(&format!("，同比{}{:.1}%", if g < 0.0 { "下降" } else { "增长" }, g.abs()));
+        let pct = format!("{:.1}", g.abs());
+        s.push_str(&q.f(
+            if g < 0.0 {
+                "，同比下降{pct}%"
+            } else {
+                "，同比增长{pct}%"
+            },
+            &[("pct", &pct)],
+        ));
     }
     if let Some(g) = q.h(region, industry, "gap_to_total_pp") {
-        s.push_str(&format!("，{}", compare(g, "规上工业")));
+        s.push_str(&q.f("，{comparison}", &[("comparison", &compare(q.lang, g, &q.t("规上工业")))]));
     }
     if let Some(sh) = q.h(region, industry, "share_pct") {
-        s.push_str(&format!("；占规上工业比重{sh:.1}%"));
+        s.push_str(&q.f("；占规上工业比重{share}%", &[("share", &format!("{sh:.1}"))]));
         if let Some(d) = q.h(region, industry, "share_change_pp") {
-            s.push_str(&format!(
-                "，比上年同期{}{:.1}个百分点",
-                if d < 0.0 { "下降" } else { "提高" },
-                d.abs()
+            let pp = format!("{:.1}", d.abs());
+            s.push_str(&q.f(
+                if d < 0.0 {
+                    "，比上年同期下降{pp}个百分点"
+                } else {
+                    "，比上年同期提高{pp}个百分点"
+                },
+                &[("pp", &pp)],
             ));
         }
     }
     if let (Some(pl), Some(ct)) = (q.h(region, industry, "pull_pp"), q.h(region, industry, "contribution_pct")) {
-        s.push_str(&format!("；拉动规上工业增长{pl:.1}个百分点，贡献率{ct:.1}%"));
+        s.push_str(&q.f(
+            "；拉动规上工业增长{pull}个百分点，贡献率{contribution}%",
+            &[("pull", &format!("{pl:.1}")), ("contribution", &format!("{ct:.1}"))],
+        ));
     }
-    s.push('。');
+    s.push_str(&q.t("。"));
     s
 }
 
 fn headline(q: &Q<'_>, region: &str, industry: &str) -> Vec<(String, Cell)> {
-    let indicator_zh = q
-        .input
-        .catalogue
-        .indicator(q.input.indicator)
-        .map_or(q.input.indicator, |k| k.zh.as_str());
     vec![
-        (format!("{indicator_zh}（亿元）"), q.num(region, industry, "ytd", Fmt::Money)),
-        ("同比增长（%）".into(), q.num(region, industry, "yoy_pct", Fmt::One)),
         (
-            "与规上工业增速差（个百分点）".into(),
+            q.f("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+            q.num(region, industry, "ytd", Fmt::Money),
+        ),
+        (q.t("同比增长（%）"), q.num(region, industry, "yoy_pct", Fmt::One)),
+        (
+            q.t("与规上工业增速差（个百分点）"),
             q.num(region, industry, "gap_to_total_pp", Fmt::One),
         ),
-        ("占规上工业比重（%）".into(), q.num(region, industry, "share_pct", Fmt::One)),
-        ("比重变化（个百分点）".into(), q.num(region, industry, "share_change_pp", Fmt::One)),
-        ("拉动（个百分点）".into(), q.num(region, industry, "pull_pp", Fmt::One)),
-        ("贡献率（%）".into(), q.num(region, industry, "contribution_pct", Fmt::One)),
+        (q.t("占规上工业比重（%）"), q.num(region, industry, "share_pct", Fmt::One)),
+        (q.t("比重变化（个百分点）"), q.num(region, industry, "share_change_pp", Fmt::One)),
+        (q.t("拉动（个百分点）"), q.num(region, industry, "pull_pp", Fmt::One)),
+        (q.t("贡献率（%）"), q.num(region, industry, "contribution_pct", Fmt::One)),
     ]
 }
 
 /// A table of industries of one region.
-fn industries_table(q: &Q<'_>, region: &str, number: &str) -> Table {
-    let indicator_zh = q
-        .input
-        .catalogue
-        .indicator(q.input.indicator)
-        .map_or(q.input.indicator, |k| k.zh.as_str());
+fn industries_table(q: &Q<'_>, region: &str, number: &'static str) -> Table {
     let codes: Vec<String> = std::iter::once(TEN.to_string())
         .chain(q.input.catalogue.members().map(|i| i.code.clone()))
         .chain([TOTAL.to_string()])
         .collect();
     let city = region != q.input.region;
     let mut header = vec![
-        "产业".to_string(),
-        format!("{indicator_zh}（亿元）"),
-        "同比增长（%）".into(),
-        "与规上工业增速差（个百分点）".into(),
-        "占规上工业比重（%）".into(),
-        "比重变化（个百分点）".into(),
-        "拉动（个百分点）".into(),
-        "贡献率（%）".into(),
+        q.t("产业"),
+        q.f("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+        q.t("同比增长（%）"),
+        q.t("与规上工业增速差（个百分点）"),
+        q.t("占规上工业比重（%）"),
+        q.t("比重变化（个百分点）"),
+        q.t("拉动（个百分点）"),
+        q.t("贡献率（%）"),
     ];
     if city {
-        header.push(format!("与{}增速差（个百分点）", q.region_zh(q.input.region)));
-        header.push("增速位次".into());
+        header.push(q.f("与{region}增速差（个百分点）", &[("region", &q.region_zh(q.input.region))]));
+        header.push(q.t("增速位次"));
     }
     let rows = codes
         .iter()
@@ -180,23 +206,18 @@ fn industries_table(q: &Q<'_>, region: &str, number: &str) -> Table {
         })
         .collect();
     Table {
-        sheet: "分产业".into(),
-        title: format!("{number}、分产业情况"),
+        sheet: q.t("分产业"),
+        title: q.f("{number}、分产业情况", &[("number", &q.t(number))]),
         header,
         rows,
-        note: Some(format!("各产业之间存在交叉，{}合计不等于各产业之和。", q.short(TEN))),
+        note: Some(q.f("各产业之间存在交叉，{ten}合计不等于各产业之和。", &[("ten", &q.short(TEN))])),
     }
 }
 
 /// A table of the sub-regions for one industry.
-fn regions_table(q: &Q<'_>, industry: &str, number: &str) -> Table {
-    let indicator_zh = q
-        .input
-        .catalogue
-        .indicator(q.input.indicator)
-        .map_or(q.input.indicator, |k| k.zh.as_str());
+fn regions_table(q: &Q<'_>, industry: &str, number: &'static str) -> Table {
     let top = q.input.region;
-    let sub = sub_name(q);
+    let (sub, sheet) = sub_name(q);
     let rows = std::iter::once(top.to_string())
         .chain(q.input.catalogue.children_of(top).map(|r| r.code.clone()))
         .map(|r| Row {
@@ -213,23 +234,26 @@ fn regions_table(q: &Q<'_>, industry: &str, number: &str) -> Table {
         })
         .collect();
     Table {
-        sheet: format!("分{sub}"),
-        title: format!("{number}、分{sub}情况（{}）", q.short(industry)),
+        sheet: q.t(sheet),
+        title: q.f(
+            "{number}、分{sub}情况（{industry}）",
+            &[("number", &q.t(number)), ("sub", &q.t(sub)), ("industry", &q.short(industry))],
+        ),
         header: vec![
-            sub.to_string(),
-            format!("{indicator_zh}（亿元）"),
-            "同比增长（%）".into(),
-            format!("与{}增速差（个百分点）", q.region_zh(top)),
-            "增速位次".into(),
-            "占规上工业比重（%）".into(),
-            "对规上工业贡献率（%）".into(),
+            q.t(sub),
+            q.f("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+            q.t("同比增长（%）"),
+            q.f("与{region}增速差（个百分点）", &[("region", &q.region_zh(top))]),
+            q.t("增速位次"),
+            q.t("占规上工业比重（%）"),
+            q.t("对规上工业贡献率（%）"),
         ],
         rows,
-        note: Some("位次按同比增速由高到低排列，增速相同者位次相同。".into()),
+        note: Some(q.t("位次按同比增速由高到低排列，增速相同者位次相同。")),
     }
 }
 
-fn targets_table(q: &Q<'_>, codes: &[String], number: &str) -> Table {
+fn targets_table(q: &Q<'_>, codes: &[String], number: &'static str) -> Table {
     let top = q.input.region;
     let rows: Vec<Row> = codes
         .iter()
@@ -249,17 +273,16 @@ fn targets_table(q: &Q<'_>, codes: &[String], number: &str) -> Table {
         })
         .collect();
     let note = if rows.is_empty() {
-        Some(format!(
-            "{}年没有{}的规划目标。",
-            q.input.period.year(),
-            q.input.catalogue.indicator(q.input.indicator).map_or("", |k| k.zh.as_str())
-        ))
+        q.f(
+            "{year}年没有{indicator}的规划目标。",
+            &[("year", &q.input.period.year().to_string()), ("indicator", &q.indicator())],
+        )
     } else {
-        Some("年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。".into())
+        q.t("年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。")
     };
     Table {
-        sheet: "目标进度".into(),
-        title: format!("{number}、规划目标进度"),
+        sheet: q.t("目标进度"),
+        title: q.f("{number}、规划目标进度", &[("number", &q.t(number))]),
         header: [
             "产业",
             "年度目标（亿元）",
@@ -270,15 +293,15 @@ fn targets_table(q: &Q<'_>, codes: &[String], number: &str) -> Table {
             "规划年均增速（%）",
             "所需年均增速（%）",
         ]
-        .map(String::from)
+        .map(|h| q.t(h))
         .to_vec(),
         rows,
-        note,
+        note: Some(note),
     }
 }
 
 /// Projects of one industry by region, or of one region by industry.
-fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &str, first: &str) -> Table {
+fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &'static str, first: &'static str) -> Table {
     let rows = lines
         .iter()
         .filter(|(region, industry, _)| q.project(region, industry, "projects").is_some())
@@ -295,13 +318,13 @@ fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &str, f
         })
         .collect::<Vec<_>>();
     let note = if rows.is_empty() {
-        Some("本期没有重大项目数据。".into())
+        q.t("本期没有重大项目数据。")
     } else {
-        Some("投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。".into())
+        q.t("投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。")
     };
     Table {
-        sheet: "重大项目".into(),
-        title: format!("{number}、重大项目进展"),
+        sheet: q.t("重大项目"),
+        title: q.f("{number}、重大项目进展", &[("number", &q.t(number))]),
         header: [
             first,
             "项目数（个）",
@@ -310,19 +333,20 @@ fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &str, f
             "开工率（%）",
             "竣工率（%）",
         ]
-        .map(String::from)
+        .map(|h| q.t(h))
         .to_vec(),
         rows,
-        note,
+        note: Some(note),
     }
 }
 
 /// The risk section: counts by level (not counting silenced flags) and the lists.
-fn risk_table(flags: &[&Flag], number: &str) -> Table {
+fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
     let count = |l: Level| flags.iter().filter(|f| f.counts() && f.level == l).count();
+    let text = |t: String| Cell::Text(t);
     let mut rows = vec![Row {
         cells: vec![
-            Cell::Text("本期风险".into()),
+            text(q.t("本期风险")),
             Cell::Num(Some(count(Level::Red) as f64), Fmt::Int),
             Cell::Num(Some(count(Level::Yellow) as f64), Fmt::Int),
         ],
@@ -336,14 +360,28 @@ fn risk_table(flags: &[&Flag], number: &str) -> Table {
                 if f.state == State::Resolved {
                     f.message.clone()
                 } else {
-                    format!("【{}】{}（自{}）", f.level.zh(), f.message, f.since)
+                    q.f(
+                        "【{level}】{message}（自{since}）",
+                        &[
+                            ("level", &q.t(f.level.zh())),
+                            ("message", &f.message),
+                            ("since", &f.since.to_string()),
+                        ],
+                    )
                 }
             })
             .collect()
     };
     let silenced: Vec<String> = flags
         .iter()
-        .filter_map(|f| f.silenced.as_ref().map(|s| format!("{}（{}，至{}）", f.message, s.reason, s.until)))
+        .filter_map(|f| {
+            f.silenced.as_ref().map(|s| {
+                q.f(
+                    "{message}（{reason}，至{until}）",
+                    &[("message", &f.message), ("reason", &s.reason), ("until", &s.until.to_string())],
+                )
+            })
+        })
         .collect();
     for (title, items) in [
         ("新增", listed(&[State::New])),
@@ -353,58 +391,61 @@ fn risk_table(flags: &[&Flag], number: &str) -> Table {
     ] {
         rows.push(Row {
             cells: vec![
-                Cell::Text(format!("{title}：{}项", items.len())),
-                Cell::Text(String::new()),
-                Cell::Text(String::new()),
+                text(q.f("{title}：{n}项", &[("title", &q.t(title)), ("n", &items.len().to_string())])),
+                text(String::new()),
+                text(String::new()),
             ],
             emphasis: false,
         });
         let n = items.len();
         for item in items.into_iter().take(12) {
             rows.push(Row {
-                cells: vec![Cell::Text(item), Cell::Text(String::new()), Cell::Text(String::new())],
+                cells: vec![text(item), text(String::new()), text(String::new())],
                 emphasis: false,
             });
         }
         if n > 12 {
             rows.push(Row {
                 cells: vec![
-                    Cell::Text(format!("……另有{}项，见 risks.csv", n - 12)),
-                    Cell::Text(String::new()),
-                    Cell::Text(String::new()),
+                    text(q.f("……另有{n}项，见 risks.csv", &[("n", &(n - 12).to_string())])),
+                    text(String::new()),
+                    text(String::new()),
                 ],
                 emphasis: false,
             });
         }
     }
     Table {
-        sheet: "风险监测".into(),
-        title: format!("{number}、风险监测"),
-        header: ["", "红灯（项）", "黄灯（项）"].map(String::from).to_vec(),
+        sheet: q.t("风险监测"),
+        title: q.f("{number}、风险监测", &[("number", &q.t(number))]),
+        header: vec![String::new(), q.t("红灯（项）"), q.t("黄灯（项）")],
         rows,
-        note: Some("已确认的风险列出但不计入；全部风险见 risks.csv。".into()),
+        note: Some(q.t("已确认的风险列出但不计入；全部风险见 risks.csv。")),
     }
 }
 
-fn sub_name(q: &Q<'_>) -> &'static str {
+/// The sub-regions' word and sheet name: cities of a province, counties of a city.
+fn sub_name(q: &Q<'_>) -> (&'static str, &'static str) {
     if crate::catalogue::region_level(q.input.region) == crate::catalogue::RegionLevel::Province {
-        "城市"
+        ("城市", "分城市")
     } else {
-        "区县"
+        ("区县", "分区县")
     }
 }
 
 fn notes(q: &Q<'_>, flags: &[&Flag]) -> Vec<String> {
     let mut notes = vec![
-        "数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。".to_string(),
-        "比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。".to_string(),
+        q.t("数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。"),
+        q.t("比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。"),
     ];
     if let Some(done) = q.input.completeness {
-        notes.push(format!(
-            "本期应报数据{}项，已报{}项，完整率{:.1}%。",
-            done.expected,
-            done.present,
-            done.pct()
+        notes.push(q.f(
+            "本期应报数据{expected}项，已报{present}项，完整率{pct}%。",
+            &[
+                ("expected", &done.expected.to_string()),
+                ("present", &done.present.to_string()),
+                ("pct", &format!("{:.1}", done.pct())),
+            ],
         ));
     }
     let quality: Vec<&&Flag> = flags
@@ -415,7 +456,7 @@ fn notes(q: &Q<'_>, flags: &[&Flag]) -> Vec<String> {
         notes.push(f.message.clone());
     }
     if quality.len() > 8 {
-        notes.push(format!("另有{}项数据质量提示，见 risks.csv。", quality.len() - 8));
+        notes.push(q.f("另有{n}项数据质量提示，见 risks.csv。", &[("n", &(quality.len() - 8).to_string())]));
     }
     notes.extend(q.input.notes.iter().cloned());
     notes
@@ -430,12 +471,12 @@ fn chart_name(audience: &Audience, name: &str) -> String {
     }
 }
 
-fn trend(q: &Q<'_>, name: String, title: String, axis: &str, lines: &[(String, &str, &str, &str)]) -> ChartSpec {
+fn trend(q: &Q<'_>, name: String, title: String, axis: String, lines: &[(String, &str, &str, &str)]) -> ChartSpec {
     let periods = trend_periods(q.input.period);
     ChartSpec::Line(LineChart {
         name,
         title,
-        axis: axis.into(),
+        axis,
         labels: periods.iter().map(|p| format!("{}Q{}", p.year() % 100, p.quarter())).collect(),
         lines: lines
             .iter()
@@ -453,24 +494,39 @@ fn trend(q: &Q<'_>, name: String, title: String, axis: &str, lines: &[(String, &
 
 /// Builds one audience's report.
 pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
+    let lang = input.lang;
     let q = Q {
         input,
         period: input.period.to_string(),
+        n: Names {
+            lang,
+            catalogue: input.catalogue,
+        },
+        lang,
     };
     let c = input.catalogue;
     let top = input.region;
-    let label = input.period.label_zh();
-    let indicator_zh = c.indicator(input.indicator).map_or(input.indicator, |k| k.zh.as_str()).to_string();
-    let sub = sub_name(&q);
+    let label = crate::labels::period(lang, input.period);
+    let indicator = q.indicator();
+    let (sub_zh, _) = sub_name(&q);
+    let sub = q.t(sub_zh);
     let children: Vec<&crate::catalogue::Region> = c.children_of(top).collect();
     let members: Vec<String> = c.members().map(|i| i.code.clone()).collect();
     let business: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::Business).collect();
     let quality: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::DataQuality).collect();
     let time_progress = f64::from(input.period.quarter()) * 25.0;
     let name = |n: &str| chart_name(audience, n);
+    let all_industry = q.t("规上工业");
+    let growth_axis = q.t("同比增长（%）");
+    let subject = |title: &str| q.f("【{title}】{period}", &[("title", title), ("period", &label)]);
     match audience {
         Audience::Province => {
-            let title = format!("{}监测季报", c.title_zh);
+            let catalogue_title = if lang == Language::En {
+                c.title_en.clone()
+            } else {
+                c.title_zh.clone()
+            };
+            let title = q.f("{title}监测季报", &[("title", &catalogue_title)]);
             let mut tables = vec![industries_table(&q, top, "二")];
             if !children.is_empty() {
                 tables.push(regions_table(&q, TEN, "三"));
@@ -479,11 +535,11 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             target_codes.extend(members.iter().cloned());
             tables.push(targets_table(&q, &target_codes, "四"));
             let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), TOTAL.to_string(), q.region_zh(top)))
-                .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), r.zh.clone())))
+                .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_zh(&r.code))))
                 .collect();
             tables.push(projects_table(&q, &lines, "五", "地区"));
             let own: Vec<&Flag> = business.iter().copied().filter(|f| f.region == top).collect();
-            tables.push(risk_table(&own, "六"));
+            tables.push(risk_table(&q, &own, "六"));
 
             let mut bars: Vec<Bar> = members
                 .iter()
@@ -499,18 +555,17 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                     value: q.h(top, TEN, "yoy_pct"),
                 },
             );
-            let mut references: Vec<(String, f64)> = q
-                .h(top, TOTAL, "yoy_pct")
-                .map(|v| ("规上工业".to_string(), v))
-                .into_iter()
-                .collect();
+            let mut references: Vec<(String, f64)> = q.h(top, TOTAL, "yoy_pct").map(|v| (all_industry.clone(), v)).into_iter().collect();
             if let Some(cagr) = q.h(top, TEN, "plan_cagr_pct") {
-                references.push(("规划年均增速".into(), cagr));
+                references.push((q.t("规划年均增速"), cagr));
             }
             let mut charts = vec![ChartSpec::Bar(BarChart {
                 name: name("growth_by_industry"),
-                title: format!("{label}分产业{indicator_zh}同比增长"),
-                axis: "同比增长（%）".into(),
+                title: q.f(
+                    "{period}分产业{indicator}同比增长",
+                    &[("period", &label), ("indicator", &indicator)],
+                ),
+                axis: growth_axis.clone(),
                 bars,
                 references,
                 horizontal: true,
@@ -518,25 +573,28 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             charts.push(trend(
                 &q,
                 name("growth_trend"),
-                format!("{}{indicator_zh}累计增速走势", q.short(TEN)),
-                "同比增长（%）",
-                &[(q.short(TEN), top, TEN, "yoy_pct"), ("规上工业".into(), top, TOTAL, "yoy_pct")],
+                q.f(
+                    "{what}{indicator}累计增速走势",
+                    &[("what", &q.short(TEN)), ("indicator", &indicator)],
+                ),
+                growth_axis.clone(),
+                &[(q.short(TEN), top, TEN, "yoy_pct"), (all_industry.clone(), top, TOTAL, "yoy_pct")],
             ));
             charts.push(trend(
                 &q,
                 name("share_trend"),
-                format!("{}占规上工业比重走势", q.short(TEN)),
-                "比重（%）",
+                q.f("{what}占规上工业比重走势", &[("what", &q.short(TEN))]),
+                q.t("比重（%）"),
                 &[
-                    ("比重".into(), top, TEN, "share_pct"),
-                    ("目标比重".into(), top, TEN, "target_share_pct"),
+                    (q.t("比重"), top, TEN, "share_pct"),
+                    (q.t("目标比重"), top, TEN, "target_share_pct"),
                 ],
             ));
             if target_codes.iter().any(|i| q.h(top, i, "task_progress_pct").is_some()) {
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("task_progress"),
-                    title: format!("{label}目标进度与时间进度"),
-                    axis: "目标进度（%）".into(),
+                    title: q.f("{period}目标进度与时间进度", &[("period", &label)]),
+                    axis: q.t("目标进度（%）_axis"),
                     bars: target_codes
                         .iter()
                         .map(|i| Bar {
@@ -544,19 +602,27 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                             value: q.h(top, i, "task_progress_pct"),
                         })
                         .collect(),
-                    references: vec![("时间进度".into(), time_progress)],
+                    references: vec![(q.t("时间进度"), time_progress)],
                     horizontal: true,
                 }));
             }
             if !children.is_empty() {
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("growth_by_city"),
-                    title: format!("{label}分{sub}{}{indicator_zh}同比增长", q.short(TEN)),
-                    axis: "同比增长（%）".into(),
+                    title: q.f(
+                        "{period}分{sub}{what}{indicator}同比增长",
+                        &[
+                            ("period", &label),
+                            ("sub", &sub),
+                            ("what", &q.short(TEN)),
+                            ("indicator", &indicator),
+                        ],
+                    ),
+                    axis: growth_axis.clone(),
                     bars: children
                         .iter()
                         .map(|r| Bar {
-                            label: r.zh.trim_end_matches('市').to_string(),
+                            label: q.n.region_short(&r.code),
                             value: q.h(&r.code, TEN, "yoy_pct"),
                         })
                         .collect(),
@@ -566,8 +632,8 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             }
             charts.push(ChartSpec::Bar(BarChart {
                 name: name("contribution"),
-                title: format!("{label}各产业对规上工业增长的贡献率"),
-                axis: "贡献率（%）".into(),
+                title: q.f("{period}各产业对规上工业增长的贡献率", &[("period", &label)]),
+                axis: q.t("贡献率（%）"),
                 bars: members
                     .iter()
                     .map(|i| Bar {
@@ -598,30 +664,31 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                     .collect();
                 charts.push(ChartSpec::Matrix(MatrixChart {
                     name: name("risk_matrix"),
-                    title: format!("{label}风险矩阵（产业 × {sub}）"),
+                    title: q.f("{period}风险矩阵（产业 × {sub}）", &[("period", &label), ("sub", &sub)]),
                     rows: industries.iter().map(|i| q.short(i)).collect(),
-                    columns: children.iter().map(|r| r.zh.trim_end_matches('市').to_string()).collect(),
+                    columns: children.iter().map(|r| q.n.region_short(&r.code)).collect(),
                     cells,
+                    legend: ["红灯", "黄灯", "绿灯", "无数据"].map(|l| q.t(l)),
                 }));
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("projects_by_city"),
-                    title: format!("{label}分{sub}重大项目投资完成率"),
-                    axis: "投资完成率（%）".into(),
+                    title: q.f("{period}分{sub}重大项目投资完成率", &[("period", &label), ("sub", &sub)]),
+                    axis: q.t("投资完成率（%）"),
                     bars: children
                         .iter()
                         .map(|r| Bar {
-                            label: r.zh.trim_end_matches('市').to_string(),
+                            label: q.n.region_short(&r.code),
                             value: q.project(&r.code, TOTAL, "investment_completion_pct"),
                         })
                         .collect(),
-                    references: vec![("时间进度".into(), time_progress)],
+                    references: vec![(q.t("时间进度"), time_progress)],
                     horizontal: false,
                 }));
             }
             Report {
                 audience: audience.clone(),
                 file: "report.html".into(),
-                subject: format!("【{title}】{label}"),
+                subject: subject(&title),
                 title,
                 summary: summary(&q, top, TEN, &q.short(TEN)),
                 headline: headline(&q, top, TEN),
@@ -631,38 +698,52 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             }
         }
         Audience::Industry(code) => {
-            let title = format!("{}{}产业监测季报", q.region_zh(top), q.short(code));
+            let title = q.f(
+                "{region}{industry}产业监测季报",
+                &[("region", &q.region_zh(top)), ("industry", &q.short(code))],
+            );
             let mut tables = vec![];
             if !children.is_empty() {
                 tables.push(regions_table(&q, code, "二"));
             }
             tables.push(targets_table(&q, std::slice::from_ref(code), "三"));
             let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), code.clone(), q.region_zh(top)))
-                .chain(children.iter().map(|r| (r.code.clone(), code.clone(), r.zh.clone())))
+                .chain(children.iter().map(|r| (r.code.clone(), code.clone(), q.region_zh(&r.code))))
                 .collect();
             tables.push(projects_table(&q, &lines, "四", "地区"));
             let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.industry == code).collect();
-            tables.push(risk_table(&own, "五"));
+            tables.push(risk_table(&q, &own, "五"));
             let mut charts = vec![trend(
                 &q,
                 name("growth_trend"),
-                format!("{}{indicator_zh}累计增速走势", q.short(code)),
-                "同比增长（%）",
+                q.f(
+                    "{what}{indicator}累计增速走势",
+                    &[("what", &q.short(code)), ("indicator", &indicator)],
+                ),
+                growth_axis.clone(),
                 &[
                     (q.short(code), top, code, "yoy_pct"),
                     (q.short(TEN), top, TEN, "yoy_pct"),
-                    ("规上工业".into(), top, TOTAL, "yoy_pct"),
+                    (all_industry.clone(), top, TOTAL, "yoy_pct"),
                 ],
             )];
             if !children.is_empty() {
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("growth_by_city"),
-                    title: format!("{label}分{sub}{}{indicator_zh}同比增长", q.short(code)),
-                    axis: "同比增长（%）".into(),
+                    title: q.f(
+                        "{period}分{sub}{what}{indicator}同比增长",
+                        &[
+                            ("period", &label),
+                            ("sub", &sub),
+                            ("what", &q.short(code)),
+                            ("indicator", &indicator),
+                        ],
+                    ),
+                    axis: growth_axis.clone(),
                     bars: children
                         .iter()
                         .map(|r| Bar {
-                            label: r.zh.trim_end_matches('市').to_string(),
+                            label: q.n.region_short(&r.code),
                             value: q.h(&r.code, code, "yoy_pct"),
                         })
                         .collect(),
@@ -674,7 +755,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             Report {
                 audience: audience.clone(),
                 file: format!("industry/{code}.html"),
-                subject: format!("【{title}】{label}"),
+                subject: subject(&title),
                 title,
                 summary: summary(&q, top, code, &q.short(code)),
                 headline: headline(&q, top, code),
@@ -684,14 +765,14 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             }
         }
         Audience::City(region) => {
-            let title = format!("{}{}监测季报", q.region_zh(region), q.short(TEN));
+            let title = q.f("{region}{ten}监测季报", &[("region", &q.region_zh(region)), ("ten", &q.short(TEN))]);
             let mut tables = vec![industries_table(&q, region, "二")];
-            let lines: Vec<(String, String, String)> = std::iter::once((region.clone(), TOTAL.to_string(), "合计".to_string()))
+            let lines: Vec<(String, String, String)> = std::iter::once((region.clone(), TOTAL.to_string(), q.t("合计")))
                 .chain(members.iter().map(|i| (region.clone(), i.clone(), q.short(i))))
                 .collect();
             tables.push(projects_table(&q, &lines, "三", "产业"));
             let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.region == region).collect();
-            tables.push(risk_table(&own, "四"));
+            tables.push(risk_table(&q, &own, "四"));
             let mut bars: Vec<Bar> = members
                 .iter()
                 .map(|i| Bar {
@@ -706,40 +787,39 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                     value: q.h(region, TEN, "yoy_pct"),
                 },
             );
+            let references: Vec<(String, f64)> = [
+                (all_industry.clone(), q.h(region, TOTAL, "yoy_pct")),
+                (format!("{} {}", q.region_zh(top), q.short(TEN)), q.h(top, TEN, "yoy_pct")),
+            ]
+            .into_iter()
+            .filter_map(|(l, v)| v.map(|v| (l, v)))
+            .collect();
             let charts = vec![
                 ChartSpec::Bar(BarChart {
                     name: name("growth_by_industry"),
-                    title: format!("{label}{}分产业{indicator_zh}同比增长", q.region_zh(region)),
-                    axis: "同比增长（%）".into(),
+                    title: q.f(
+                        "{period}{region}分产业{indicator}同比增长",
+                        &[("period", &label), ("region", &q.region_zh(region)), ("indicator", &indicator)],
+                    ),
+                    axis: growth_axis.clone(),
                     bars,
-                    references: [
-                        ("本地规上工业", q.h(region, TOTAL, "yoy_pct")),
-                        ("上级地区", q.h(top, TEN, "yoy_pct")),
-                    ]
-                    .into_iter()
-                    .filter_map(|(l, v)| {
-                        v.map(|v| {
-                            (
-                                if l == "上级地区" {
-                                    format!("{}{}", q.region_zh(top), q.short(TEN))
-                                } else {
-                                    "规上工业".to_string()
-                                },
-                                v,
-                            )
-                        })
-                    })
-                    .collect(),
+                    references,
                     horizontal: true,
                 }),
                 trend(
                     &q,
                     name("growth_trend"),
-                    format!("{}{}{indicator_zh}累计增速走势", q.region_zh(region), q.short(TEN)),
-                    "同比增长（%）",
+                    q.f(
+                        "{what}{indicator}累计增速走势",
+                        &[
+                            ("what", &format!("{} {}", q.region_zh(region), q.short(TEN))),
+                            ("indicator", &indicator),
+                        ],
+                    ),
+                    growth_axis.clone(),
                     &[
                         (q.short(TEN), region, TEN, "yoy_pct"),
-                        ("规上工业".into(), region, TOTAL, "yoy_pct"),
+                        (all_industry.clone(), region, TOTAL, "yoy_pct"),
                         (q.region_zh(top), top, TEN, "yoy_pct"),
                     ],
                 ),
@@ -748,7 +828,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             Report {
                 audience: audience.clone(),
                 file: format!("city/{region}.html"),
-                subject: format!("【{title}】{label}"),
+                subject: subject(&title),
                 title,
                 summary: summary(&q, region, TEN, &q.short(TEN)),
                 headline: headline(&q, region, TEN),

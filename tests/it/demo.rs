@@ -367,3 +367,55 @@ fn demo_runs_a_real_quarter_end_to_end() {
     let quarter = again.get(&(hf.to_string(), "TOTAL".to_string(), oi.to_string(), "quarter".to_string()));
     assert_close("quarter as of before the revision", quarter, x(p, hf, "TOTAL", oi) - original_q2);
 }
+
+#[test]
+fn english_reports_have_no_chinese_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = seimon(
+        dir,
+        &["demo", "--dir", ".", "--through", "2025Q3"],
+        &[("SEIMON_MONITOR__LANGUAGE", "en")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = dir.join("reports/2025Q3");
+    let mut pages = vec![report.join("report.html")];
+    for sub in ["industry", "city"] {
+        pages.extend(std::fs::read_dir(report.join(sub)).unwrap().map(|e| e.unwrap().path()));
+    }
+    assert_eq!(pages.len(), 27);
+    // Counties have no English names in the catalogue: their Chinese names stand.
+    let catalogue = seimon::catalogue::Catalogue::anhui();
+    let untranslated: Vec<&str> = catalogue.regions.iter().filter(|r| r.en.is_none()).map(|r| r.zh.as_str()).collect();
+    for page in &pages {
+        let mut html = std::fs::read_to_string(page).unwrap();
+        for name in &untranslated {
+            html = html.replace(name, "");
+        }
+        let chinese: String = html
+            .chars()
+            .filter(|c| {
+                ('\u{4e00}'..='\u{9fff}').contains(c) || ('\u{3000}'..='\u{303f}').contains(c) || ('\u{ff00}'..='\u{ffef}').contains(c)
+            })
+            .collect();
+        assert!(
+            chinese.is_empty(),
+            "{}: Chinese left in an English report: {chinese}",
+            page.display()
+        );
+        assert!(html.contains("<html lang=\"en\">"));
+    }
+    let province = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(
+        province.contains("Anhui&#x27;s ten emerging industries: quarterly monitoring report")
+            || province.contains("Anhui's ten emerging industries: quarterly monitoring report"),
+        "the English title"
+    );
+    assert!(province.contains("Jan–Sep 2025") && province.contains("Operating income (CNY 100m)"));
+    let raw = std::fs::read(report.join("mail/province__leaders_at_example.org.eml")).unwrap();
+    let mail = MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(
+        mail.subject(),
+        Some("[Anhui's ten emerging industries: quarterly monitoring report] Jan–Sep 2025")
+    );
+}
