@@ -442,47 +442,75 @@ pub struct MatrixChart {
     pub legend: [String; 4],
 }
 
+/// Approximate width in pixels of a label at 14 px: CJK characters are square, Latin
+/// ones about half as wide.
+fn text_width(text: &str) -> i32 {
+    text.chars().map(|c| if c.is_ascii() { 8 } else { 15 }).sum()
+}
+
+/// A label cut to `max` pixels, with an ellipsis.
+fn fit(text: &str, max: i32) -> String {
+    if text_width(text) <= max {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if text_width(&out) + text_width(&c.to_string()) + 15 > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 impl MatrixChart {
     pub fn render(&self) -> Result<Chart, ChartError> {
+        use plotters::style::text_anchor::{HPos, Pos, VPos};
         let err = |message: String| ChartError {
             name: self.name.clone(),
             message,
         };
         register_font().map_err(err)?;
-        let label_w = self.rows.iter().map(|r| r.chars().count()).max().unwrap_or(4) as i32 * 15 + 24;
-        let cell_w = ((WIDTH as i32 - label_w - 30) / self.columns.len().max(1) as i32).clamp(20, 80);
+        let width = WIDTH as i32;
+        let label_w = (self.rows.iter().map(|r| text_width(r)).max().unwrap_or(60) + 24).min(width * 2 / 5);
+        let cell_w = ((width - label_w - 30) / self.columns.len().max(1) as i32).clamp(16, 80);
         let cell_h = 28;
-        let top = 90;
-        let width = WIDTH;
+        // column labels stand upright when they fit a cell, else turned a quarter
+        let upright = self.columns.iter().all(|c| text_width(c) * 13 / 14 <= cell_w - 4);
+        let header_h = if upright {
+            40
+        } else {
+            self.columns.iter().map(|c| text_width(c)).max().unwrap_or(40).min(140) + 16
+        };
+        let top = 50 + header_h;
         let height = (top + cell_h * self.rows.len() as i32 + 60).max(200) as u32;
-        let mut rgb = vec![255u8; (width * height * 3) as usize];
+        let mut rgb = vec![255u8; (WIDTH * height * 3) as usize];
         {
-            let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+            let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, height)).into_drawing_area();
             root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
             let d = |e: plotters::drawing::DrawingAreaErrorKind<_>| err(e.to_string());
             root.draw(&Text::new(self.title.clone(), (18, 14), (FAMILY, 24).into_font().color(&BLACK)))
                 .map_err(d)?;
             for (j, c) in self.columns.iter().enumerate() {
                 let x = label_w + j as i32 * cell_w + cell_w / 2;
-                let style = TextStyle::from((FAMILY, 13).into_font())
-                    .color(&BLACK)
-                    .pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Center,
-                        plotters::style::text_anchor::VPos::Bottom,
-                    ));
-                // labels of many columns stand in two rows so they do not overlap
-                let y = if self.columns.len() > 10 && j % 2 == 1 { top - 22 } else { top - 4 };
-                root.draw(&Text::new(c.clone(), (x, y), style)).map_err(d)?;
+                if upright {
+                    let style = TextStyle::from((FAMILY, 13).into_font())
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom));
+                    root.draw(&Text::new(c.clone(), (x, top - 4), style)).map_err(d)?;
+                } else {
+                    let style = TextStyle::from((FAMILY, 13).into_font().transform(FontTransform::Rotate270)).color(&BLACK);
+                    root.draw(&Text::new(fit(c, 130), (x - 7, top - 6), style)).map_err(d)?;
+                }
             }
             for (i, r) in self.rows.iter().enumerate() {
                 let y = top + i as i32 * cell_h;
                 let style = TextStyle::from((FAMILY, 14).into_font())
                     .color(&BLACK)
-                    .pos(plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Right,
-                        plotters::style::text_anchor::VPos::Center,
-                    ));
-                root.draw(&Text::new(r.clone(), (label_w - 8, y + cell_h / 2), style)).map_err(d)?;
+                    .pos(Pos::new(HPos::Right, VPos::Center));
+                root.draw(&Text::new(fit(r, label_w - 16), (label_w - 8, y + cell_h / 2), style))
+                    .map_err(d)?;
                 for j in 0..self.columns.len() {
                     let x = label_w + j as i32 * cell_w;
                     let colour = match self.cells.get(i).and_then(|row| row.get(j)).copied().flatten() {
@@ -495,25 +523,23 @@ impl MatrixChart {
                         .map_err(d)?;
                 }
             }
-            // legend
+            // legend, under the grid from the left margin
             let y = top + cell_h * self.rows.len() as i32 + 18;
-            for (k, (colour, text)) in [(RED, "红灯"), (YELLOW, "黄灯"), (GREEN, "绿灯"), (EMPTY, "无数据")]
-                .iter()
-                .enumerate()
-            {
-                let x = label_w + k as i32 * 110;
+            let mut x = 18;
+            for (colour, text) in [RED, YELLOW, GREEN, EMPTY].iter().zip(&self.legend) {
                 root.draw(&Rectangle::new([(x, y), (x + 22, y + 16)], colour.filled())).map_err(d)?;
-                root.draw(&Text::new(text.to_string(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
+                root.draw(&Text::new(text.clone(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
                     .map_err(d)?;
+                x += 28 + text_width(text) + 30;
             }
             root.present().map_err(|e| err(e.to_string()))?;
         }
         Ok(Chart {
             name: self.name.clone(),
             title: self.title.clone(),
-            width,
+            width: WIDTH,
             height,
-            png: encode_png(&rgb, width, height).map_err(err)?,
+            png: encode_png(&rgb, WIDTH, height).map_err(err)?,
         })
     }
 }
