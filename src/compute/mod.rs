@@ -246,6 +246,28 @@ pub fn all_measures() -> impl Iterator<Item = &'static str> {
         .copied()
 }
 
+/// A wide frame (a column per measure) as long rows (`year`, `q`, `region_code`,
+/// `industry_code`, `indicator`, `measure`, `value`), one per measure that has a value.
+pub(crate) fn unpivot(wide: &LazyFrame, measures: &[&str], indicator: Expr) -> PolarsResult<LazyFrame> {
+    let parts: Vec<LazyFrame> = measures
+        .iter()
+        .map(|m| {
+            wide.clone()
+                .select([
+                    col("year"),
+                    col("q"),
+                    col("region_code"),
+                    col("industry_code"),
+                    indicator.clone().alias("indicator"),
+                    lit(*m).alias("measure"),
+                    col(*m).cast(DataType::Float64).alias("value"),
+                ])
+                .filter(col("value").is_not_null())
+        })
+        .collect();
+    concat(parts, UnionArgs::default())
+}
+
 /// Long rows (`year`, `q`, keys, `measure`, `value`) → the output schema with sort keys.
 fn finish_long(long: LazyFrame) -> LazyFrame {
     let order: Vec<&str> = all_measures().collect();
@@ -302,22 +324,8 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     // materialised once here rather than re-planned for each measure below.
     let wide =
         stage(targets::with_targets(measures_wide(obs)?, inputs.targets)?.filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))))?;
-    let mut parts: Vec<LazyFrame> = all_measures()
-        .take(MEASURES.len() + targets::TARGET_MEASURES.len())
-        .map(|m| {
-            wide.clone()
-                .select([
-                    col("year"),
-                    col("q"),
-                    col("region_code"),
-                    col("industry_code"),
-                    col("indicator"),
-                    lit(m).alias("measure"),
-                    col(m).cast(DataType::Float64).alias("value"),
-                ])
-                .filter(col("value").is_not_null())
-        })
-        .collect();
+    let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
+    let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?];
     if !inputs.projects.is_empty() {
         parts.push(projects::project_measures(inputs.projects, &inputs.members)?);
     }

@@ -107,23 +107,7 @@ pub fn project_measures(projects: &[Project], members: &[String]) -> PolarsResul
             ratio(col("started") * lit(100.0), col("to_start")).alias("start_rate_pct"),
             ratio(col("completed") * lit(100.0), col("to_complete")).alias("completion_rate_pct"),
         ]);
-    let parts: Vec<LazyFrame> = PROJECT_MEASURES
-        .iter()
-        .map(|m| {
-            wide.clone()
-                .select([
-                    col("year"),
-                    col("q"),
-                    col("region_code"),
-                    col("industry_code"),
-                    lit(INDICATOR).alias("indicator"),
-                    lit(*m).alias("measure"),
-                    col(*m).cast(DataType::Float64).alias("value"),
-                ])
-                .filter(col("value").is_not_null())
-        })
-        .collect();
-    concat(parts, UnionArgs::default())
+    super::unpivot(&wide, PROJECT_MEASURES, lit(INDICATOR))
 }
 
 #[cfg(test)]

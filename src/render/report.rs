@@ -492,6 +492,34 @@ fn trend(q: &Q<'_>, name: String, title: String, axis: String, lines: &[(String,
     })
 }
 
+/// The bar chart of one industry's growth in each sub-region, against the monitored region.
+fn growth_by_region(q: &Q<'_>, name: String, industry: &str, children: &[&crate::catalogue::Region]) -> ChartSpec {
+    let top = q.input.region;
+    let period = crate::labels::period(q.lang, q.input.period);
+    ChartSpec::Bar(BarChart {
+        name,
+        title: q.f(
+            "{period}分{sub}{what}{indicator}同比增长",
+            &[
+                ("period", &period),
+                ("sub", &q.t(sub_name(q).0)),
+                ("what", &q.short(industry)),
+                ("indicator", &q.indicator()),
+            ],
+        ),
+        axis: q.t("同比增长（%）"),
+        bars: children
+            .iter()
+            .map(|r| Bar {
+                label: q.n.region_short(&r.code),
+                value: q.h(&r.code, industry, "yoy_pct"),
+            })
+            .collect(),
+        references: q.h(top, industry, "yoy_pct").map(|v| (q.region_zh(top), v)).into_iter().collect(),
+        horizontal: false,
+    })
+}
+
 /// Builds one audience's report.
 pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
     let lang = input.lang;
@@ -607,28 +635,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                 }));
             }
             if !children.is_empty() {
-                charts.push(ChartSpec::Bar(BarChart {
-                    name: name("growth_by_city"),
-                    title: q.f(
-                        "{period}分{sub}{what}{indicator}同比增长",
-                        &[
-                            ("period", &label),
-                            ("sub", &sub),
-                            ("what", &q.short(TEN)),
-                            ("indicator", &indicator),
-                        ],
-                    ),
-                    axis: growth_axis.clone(),
-                    bars: children
-                        .iter()
-                        .map(|r| Bar {
-                            label: q.n.region_short(&r.code),
-                            value: q.h(&r.code, TEN, "yoy_pct"),
-                        })
-                        .collect(),
-                    references: q.h(top, TEN, "yoy_pct").map(|v| (q.region_zh(top), v)).into_iter().collect(),
-                    horizontal: false,
-                }));
+                charts.push(growth_by_region(&q, name("growth_by_city"), TEN, &children));
             }
             charts.push(ChartSpec::Bar(BarChart {
                 name: name("contribution"),
@@ -728,28 +735,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                 ],
             )];
             if !children.is_empty() {
-                charts.push(ChartSpec::Bar(BarChart {
-                    name: name("growth_by_city"),
-                    title: q.f(
-                        "{period}分{sub}{what}{indicator}同比增长",
-                        &[
-                            ("period", &label),
-                            ("sub", &sub),
-                            ("what", &q.short(code)),
-                            ("indicator", &indicator),
-                        ],
-                    ),
-                    axis: growth_axis.clone(),
-                    bars: children
-                        .iter()
-                        .map(|r| Bar {
-                            label: q.n.region_short(&r.code),
-                            value: q.h(&r.code, code, "yoy_pct"),
-                        })
-                        .collect(),
-                    references: q.h(top, code, "yoy_pct").map(|v| (q.region_zh(top), v)).into_iter().collect(),
-                    horizontal: false,
-                }));
+                charts.push(growth_by_region(&q, name("growth_by_city"), code, &children));
             }
             let own_quality: Vec<&Flag> = quality.iter().copied().filter(|f| &f.industry == code).collect();
             Report {
