@@ -69,6 +69,21 @@ pub enum Command {
     },
     /// Validate the configuration and say what is wrong, with file and line.
     CheckConfig,
+    /// The e-mail outbox: list the messages, or retry the dead ones, or send what is due.
+    Outbox {
+        #[command(subcommand)]
+        action: Option<OutboxAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// List the messages with their state (the default).
+    List,
+    /// Put dead messages back in the queue and send what is due.
+    Retry,
+    /// Send what is due now.
+    Send,
 }
 
 /// Runs the program; returns the process exit code.
@@ -146,6 +161,36 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             };
             let rejected = ingest_files(&app, &files, &options)?;
             Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Outbox { action } => {
+            let app = Seimon::open(settings)?;
+            match action.unwrap_or(OutboxAction::List) {
+                OutboxAction::List => {}
+                OutboxAction::Retry => {
+                    let n = app.store.retry_dead()?;
+                    println!("{n} dead message(s) back in the queue");
+                    let r = app.send_outbox().await?;
+                    println!("sent {}, retrying {}, dead {}", r.sent, r.retrying, r.dead);
+                }
+                OutboxAction::Send => {
+                    let r = app.send_outbox().await?;
+                    println!("sent {}, retrying {}, dead {}", r.sent, r.retrying, r.dead);
+                }
+            }
+            for m in app.store.outbox()? {
+                println!(
+                    "{:>5}  {:<8} {:<7} attempts {}  {}  {}  {}{}",
+                    m.id,
+                    m.state,
+                    m.period,
+                    m.attempts,
+                    m.audience,
+                    m.recipient,
+                    m.subject,
+                    m.last_error.map(|e| format!("\n       last error: {e}")).unwrap_or_default()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Recompute { period, send, as_of } => {
             let app = Seimon::open(settings)?;

@@ -131,6 +131,9 @@ pub struct Smtp {
     pub password: Option<Secret>,
     pub from: Mailbox,
     pub timeout: std::time::Duration,
+    /// Temporary failures are retried after this, doubling each time.
+    pub retry_base: std::time::Duration,
+    pub max_attempts: i64,
 }
 
 /// Who a report is for.
@@ -275,6 +278,8 @@ struct RawSmtp {
     password_file: Option<PathBuf>,
     from: Option<String>,
     timeout_secs: Option<u64>,
+    retry_base_secs: Option<u64>,
+    max_attempts: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -601,6 +606,8 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             password,
             from: from.unwrap_or_else(|| "invalid@invalid".parse().expect("valid")),
             timeout: std::time::Duration::from_secs(timeout_secs),
+            retry_base: std::time::Duration::from_secs(s.retry_base_secs.unwrap_or(60)),
+            max_attempts: s.max_attempts.unwrap_or(6).max(1),
         }
     });
 

@@ -9,10 +9,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{Security, Smtp};
+use crate::store::{Store, StoreError};
 
 /// A delivery failed.
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +99,34 @@ impl SmtpSender {
 
     /// Sends one message; the whole exchange is bounded by the configured timeout.
     pub async fn send(&self, message: &Message) -> Result<(), DeliverError> {
-        match tokio::time::timeout(self.timeout, self.transport.send(message.clone())).await {
+        self.bounded(self.transport.send(message.clone())).await
+    }
+
+    /// Sends the bytes of a stored message to one recipient.
+    pub async fn send_raw(&self, from: &str, to: &str, bytes: &[u8]) -> Result<(), DeliverError> {
+        let address = |a: &str| {
+            a.parse::<lettre::message::Mailbox>()
+                .map(|m| m.email)
+                .or_else(|_| a.parse::<Address>())
+                .map_err(|e| DeliverError::Smtp {
+                    server: self.server.clone(),
+                    message: format!("bad address `{a}`: {e}"),
+                    permanent: true,
+                })
+        };
+        let envelope = Envelope::new(Some(address(from)?), vec![address(to)?]).map_err(|e| DeliverError::Smtp {
+            server: self.server.clone(),
+            message: e.to_string(),
+            permanent: true,
+        })?;
+        self.bounded(self.transport.send_raw(&envelope, bytes)).await
+    }
+
+    async fn bounded<T>(
+        &self,
+        send: impl std::future::Future<Output = Result<T, lettre::transport::smtp::Error>>,
+    ) -> Result<(), DeliverError> {
+        match tokio::time::timeout(self.timeout, send).await {
             Err(_) => Err(DeliverError::Timeout {
                 server: self.server.clone(),
                 secs: self.timeout.as_secs(),
@@ -110,4 +139,60 @@ impl SmtpSender {
             Ok(Ok(_)) => Ok(()),
         }
     }
+}
+
+/// How temporary failures are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// The wait after the first failure; it doubles with each further one.
+    pub base: std::time::Duration,
+    /// After this many attempts a message is dead.
+    pub max_attempts: i64,
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DrainReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub dead: usize,
+}
+
+/// One pass of the outbox worker: every message due at `now` is sent; each outcome is
+/// recorded before the next message goes. A temporary failure (4xx, no connection, a
+/// timeout) is retried after `base × 2^(attempts − 1)`; a permanent one (5xx) or the last
+/// allowed attempt makes the message dead, with its reason. One bad address does not stop
+/// the others.
+pub async fn drain(
+    store: &Store,
+    sender: &SmtpSender,
+    policy: RetryPolicy,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<DrainReport, StoreError> {
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut report = DrainReport::default();
+    for m in store.claim_due(&stamp(now), 1000)? {
+        match sender.send_raw(&m.sender, &m.recipient, &m.message).await {
+            Ok(()) => {
+                store.mark_sent(m.id)?;
+                tracing::info!(to = %m.recipient, message_id = %m.message_id, "e-mail sent");
+                report.sent += 1;
+            }
+            Err(e) => {
+                let permanent = matches!(e, DeliverError::Smtp { permanent: true, .. });
+                if permanent || m.attempts >= policy.max_attempts {
+                    store.mark_dead(m.id, &e.to_string())?;
+                    tracing::warn!(to = %m.recipient, error = %e, attempts = m.attempts, "e-mail dead");
+                    report.dead += 1;
+                } else {
+                    let wait = policy.base * 2u32.saturating_pow((m.attempts - 1).clamp(0, 20) as u32);
+                    let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                    store.mark_retry(m.id, &e.to_string(), &stamp(next))?;
+                    tracing::warn!(to = %m.recipient, error = %e, retry_at = %stamp(next), "e-mail will be retried");
+                    report.retrying += 1;
+                }
+            }
+        }
+    }
+    Ok(report)
 }

@@ -32,17 +32,33 @@ pub fn message_id(report: &str, period: &str, data_vintage: &str, recipient: &st
     format!("<{}@seimon>", &hex::encode(h.finalize())[..32])
 }
 
-/// Builds the mail of a rendered report for one recipient.
-pub fn compose(report: &RenderedReport, from: &Mailbox, to: &Mailbox, message_id: &str) -> Result<Message, MailError> {
+/// The content type of an XLSX workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Builds the mail of a rendered report for one recipient, with its workbook attached
+/// (`workbook`: file name and bytes).
+pub fn compose(
+    report: &RenderedReport,
+    from: &Mailbox,
+    to: &Mailbox,
+    message_id: &str,
+    workbook: Option<(&str, &[u8])>,
+) -> Result<Message, MailError> {
     let mut related = MultiPart::related().singlepart(SinglePart::html(report.html_mail.clone()));
     for chart in &report.charts {
         let part = Attachment::new_inline_with_name(mail_content_id(&chart.name), chart.file_name())
             .body(chart.png.clone(), ContentType::parse("image/png").expect("valid content type"));
         related = related.singlepart(part);
     }
-    let body = MultiPart::alternative()
+    let alternative = MultiPart::alternative()
         .singlepart(SinglePart::plain(report.text.clone()))
         .multipart(related);
+    let body = match workbook {
+        Some((name, bytes)) => MultiPart::mixed()
+            .multipart(alternative)
+            .singlepart(Attachment::new(name.to_string()).body(bytes.to_vec(), ContentType::parse(XLSX).expect("valid content type"))),
+        None => alternative,
+    };
     Message::builder()
         .from(from.clone())
         .to(to.clone())

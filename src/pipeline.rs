@@ -25,7 +25,7 @@ use crate::mail;
 use crate::period::Period;
 use crate::render::{self, RenderError, ReportInput};
 use crate::risk;
-use crate::store::{Store, StoreError};
+use crate::store::{OutboxMessage, Store, StoreError};
 
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
 const HISTORY_QUARTERS: i32 = 8;
@@ -196,6 +196,21 @@ impl Seimon {
         })
     }
 
+    /// One pass of the outbox over SMTP (nothing when no SMTP server is configured): messages
+    /// left `sending` by a crash go back to pending first.
+    pub async fn send_outbox(&self) -> Result<deliver::DrainReport, RunError> {
+        let Some(smtp) = &self.settings.smtp else {
+            return Ok(deliver::DrainReport::default());
+        };
+        self.store.recover_sending()?;
+        let sender = SmtpSender::new(smtp)?;
+        let policy = deliver::RetryPolicy {
+            base: smtp.retry_base,
+            max_attempts: smtp.max_attempts,
+        };
+        Ok(deliver::drain(&self.store, &sender, policy, chrono::Utc::now()).await?)
+    }
+
     /// How complete a period's data is, as of a date: what the daemon reads to decide
     /// whether a scheduled report can go out.
     pub fn completeness(&self, period: Period, as_of: Option<NaiveDate>) -> Result<risk::Completeness, RunError> {
@@ -287,14 +302,50 @@ impl Seimon {
         if options.send {
             if let Some(smtp) = &self.settings.smtp {
                 let started = Instant::now();
-                let sender = SmtpSender::new(smtp)?;
-                for (record, message) in summary.emails.iter_mut().zip(&messages) {
-                    record.status = match sender.send(message).await {
-                        Ok(()) => "sent".into(),
-                        Err(e) => {
-                            tracing::warn!(to = %record.to, error = %e, "e-mail not sent");
-                            format!("failed: {e}")
-                        }
+                let from = smtp.from.to_string();
+                let queued: Vec<OutboxMessage> = summary
+                    .emails
+                    .iter()
+                    .zip(&messages)
+                    .map(|(record, message)| OutboxMessage {
+                        id: 0,
+                        key: format!(
+                            "{}|{}|{}|{}",
+                            record.audience,
+                            summary.period,
+                            summary.data_vintage,
+                            record.to.to_lowercase()
+                        ),
+                        message_id: record.message_id.clone(),
+                        run_id: summary.run_id.clone(),
+                        period: summary.period.to_string(),
+                        audience: record.audience.clone(),
+                        sender: from.clone(),
+                        recipient: record.to.clone(),
+                        subject: record.subject.clone(),
+                        message: message.formatted(),
+                        state: "pending".into(),
+                        attempts: 0,
+                        next_attempt_at: String::new(),
+                        last_error: None,
+                        created_at: String::new(),
+                        sent_at: None,
+                    })
+                    .collect();
+                let added = self.store.enqueue(&queued)?;
+                tracing::info!(queued = queued.len(), new = added, "e-mails in the outbox");
+                self.send_outbox().await?;
+                let states: HashMap<String, (String, Option<String>)> = self
+                    .store
+                    .outbox()?
+                    .into_iter()
+                    .map(|m| (m.key.clone(), (m.state.clone(), m.last_error.clone())))
+                    .collect();
+                for (record, q) in summary.emails.iter_mut().zip(&queued) {
+                    record.status = match states.get(&q.key) {
+                        Some((state, Some(error))) if state != "sent" => format!("{state}: {error}"),
+                        Some((state, _)) => state.clone(),
+                        None => "unknown".into(),
                     };
                 }
                 summary.timings_ms.insert("send", started.elapsed().as_millis());
@@ -458,7 +509,9 @@ impl Seimon {
             for to in &sub.to {
                 let audience = sub.audience.to_string();
                 let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
-                let message = mail::compose(report, from, to, &id)?;
+                let workbook = render::xlsx::workbook(report)?;
+                let name = format!("{}-{period}.xlsx", report.title);
+                let message = mail::compose(report, from, to, &id, Some((&name, &workbook)))?;
                 emails.push(EmailRecord {
                     audience: audience.clone(),
                     to: to.to_string(),

@@ -66,6 +66,30 @@ pub struct Project {
     pub release_date: String,
 }
 
+/// A message in the outbox.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxMessage {
+    pub id: i64,
+    /// (report, period, data vintage, recipient): the same key is the same message.
+    pub key: String,
+    pub message_id: String,
+    pub run_id: String,
+    pub period: String,
+    pub audience: String,
+    pub sender: String,
+    pub recipient: String,
+    pub subject: String,
+    #[serde(skip)]
+    pub message: Vec<u8>,
+    /// pending → sending → sent, or dead (permanent failure or too many attempts).
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub sent_at: Option<String>,
+}
+
 /// One period's enterprise records from one file, kept as a Parquet file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnterpriseBatch {
@@ -111,10 +135,32 @@ pub struct RunRecord {
     pub error: Option<String>,
 }
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-const MIGRATIONS: [&str; 2] = [SCHEMA_1, SCHEMA_2];
+const MIGRATIONS: [&str; 3] = [SCHEMA_1, SCHEMA_2, SCHEMA_3];
+
+const SCHEMA_3: &str = "
+CREATE TABLE outbox(
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    message_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    period TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message BLOB NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'dead')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_due ON outbox(state, next_attempt_at);
+";
 
 const SCHEMA_1: &str = "
 CREATE TABLE files(
@@ -679,6 +725,133 @@ impl Store {
             .collect())
     }
 
+    /// Puts messages in the outbox; a message whose key is already there (the same report,
+    /// period, data vintage and recipient) is not added again. Returns how many were new.
+    pub fn enqueue(&self, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let mut added = 0;
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO outbox(key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 0, ?10, ?10)",
+                )
+                .map_err(|e| self.err(e))?;
+            let created = now();
+            for m in messages {
+                added += insert
+                    .execute(params![
+                        m.key,
+                        m.message_id,
+                        m.run_id,
+                        m.period,
+                        m.audience,
+                        m.sender,
+                        m.recipient,
+                        m.subject,
+                        m.message,
+                        created
+                    ])
+                    .map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(added)
+    }
+
+    /// Claims the messages due at `now` for sending: pending → sending, atomically.
+    pub fn claim_due(&self, now: &str, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let rows: Vec<OutboxMessage> = {
+            let mut stmt = tx
+                .prepare_cached(&format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
+                ))
+                .map_err(|e| self.err(e))?;
+            stmt.query_map(params![now, limit as i64], outbox_message)
+                .and_then(|r| r.collect())
+                .map_err(|e| self.err(e))?
+        };
+        for m in &rows {
+            tx.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1", [m.id])
+                .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(rows
+            .into_iter()
+            .map(|m| OutboxMessage {
+                state: "sending".into(),
+                attempts: m.attempts + 1,
+                ..m
+            })
+            .collect())
+    }
+
+    /// The server accepted the message.
+    pub fn mark_sent(&self, id: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1",
+                params![id, now()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A temporary failure: try again at `next`.
+    pub fn mark_retry(&self, id: i64, error: &str, next: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET state = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                params![id, error, next],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A permanent failure, or too many attempts.
+    pub fn mark_dead(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE id = ?1",
+                params![id, error],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// After a crash: messages left in `sending` go back to `pending`. The server may have
+    /// accepted one of them just before the crash; it is sent again with the same
+    /// Message-ID, which lets the receiving side recognise it.
+    pub fn recover_sending(&self) -> Result<usize, StoreError> {
+        self.conn()
+            .execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'", [])
+            .map_err(|e| self.err(e))
+    }
+
+    /// Dead messages go back to pending (an explicit retry), due now.
+    pub fn retry_dead(&self) -> Result<usize, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1 WHERE state = 'dead'",
+                [now()],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every message in the outbox (without their bodies' bytes), newest first.
+    pub fn outbox(&self) -> Result<Vec<OutboxMessage>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id DESC"))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], outbox_message)
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
     /// Number of stored observation rows (all vintages): a cheap fingerprint for tests.
     pub fn observation_count(&self) -> Result<i64, StoreError> {
         self.conn()
@@ -747,6 +920,29 @@ impl Store {
             .optional()
             .map_err(|e| self.err(e))
     }
+}
+
+const OUTBOX_COLUMNS: &str = "id, key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+
+fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
+    Ok(OutboxMessage {
+        id: r.get(0)?,
+        key: r.get(1)?,
+        message_id: r.get(2)?,
+        run_id: r.get(3)?,
+        period: r.get(4)?,
+        audience: r.get(5)?,
+        sender: r.get(6)?,
+        recipient: r.get(7)?,
+        subject: r.get(8)?,
+        message: r.get(9)?,
+        state: r.get(10)?,
+        attempts: r.get(11)?,
+        next_attempt_at: r.get(12)?,
+        last_error: r.get(13)?,
+        created_at: r.get(14)?,
+        sent_at: r.get(15)?,
+    })
 }
 
 const PROJECT_COLUMNS: &str = "project_id, year, quarter, name, region, industry, total_investment, annual_plan_investment, completed_investment_ytd, planned_start, actual_start, planned_completion, actual_completion, release_date";

@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod delivery;
 mod demo;
 mod ingest;
 mod measures;

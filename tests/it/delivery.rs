@@ -1,0 +1,298 @@
+//! Delivery against a real SMTP server on 127.0.0.1 (mailin-embedded, in the test
+//! process): the messages that arrive are read back — headers, HTML, inline PNGs, the
+//! workbook; a rejected recipient; a server down and then up; a server that never answers.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+
+use mail_parser::{MessageParser, MimeHeaders};
+use mailin_embedded::response::{NO_MAILBOX, OK, START_DATA};
+use mailin_embedded::{Handler, Response, Server, SslConfig};
+
+use crate::support::{seimon, stderr, stdout};
+
+/// What arrived: (recipients, message bytes).
+type Inbox = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
+
+#[derive(Clone)]
+struct Capture {
+    inbox: Inbox,
+    reject: Vec<String>,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Capture {
+    fn rcpt(&mut self, to: &str) -> Response {
+        if self.reject.iter().any(|r| to.contains(r.as_str())) {
+            NO_MAILBOX
+        } else {
+            OK
+        }
+    }
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.to = to.to_vec();
+        self.data.clear();
+        START_DATA
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+    fn data_end(&mut self) -> Response {
+        self.inbox.lock().unwrap().push((self.to.clone(), std::mem::take(&mut self.data)));
+        OK
+    }
+}
+
+/// Starts an SMTP server on `listener` that rejects the addresses in `reject`.
+fn smtp_server(listener: TcpListener, reject: &[&str]) -> Inbox {
+    let inbox: Inbox = Arc::default();
+    let handler = Capture {
+        inbox: inbox.clone(),
+        reject: reject.iter().map(|s| s.to_string()).collect(),
+        to: vec![],
+        data: vec![],
+    };
+    let mut server = Server::new(handler);
+    server
+        .with_name("test.local")
+        .with_ssl(SslConfig::None)
+        .unwrap()
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    inbox
+}
+
+fn free_port() -> SocketAddr {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+const DATA: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date
+2024Q3,340000,TOTAL,operating_income,800,亿元,,2024-10-20
+2025Q3,340000,TOTAL,operating_income,840,亿元,5,2025-10-20
+2024Q3,340000,TEN,operating_income,300,亿元,,2024-10-20
+2025Q3,340000,TEN,operating_income,345,亿元,15,2025-10-20
+2024Q3,340100,TEN,operating_income,100,亿元,,2024-10-20
+2025Q3,340100,TEN,operating_income,112,亿元,12,2025-10-20
+";
+
+fn config(port: u16, extra: &str) -> String {
+    format!(
+        r#"
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "产业监测 <monitor@example.org>"
+timeout_secs = 2
+retry_base_secs = 60
+max_attempts = 3
+
+[[subscriptions]]
+audience = "province"
+to = ["leader1@example.org", "leader2@example.org"]
+
+[[subscriptions]]
+audience = "city:340100"
+to = ["hefei@example.org"]
+
+[[subscriptions]]
+audience = "industry:NGIT"
+to = ["ngit@example.org"]
+{extra}
+"#
+    )
+}
+
+fn setup(port: u16, extra: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("seimon.toml"), config(port, extra)).unwrap();
+    std::fs::write(tmp.path().join("data.csv"), DATA).unwrap();
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "ingest", "data.csv"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    tmp
+}
+
+fn send(dir: &std::path::Path) -> std::process::Output {
+    seimon(dir, &["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"], &[])
+}
+
+fn png_ok(bytes: &[u8]) {
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    reader.next_frame(&mut buf).expect("decodes");
+    assert!(buf.chunks(3).filter(|p| p != &[255, 255, 255]).count() > 1000, "not blank");
+}
+
+#[test]
+fn a_quarters_mails_arrive_once_per_subscriber() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = smtp_server(listener, &[]);
+    let tmp = setup(port, "");
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("e-mail to leader1@example.org (province): sent"),
+        "{}",
+        stdout(&out)
+    );
+
+    let arrived = inbox.lock().unwrap().clone();
+    let mut to: Vec<String> = arrived.iter().flat_map(|(t, _)| t.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "hefei@example.org",
+            "leader1@example.org",
+            "leader2@example.org",
+            "ngit@example.org"
+        ],
+        "one message per subscriber"
+    );
+    for (rcpt, raw) in &arrived {
+        let mail = MessageParser::default().parse(raw).expect("MIME");
+        let subject = mail.subject().unwrap();
+        match rcpt[0].as_str() {
+            "hefei@example.org" => assert_eq!(subject, "【合肥市十大新兴产业监测季报】2025年1-9月"),
+            "ngit@example.org" => assert_eq!(subject, "【安徽省新一代信息技术产业监测季报】2025年1-9月"),
+            _ => assert_eq!(subject, "【安徽省十大新兴产业监测季报】2025年1-9月"),
+        }
+        assert_eq!(mail.from().and_then(|f| f.first()).and_then(|a| a.name()), Some("产业监测"));
+        assert!(mail.message_id().is_some_and(|id| id.ends_with("@seimon")));
+        let html = mail.body_html(0).unwrap();
+        let cids: Vec<&str> = html.split("src=\"cid:").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+        assert!(cids.len() >= 2, "{cids:?}");
+        for cid in cids {
+            let part = mail
+                .parts
+                .iter()
+                .find(|p| p.content_id() == Some(cid))
+                .unwrap_or_else(|| panic!("no part <{cid}>"));
+            png_ok(part.contents());
+        }
+        let xlsx = mail
+            .attachments()
+            .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".xlsx")))
+            .expect("the workbook is attached");
+        assert!(
+            xlsx.attachment_name().unwrap().contains("监测季报-2025Q3"),
+            "a Chinese file name, decoded: {:?}",
+            xlsx.attachment_name()
+        );
+        use calamine::Reader;
+        let book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.contents().to_vec())).expect("the attachment is a workbook");
+        assert!(!book.sheet_names().is_empty());
+    }
+
+    // The same data again: the outbox knows these messages; nothing new is sent.
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        inbox.lock().unwrap().len(),
+        4,
+        "re-running a quarter whose data did not change sends nothing new"
+    );
+}
+
+#[test]
+fn one_rejected_recipient_does_not_stop_the_others() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = smtp_server(listener, &["leader2@"]);
+    let tmp = setup(port, "");
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(inbox.lock().unwrap().len(), 3, "the other three arrive");
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]);
+    let list = stdout(&out);
+    let line = list.lines().position(|l| l.contains("leader2@example.org")).unwrap();
+    assert!(list.lines().nth(line).unwrap().contains("dead"), "{list}");
+    assert!(list.lines().nth(line + 1).unwrap().contains("550"), "the reason is kept: {list}");
+}
+
+#[test]
+fn a_server_down_at_first_gets_every_message_exactly_once_later() {
+    let addr = free_port();
+    let tmp = setup(addr.port(), "");
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("pending"), "queued for a retry: {}", stdout(&out));
+
+    // The server comes up; the worker's next pass (an hour later) delivers everything.
+    let inbox = smtp_server(TcpListener::bind(addr).unwrap(), &[]);
+    let settings = seimon::config::load(Some(&tmp.path().join("seimon.toml")), std::iter::empty()).unwrap();
+    let settings = seimon::config::Settings {
+        paths: seimon::config::Paths {
+            data: tmp.path().join("data"),
+            ..settings.paths.clone()
+        },
+        ..settings
+    };
+    let app = seimon::pipeline::Seimon::open(settings).unwrap();
+    let smtp = app.settings.smtp.clone().unwrap();
+    // lettre's pooled transport lives in a Tokio runtime
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _inside = runtime.enter();
+    let sender = seimon::deliver::SmtpSender::new(&smtp).unwrap();
+    let policy = seimon::deliver::RetryPolicy {
+        base: smtp.retry_base,
+        max_attempts: smtp.max_attempts,
+    };
+    let too_early = runtime
+        .block_on(seimon::deliver::drain(&app.store, &sender, policy, chrono::Utc::now()))
+        .unwrap();
+    assert_eq!(too_early.sent, 0, "not before the backoff");
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let report = runtime
+        .block_on(seimon::deliver::drain(&app.store, &sender, policy, later))
+        .unwrap();
+    assert_eq!(
+        report,
+        seimon::deliver::DrainReport {
+            sent: 4,
+            retrying: 0,
+            dead: 0
+        }
+    );
+    let again = runtime
+        .block_on(seimon::deliver::drain(
+            &app.store,
+            &sender,
+            policy,
+            later + chrono::Duration::hours(1),
+        ))
+        .unwrap();
+    assert_eq!(again.sent, 0);
+    assert_eq!(inbox.lock().unwrap().len(), 4, "each message exactly once");
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_and_is_retried() {
+    // accepts connections, says nothing
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let keep = held.clone();
+    std::thread::spawn(move || {
+        for stream in silent.incoming().flatten() {
+            keep.lock().unwrap().push(stream);
+        }
+    });
+    let tmp = setup(port, "");
+    let started = std::time::Instant::now();
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "bounded by the timeout, not hung"
+    );
+    let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
+    assert_eq!(list.matches("pending").count(), 4, "{list}");
+    assert!(list.contains("no answer within 2 s"), "{list}");
+    assert!(list.contains("attempts 1"), "{list}");
+}
