@@ -134,6 +134,9 @@ pub struct Smtp {
     /// Temporary failures are retried after this, doubling each time.
     pub retry_base: std::time::Duration,
     pub max_attempts: i64,
+    /// A PEM certificate to trust besides the public roots (a private CA, or a relay's
+    /// self-signed certificate).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Who a report is for.
@@ -280,6 +283,7 @@ struct RawSmtp {
     timeout_secs: Option<u64>,
     retry_base_secs: Option<u64>,
     max_attempts: Option<i64>,
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -594,6 +598,11 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
                 "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into(),
             ));
         }
+        if let Some(ca) = &s.ca_file {
+            if let Err(e) = std::fs::read(ca) {
+                problems.push((key("smtp.ca_file"), format!("cannot read {}: {e}", ca.display())));
+            }
+        }
         let timeout_secs = s.timeout_secs.unwrap_or(30);
         if timeout_secs == 0 {
             problems.push((key("smtp.timeout_secs"), "must be at least 1".into()));
@@ -608,6 +617,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             timeout: std::time::Duration::from_secs(timeout_secs),
             retry_base: std::time::Duration::from_secs(s.retry_base_secs.unwrap_or(60)),
             max_attempts: s.max_attempts.unwrap_or(6).max(1),
+            ca_file: s.ca_file.clone(),
         }
     });
 

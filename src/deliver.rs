@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::{Security, Smtp};
@@ -81,11 +82,29 @@ impl SmtpSender {
             message: e.to_string(),
             permanent: true,
         };
-        let builder = match smtp.security {
-            Security::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(fail)?,
-            Security::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host).map_err(fail)?,
-            Security::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+        let tls = |wrapper: bool| -> Result<Tls, DeliverError> {
+            let mut params = TlsParameters::builder(smtp.host.clone());
+            if let Some(ca) = &smtp.ca_file {
+                let pem = std::fs::read(ca).map_err(|e| DeliverError::Smtp {
+                    server: server.clone(),
+                    message: format!("cannot read {}: {e}", ca.display()),
+                    permanent: true,
+                })?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| DeliverError::Smtp {
+                    server: server.clone(),
+                    message: format!("{}: {e}", ca.display()),
+                    permanent: true,
+                })?;
+                params = params.add_root_certificate(cert);
+            }
+            let params = params.build_rustls().map_err(fail)?;
+            Ok(if wrapper { Tls::Wrapper(params) } else { Tls::Required(params) })
         };
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host).tls(match smtp.security {
+            Security::Tls => tls(true)?,
+            Security::Starttls => tls(false)?,
+            Security::None => Tls::None,
+        });
         let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
         if let (Some(user), Some(password)) = (&smtp.username, &smtp.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));

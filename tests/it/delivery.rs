@@ -296,3 +296,126 @@ fn a_server_that_never_answers_times_out_and_is_retried() {
     assert!(list.contains("no answer within 2 s"), "{list}");
     assert!(list.contains("attempts 1"), "{list}");
 }
+
+#[derive(Clone)]
+struct Authenticating {
+    inner: Capture,
+    authenticated: Arc<Mutex<bool>>,
+}
+
+impl Handler for Authenticating {
+    fn auth_plain(&mut self, _authorization_id: &str, authentication_id: &str, password: &str) -> Response {
+        let ok = authentication_id == "reports" && password == "s3cret-relay-password";
+        *self.authenticated.lock().unwrap() = ok;
+        if ok {
+            mailin_embedded::response::AUTH_OK
+        } else {
+            mailin_embedded::response::INVALID_CREDENTIALS
+        }
+    }
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.inner.rcpt(to)
+    }
+    fn data_start(&mut self, domain: &str, from: &str, is8bit: bool, to: &[String]) -> Response {
+        if !*self.authenticated.lock().unwrap() {
+            return mailin_embedded::response::AUTHENTICATION_REQUIRED;
+        }
+        self.inner.data_start(domain, from, is8bit, to)
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.data(buf)
+    }
+    fn data_end(&mut self) -> Response {
+        self.inner.data_end()
+    }
+}
+
+#[test]
+fn starttls_with_auth_and_a_self_signed_certificate() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tmp = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_path, key_path) = (tmp.path().join("relay.pem"), tmp.path().join("relay.key"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let handler = Authenticating {
+        inner: Capture {
+            inbox: inbox.clone(),
+            reject: vec![],
+            to: vec![],
+            data: vec![],
+        },
+        authenticated: Arc::default(),
+    };
+    let mut server = Server::new(handler);
+    server
+        .with_name("localhost")
+        .with_ssl(SslConfig::SelfSigned {
+            cert_path: cert_path.display().to_string(),
+            key_path: key_path.display().to_string(),
+        })
+        .unwrap()
+        .with_auth(mailin_embedded::AuthMechanism::Plain)
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+
+    let config = config(port, "").replace("host = \"127.0.0.1\"", "host = \"localhost\"").replace(
+        "security = \"none\"",
+        &format!(
+            "security = \"starttls\"\nusername = \"reports\"\nca_file = \"{}\"",
+            cert_path.display()
+        ),
+    );
+    std::fs::write(tmp.path().join("seimon.toml"), config).unwrap();
+    std::fs::write(tmp.path().join("data.csv"), DATA).unwrap();
+    let env = [("SEIMON_SMTP__PASSWORD", "s3cret-relay-password")];
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "ingest", "data.csv"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = seimon(
+        tmp.path(),
+        &["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        inbox.lock().unwrap().len(),
+        4,
+        "delivered over STARTTLS after AUTH: {}",
+        stdout(&out)
+    );
+    for text in [
+        stdout(&out),
+        stderr(&out),
+        std::fs::read_to_string(tmp.path().join("reports/2025Q3/manifest.json")).unwrap(),
+    ] {
+        assert!(!text.contains("s3cret-relay-password"), "the password never appears");
+    }
+
+    // Revised data (a new vintage, so new messages) sent with the wrong password: the
+    // server refuses the login; the messages die with the reason, and no password shows.
+    std::fs::write(tmp.path().join("revision.csv"), "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date\n2025Q3,340000,TEN,operating_income,346,亿元,15.2,2025-11-05\n").unwrap();
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "ingest", "revision.csv"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let wrong = [("SEIMON_SMTP__PASSWORD", "wrong-password-123")];
+    let out = seimon(
+        tmp.path(),
+        &["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"],
+        &wrong,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(inbox.lock().unwrap().len(), 4, "nothing arrives without a login");
+    let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &wrong));
+    assert_eq!(list.matches("dead").count(), 4, "{list}");
+    assert!(list.contains("535"), "the server's refusal is the reason: {list}");
+    assert!(
+        !list.contains("wrong-password-123")
+            && !stderr(&out).contains("wrong-password-123")
+            && !stdout(&out).contains("wrong-password-123")
+    );
+}
