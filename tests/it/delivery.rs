@@ -419,3 +419,75 @@ fn starttls_with_auth_and_a_self_signed_certificate() {
             && !stdout(&out).contains("wrong-password-123")
     );
 }
+
+/// A server that stalls in the middle of the third message's data, as a slow link would.
+#[derive(Clone)]
+struct Stalling {
+    inner: Capture,
+    started: Arc<Mutex<usize>>,
+    stall: bool,
+}
+
+impl Handler for Stalling {
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.inner.rcpt(to)
+    }
+    fn data_start(&mut self, domain: &str, from: &str, is8bit: bool, to: &[String]) -> Response {
+        let mut n = self.started.lock().unwrap();
+        *n += 1;
+        self.stall = *n == 3;
+        self.inner.data_start(domain, from, is8bit, to)
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if std::mem::take(&mut self.stall) {
+            std::thread::sleep(std::time::Duration::from_secs(20));
+        }
+        self.inner.data(buf)
+    }
+    fn data_end(&mut self) -> Response {
+        self.inner.data_end()
+    }
+}
+
+#[test]
+fn killed_after_sending_half_the_rest_goes_out_on_restart_and_none_twice() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let handler = Stalling { inner: Capture { inbox: inbox.clone(), reject: vec![], to: vec![], data: vec![] }, started: Arc::default(), stall: false };
+    let mut server = Server::new(handler);
+    server.with_name("test.local").with_ssl(SslConfig::None).unwrap().with_num_threads(4).with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    let tmp = setup(port, "");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_seimon"))
+        .current_dir(tmp.path())
+        .args(["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // wait until two messages have arrived and the third is under way, then kill
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while inbox.lock().unwrap().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the first two messages never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(inbox.lock().unwrap().len(), 2, "killed in the middle of the third");
+
+    // restart: the outbox worker sends what was not accepted
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "outbox", "send"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("sent 2, retrying 0, dead 0"), "{}", stdout(&out));
+    let arrived = inbox.lock().unwrap().clone();
+    let mut to: Vec<String> = arrived.iter().flat_map(|(t, _)| t.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["hefei@example.org", "leader1@example.org", "leader2@example.org", "ngit@example.org"], "each exactly once");
+    let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
+    assert_eq!(list.matches(" sent ").count(), 4, "{list}");
+}
