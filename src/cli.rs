@@ -343,4 +343,25 @@ fn print_summary(s: &RunSummary) {
     for e in &s.emails {
         println!("  e-mail to {} ({}): {}", e.to, e.audience, e.status);
     }
+    if !s.changes.is_empty() {
+        println!("  {} value(s) changed since the previous run of {}:", s.changes.len(), s.period);
+        let number = |v: Option<f64>| v.map_or("—".to_string(), |v| v.to_string());
+        for c in s.changes.iter().take(10) {
+            println!(
+                "    {} {} {} {}: {} → {}",
+                c.region,
+                c.industry,
+                c.indicator,
+                c.measure,
+                number(c.before),
+                number(c.after)
+            );
+        }
+        if s.changes.len() > 10 {
+            println!(
+                "    … and {} more (compare indicators.csv with the earlier run beside it)",
+                s.changes.len() - 10
+            );
+        }
+    }
 }

@@ -35,24 +35,56 @@ pub fn message_id(report: &str, period: &str, data_vintage: &str, recipient: &st
 /// The content type of an XLSX workbook.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// A correction: the mail replaces one sent before; what it says about the change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correction {
+    /// When the replaced version was sent.
+    pub replaces: String,
+    /// The changed figures, one line each.
+    pub changes: Vec<String>,
+}
+
+/// The correction banner's HTML (mail-client-safe) and text.
+fn correction_banner(c: &Correction) -> (String, String) {
+    let changes = if c.changes.is_empty() {
+        "见附件".to_string()
+    } else {
+        c.changes.join("；")
+    };
+    let text = format!("更正：本期数据已修订，本报告替代{}发送的版本。主要变化：{changes}", c.replaces);
+    let escaped = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    (
+        format!("<tr><td style=\"padding:12px 24px;background:#fff4e5;color:#8a4b00;font-size:14px;\">{escaped}</td></tr>"),
+        text,
+    )
+}
+
 /// Builds the mail of a rendered report for one recipient, with its workbook attached
-/// (`workbook`: file name and bytes).
+/// (`workbook`: file name and bytes), marked as a correction when it replaces a version
+/// already sent.
 pub fn compose(
     report: &RenderedReport,
     from: &Mailbox,
     to: &Mailbox,
     message_id: &str,
     workbook: Option<(&str, &[u8])>,
+    correction: Option<&Correction>,
 ) -> Result<Message, MailError> {
-    let mut related = MultiPart::related().singlepart(SinglePart::html(report.html_mail.clone()));
+    let (banner_html, banner_text) = correction.map(correction_banner).unwrap_or_default();
+    let html = report.html_mail.replace("<!--correction-->", &banner_html);
+    let text = report.text.replace("<!--correction-->", &banner_text);
+    let subject = if correction.is_some() {
+        format!("【更正】{}", report.subject)
+    } else {
+        report.subject.clone()
+    };
+    let mut related = MultiPart::related().singlepart(SinglePart::html(html));
     for chart in &report.charts {
         let part = Attachment::new_inline_with_name(mail_content_id(&chart.name), chart.file_name())
             .body(chart.png.clone(), ContentType::parse("image/png").expect("valid content type"));
         related = related.singlepart(part);
     }
-    let alternative = MultiPart::alternative()
-        .singlepart(SinglePart::plain(report.text.clone()))
-        .multipart(related);
+    let alternative = MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(related);
     let body = match workbook {
         Some((name, bytes)) => MultiPart::mixed()
             .multipart(alternative)
@@ -62,7 +94,7 @@ pub fn compose(
     Message::builder()
         .from(from.clone())
         .to(to.clone())
-        .subject(report.subject.clone())
+        .subject(subject)
         .message_id(Some(message_id.to_string()))
         .date(std::time::SystemTime::now())
         .multipart(body)

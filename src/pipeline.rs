@@ -105,6 +105,68 @@ pub struct EmailRecord {
     pub status: String,
 }
 
+/// A value that differs from the previous run of the same period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    pub measure: String,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+}
+
+/// The values of `indicators.csv` in a report folder.
+fn previous_values(dir: &Path) -> Option<HashMap<(String, String, String, String), f64>> {
+    let mut reader = csv::Reader::from_path(dir.join("indicators.csv")).ok()?;
+    Some(
+        reader
+            .records()
+            .filter_map(|r| r.ok())
+            .filter_map(|r| {
+                Some((
+                    (
+                        r.get(1)?.to_string(),
+                        r.get(2)?.to_string(),
+                        r.get(3)?.to_string(),
+                        r.get(4)?.to_string(),
+                    ),
+                    r.get(5)?.parse().ok()?,
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// What changed between the previous run's values and this one's.
+fn changes(before: &HashMap<(String, String, String, String), f64>, table: &MeasureTable, period: &str) -> Vec<Change> {
+    let now: HashMap<(String, String, String, String), f64> = table
+        .period(period)
+        .map(|(k, v)| ((k.region.clone(), k.industry.clone(), k.indicator.clone(), k.measure.clone()), v))
+        .collect();
+    let mut keys: Vec<&(String, String, String, String)> = before.keys().chain(now.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter_map(|k| {
+            let (b, a) = (before.get(k).copied(), now.get(k).copied());
+            let same = match (b, a) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+                (None, None) => true,
+                _ => false,
+            };
+            (!same).then(|| Change {
+                region: k.0.clone(),
+                industry: k.1.clone(),
+                indicator: k.2.clone(),
+                measure: k.3.clone(),
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
 /// What a run produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
@@ -116,6 +178,8 @@ pub struct RunSummary {
     pub outputs: Vec<String>,
     pub emails: Vec<EmailRecord>,
     pub timings_ms: HashMap<&'static str, u128>,
+    /// Values that differ from the previous run of the period (empty on the first run).
+    pub changes: Vec<Change>,
 }
 
 #[derive(Serialize)]
@@ -480,6 +544,14 @@ impl Seimon {
         let workbook = render::xlsx::workbook(&reports_set[0])?;
         lap("render", &mut timings);
 
+        // What changed since the previous run of the period.
+        let reports = &settings.paths.reports;
+        let dir = reports.join(period.to_string());
+        let changed = previous_values(&dir)
+            .map(|before| changes(&before, &table, &period.to_string()))
+            .unwrap_or_default();
+        let sent = self.store.outbox()?;
+
         // Compose the e-mails: each subscription gets its audience's report.
         let mut emails = Vec::new();
         let mut messages = Vec::new();
@@ -511,7 +583,36 @@ impl Seimon {
                 let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
                 let workbook = render::xlsx::workbook(report)?;
                 let name = format!("{}-{period}.xlsx", report.title);
-                let message = mail::compose(report, from, to, &id, Some((&name, &workbook)))?;
+                // a version of this quarter already sent to this reader makes this a correction
+                let key = format!("{audience}|{period}|{data_vintage}|{}", to.to_string().to_lowercase());
+                let earlier = sent
+                    .iter()
+                    .filter(|m| {
+                        m.state == "sent"
+                            && m.audience == audience
+                            && m.period == period.to_string()
+                            && m.recipient.to_lowercase() == to.to_string().to_lowercase()
+                            && m.key != key
+                    })
+                    .max_by(|a, b| a.sent_at.cmp(&b.sent_at));
+                // what changed since the version this reader received
+                let correction = earlier.map(|m| {
+                    let received = run_folder(reports, period, &m.run_id)
+                        .and_then(|d| previous_values(&d))
+                        .map(|before| changes(&before, &table, &period.to_string()))
+                        .unwrap_or_default();
+                    mail::Correction {
+                        replaces: m.sent_at.as_deref().and_then(|t| t.get(..10)).unwrap_or_default().to_string(),
+                        changes: correction_lines(
+                            &received,
+                            &sub.audience,
+                            &settings.monitor.region,
+                            &settings.monitor.headline_indicator,
+                            catalogue,
+                        ),
+                    }
+                });
+                let message = mail::compose(report, from, to, &id, Some((&name, &workbook)), correction.as_ref())?;
                 emails.push(EmailRecord {
                     audience: audience.clone(),
                     to: to.to_string(),
@@ -525,7 +626,6 @@ impl Seimon {
         }
 
         // Write the staging folder.
-        let reports = &settings.paths.reports;
         let staging = reports.join(".staging").join(run_id);
         std::fs::create_dir_all(staging.join("charts")).map_err(io(&staging))?;
         let mut outputs = Vec::new();
@@ -594,7 +694,6 @@ impl Seimon {
         std::fs::write(staging.join("manifest.json"), json).map_err(io(&staging))?;
 
         // Swap into place; the previous run moves beside it.
-        let dir = reports.join(period.to_string());
         if dir.exists() {
             let previous = previous_run_id(&dir).unwrap_or_else(|| format!("{}-previous", chrono::Utc::now().format("%Y%m%dT%H%M%S%3f")));
             let aside = reports.join(format!("{period}.{previous}"));
@@ -611,6 +710,7 @@ impl Seimon {
                 outputs,
                 emails,
                 timings_ms: timings,
+                changes: changed,
             },
             messages,
         ))
@@ -640,6 +740,55 @@ fn enterprise_scan(batches: &[crate::store::EnterpriseBatch]) -> PolarsResult<Op
         all
     };
     Ok(Some(records.drop(cols(["batch"]))))
+}
+
+/// The changes a correction names for one audience: its own series of the headline
+/// indicator, the main measures, at most five.
+fn correction_lines(
+    changes: &[Change],
+    audience: &crate::config::Audience,
+    top: &str,
+    indicator: &str,
+    c: &crate::catalogue::Catalogue,
+) -> Vec<String> {
+    use crate::config::Audience;
+    let (region, industry) = match audience {
+        Audience::Province => (top.to_string(), crate::catalogue::TEN.to_string()),
+        Audience::Industry(i) => (top.to_string(), i.clone()),
+        Audience::City(r) => (r.clone(), crate::catalogue::TEN.to_string()),
+    };
+    let number = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
+    changes
+        .iter()
+        .filter(|ch| {
+            ch.region == region
+                && ch.industry == industry
+                && ch.indicator == indicator
+                && ["ytd", "yoy_pct", "share_pct", "contribution_pct"].contains(&ch.measure.as_str())
+        })
+        .take(5)
+        .map(|ch| {
+            format!(
+                "{}{}{}{} {} → {}",
+                c.region_zh(&ch.region),
+                c.industry_short_zh(&ch.industry),
+                c.indicator(&ch.indicator).map_or(ch.indicator.as_str(), |k| k.zh.as_str()),
+                crate::labels::measure_zh(&ch.measure),
+                number(ch.before),
+                number(ch.after)
+            )
+        })
+        .collect()
+}
+
+/// The folder of one run of a period: the period's folder, or an earlier run beside it.
+fn run_folder(reports: &Path, period: Period, run_id: &str) -> Option<PathBuf> {
+    let current = reports.join(period.to_string());
+    if previous_run_id(&current).as_deref() == Some(run_id) {
+        return Some(current);
+    }
+    let aside = reports.join(format!("{period}.{run_id}"));
+    aside.is_dir().then_some(aside)
 }
 
 fn previous_run_id(dir: &Path) -> Option<String> {

@@ -467,6 +467,12 @@ impl MeasureTable {
         self.values.len()
     }
 
+    /// Every value of one period.
+    pub fn period(&self, period: &str) -> impl Iterator<Item = (&MeasureKey, f64)> {
+        let period = period.to_string();
+        self.values.iter().filter(move |(k, _)| k.period == period).map(|(k, v)| (k, *v))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }

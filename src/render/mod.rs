@@ -232,7 +232,6 @@ struct Context {
     period_label: String,
     indicator_zh: String,
     summary: String,
-    correction: Option<String>,
     headline: Vec<Figure>,
     charts: Vec<ChartRef>,
     tables: Vec<TableView>,
@@ -274,7 +273,6 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         period_label: crate::labels::period(lang, input.period),
         indicator_zh: names.indicator(input.indicator),
         summary: report.summary.clone(),
-        correction: None,
         headline: report
             .headline
             .iter()

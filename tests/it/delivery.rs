@@ -454,9 +454,23 @@ fn killed_after_sending_half_the_rest_goes_out_on_restart_and_none_twice() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let inbox: Inbox = Arc::default();
-    let handler = Stalling { inner: Capture { inbox: inbox.clone(), reject: vec![], to: vec![], data: vec![] }, started: Arc::default(), stall: false };
+    let handler = Stalling {
+        inner: Capture {
+            inbox: inbox.clone(),
+            reject: vec![],
+            to: vec![],
+            data: vec![],
+        },
+        started: Arc::default(),
+        stall: false,
+    };
     let mut server = Server::new(handler);
-    server.with_name("test.local").with_ssl(SslConfig::None).unwrap().with_num_threads(4).with_tcp_listener(listener);
+    server
+        .with_name("test.local")
+        .with_ssl(SslConfig::None)
+        .unwrap()
+        .with_num_threads(4)
+        .with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();
     });
@@ -487,7 +501,56 @@ fn killed_after_sending_half_the_rest_goes_out_on_restart_and_none_twice() {
     let arrived = inbox.lock().unwrap().clone();
     let mut to: Vec<String> = arrived.iter().flat_map(|(t, _)| t.clone()).collect();
     to.sort();
-    assert_eq!(to, ["hefei@example.org", "leader1@example.org", "leader2@example.org", "ngit@example.org"], "each exactly once");
+    assert_eq!(
+        to,
+        [
+            "hefei@example.org",
+            "leader1@example.org",
+            "leader2@example.org",
+            "ngit@example.org"
+        ],
+        "each exactly once"
+    );
     let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
     assert_eq!(list.matches(" sent ").count(), 4, "{list}");
+}
+
+#[test]
+fn revised_data_make_a_correction_that_says_what_changed() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = smtp_server(listener, &[]);
+    let tmp = setup(port, "");
+    assert_eq!(send(tmp.path()).status.code(), Some(0));
+    assert_eq!(inbox.lock().unwrap().len(), 4);
+
+    // the province's ten-industry income is revised: 345 → 350, growth 15 → 16.6
+    std::fs::write(tmp.path().join("revision.csv"), "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date\n2025Q3,340000,TEN,operating_income,350,亿元,16.6,2025-11-05\n").unwrap();
+    assert_eq!(
+        seimon(tmp.path(), &["--config", "seimon.toml", "ingest", "revision.csv"], &[])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // a recompute shows what changed, and sends nothing by itself
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "recompute", "--period", "2025Q3"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("changed since the previous run of 2025Q3"), "{text}");
+    assert!(text.contains("340000 TEN operating_income yoy_pct: 15 → 16.6"), "{text}");
+    assert_eq!(inbox.lock().unwrap().len(), 4, "no --send, nothing sent");
+
+    // sending the new version is explicit, and the mail says it is a correction
+    assert_eq!(send(tmp.path()).status.code(), Some(0));
+    let arrived = inbox.lock().unwrap().clone();
+    assert_eq!(arrived.len(), 8, "the corrected version goes to each reader once");
+    let leader: Vec<_> = arrived.iter().filter(|(to, _)| to[0] == "leader1@example.org").collect();
+    let mail = MessageParser::default().parse(&leader[1].1).unwrap();
+    assert_eq!(mail.subject(), Some("【更正】【安徽省十大新兴产业监测季报】2025年1-9月"));
+    let html = mail.body_html(0).unwrap();
+    assert!(html.contains("更正：本期数据已修订，本报告替代"), "the banner");
+    assert!(html.contains("安徽省十大新兴产业营业收入同比增长(%) 15.00 → 16.60"), "what changed");
+    let first = MessageParser::default().parse(&leader[0].1).unwrap();
+    assert_ne!(first.message_id(), mail.message_id(), "a new version is a new message");
 }
