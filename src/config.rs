@@ -162,6 +162,8 @@ pub struct Subscription {
     pub audience: Audience,
     pub to: Vec<Mailbox>,
     pub language: Language,
+    /// Attach the report's workbook (`attachments = ["xlsx"]`, the default).
+    pub attach_xlsx: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -292,6 +294,7 @@ struct RawSubscription {
     audience: Option<String>,
     to: Vec<String>,
     language: Option<Language>,
+    attachments: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -638,10 +641,10 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
                 _ => Some(Audience::Industry(code.to_string())),
             },
             Some(("city", code)) => match &catalogue {
-                Some(c) if c.region(code).is_none_or(|r| r.level() != crate::catalogue::RegionLevel::City) => {
+                Some(c) if c.region(code).is_none_or(|r| r.level() == crate::catalogue::RegionLevel::Province) => {
                     problems.push((
                         at("audience"),
-                        format!("unknown city code `{code}` (not a city of catalogue {})", c.name),
+                        format!("unknown city code `{code}` (not a city or county of catalogue {})", c.name),
                     ));
                     None
                 }
@@ -658,17 +661,15 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         if s.to.is_empty() {
             problems.push((at("to"), "lists no recipient".into()));
         }
-        let to: Vec<Mailbox> =
-            s.to.iter()
-                .enumerate()
-                .filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems))
-                .collect();
+        let to: Vec<Mailbox> = s.to.iter().enumerate().filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems)).collect();
+        let attachments = s.attachments.clone().unwrap_or_else(|| vec!["xlsx".into()]);
+        for (j, a) in attachments.iter().enumerate() {
+            if a != "xlsx" {
+                problems.push((at("attachments").index(j), format!("`{a}` is not an attachment seimon makes (\"xlsx\")")));
+            }
+        }
         if let Some(audience) = audience {
-            subscriptions.push(Subscription {
-                audience,
-                to,
-                language: s.language.unwrap_or(language),
-            });
+            subscriptions.push(Subscription { audience, to, language: s.language.unwrap_or(language), attach_xlsx: attachments.iter().any(|a| a == "xlsx") });
         }
     }
 
