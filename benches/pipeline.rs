@@ -1,4 +1,4 @@
-//! The pipeline's speed at province scale: `cargo bench --bench pipeline`.
+//! The pipeline's speed at province scale: `bash benches/run`.
 //!
 //! Builds the Anhui demo data set (17 regions × 12 industries × 5 indicators × 23
 //! quarters of published aggregates, about 1,500 enterprises' quarterly records, 80 major
@@ -15,6 +15,21 @@ use seimon::pipeline::{RunOptions, Seimon, Trigger};
 
 const RUNS: usize = 5;
 
+/// The benchmark's directory, removed at the end.
+struct Cleanup(std::path::PathBuf);
+
+impl Cleanup {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn peak_memory_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -30,7 +45,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let tmp = tempfile::tempdir().expect("a temporary directory");
+    let root = std::env::temp_dir().join(format!("seimon-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&root).expect("a temporary directory");
+    let tmp = Cleanup(root);
     let settings = Settings::defaults().rooted(tmp.path());
     let through = Period::new(2025, 3).expect("valid");
     let shape = seimon::demo::shape("anhui").expect("the Anhui demo");

@@ -661,15 +661,27 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         if s.to.is_empty() {
             problems.push((at("to"), "lists no recipient".into()));
         }
-        let to: Vec<Mailbox> = s.to.iter().enumerate().filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems)).collect();
+        let to: Vec<Mailbox> =
+            s.to.iter()
+                .enumerate()
+                .filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems))
+                .collect();
         let attachments = s.attachments.clone().unwrap_or_else(|| vec!["xlsx".into()]);
         for (j, a) in attachments.iter().enumerate() {
             if a != "xlsx" {
-                problems.push((at("attachments").index(j), format!("`{a}` is not an attachment seimon makes (\"xlsx\")")));
+                problems.push((
+                    at("attachments").index(j),
+                    format!("`{a}` is not an attachment seimon makes (\"xlsx\")"),
+                ));
             }
         }
         if let Some(audience) = audience {
-            subscriptions.push(Subscription { audience, to, language: s.language.unwrap_or(language), attach_xlsx: attachments.iter().any(|a| a == "xlsx") });
+            subscriptions.push(Subscription {
+                audience,
+                to,
+                language: s.language.unwrap_or(language),
+                attach_xlsx: attachments.iter().any(|a| a == "xlsx"),
+            });
         }
     }
 

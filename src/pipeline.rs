@@ -581,7 +581,11 @@ impl Seimon {
             for to in &sub.to {
                 let audience = sub.audience.to_string();
                 let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
-                let workbook = if sub.attach_xlsx { Some(render::xlsx::workbook(report)?) } else { None };
+                let workbook = if sub.attach_xlsx {
+                    Some(render::xlsx::workbook(report)?)
+                } else {
+                    None
+                };
                 let name = format!("{}-{period}.xlsx", report.title);
                 // a version of this quarter already sent to this reader makes this a correction
                 let key = format!("{audience}|{period}|{data_vintage}|{}", to.to_string().to_lowercase());
@@ -612,7 +616,14 @@ impl Seimon {
                         ),
                     }
                 });
-                let message = mail::compose(report, from, to, &id, workbook.as_deref().map(|w| (name.as_str(), w)), correction.as_ref())?;
+                let message = mail::compose(
+                    report,
+                    from,
+                    to,
+                    &id,
+                    workbook.as_deref().map(|w| (name.as_str(), w)),
+                    correction.as_ref(),
+                )?;
                 emails.push(EmailRecord {
                     audience: audience.clone(),
                     to: to.to_string(),
