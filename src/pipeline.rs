@@ -439,18 +439,13 @@ impl Seimon {
         // Load.
         let as_of = options.as_of.map(|d| d.to_string());
         let stored = self.store.observations(as_of.as_deref(), Some(period))?;
-        let has_records = self
-            .store
-            .enterprise_batches(as_of.as_deref(), Some(period))?
-            .iter()
-            .any(|b| b.period == period);
-        if !stored.iter().any(|s| s.obs.period == period) && !has_records {
+        let batches = self.store.enterprise_batches(as_of.as_deref(), Some(period))?;
+        if !stored.iter().any(|s| s.obs.period == period) && !batches.iter().any(|b| b.period == period) {
             return Err(RunError::NoData(period));
         }
         let targets = crate::targets::overlay(&settings.targets, &self.store.targets(as_of.as_deref())?);
         let projects = self.store.projects(as_of.as_deref(), Some(period))?;
         let mapping = self.store.mapping(&settings.catalogue.name, as_of.as_deref())?;
-        let batches = self.store.enterprise_batches(as_of.as_deref(), Some(period))?;
         // The data vintage: a fingerprint of exactly the inputs this run reads.
         let data_vintage = {
             let mut h = Sha256::new();
@@ -578,15 +573,11 @@ impl Seimon {
                 tracing::warn!(audience = %sub.audience, "no report for this audience in the report set");
                 continue;
             };
+            let workbook = if sub.attach_xlsx { Some(render::xlsx::workbook(report)?) } else { None };
+            let name = format!("{}-{period}.xlsx", report.title);
             for to in &sub.to {
                 let audience = sub.audience.to_string();
                 let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
-                let workbook = if sub.attach_xlsx {
-                    Some(render::xlsx::workbook(report)?)
-                } else {
-                    None
-                };
-                let name = format!("{}-{period}.xlsx", report.title);
                 // a version of this quarter already sent to this reader makes this a correction
                 let key = format!("{audience}|{period}|{data_vintage}|{}", to.to_string().to_lowercase());
                 let earlier = sent
