@@ -69,6 +69,8 @@ pub enum Command {
     },
     /// Validate the configuration and say what is wrong, with file and line.
     CheckConfig,
+    /// The daemon: the HTTP API (and, later, the schedule and the inbox) until SIGTERM.
+    Serve,
     /// The e-mail outbox: list the messages, or retry the dead ones, or send what is due.
     Outbox {
         #[command(subcommand)]
@@ -161,6 +163,17 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             };
             let rejected = ingest_files(&app, &files, &options)?;
             Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Serve => {
+            let app = Seimon::open(settings)?;
+            if app.settings.api.token.is_none() {
+                eprintln!("error: {}", crate::serve::ServeError::NoToken);
+                return Ok(ExitCode::from(2));
+            }
+            let shutdown = tokio_util::sync::CancellationToken::new();
+            tokio::spawn(crate::serve::signals(shutdown.clone()));
+            crate::serve::run(app, shutdown).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Outbox { action } => {
             let app = Seimon::open(settings)?;

@@ -4,6 +4,7 @@
 //! deliver — and the three doors into it (CLI, and later the scheduler and the HTTP API).
 //! `main.rs` is a thin shell over [`cli::run`]. See ARCHITECTURE.md for the map.
 
+pub mod api;
 pub mod catalogue;
 pub mod cli;
 pub mod compute;
@@ -17,6 +18,7 @@ pub mod period;
 pub mod pipeline;
 pub mod render;
 pub mod risk;
+pub mod serve;
 pub mod store;
 pub mod targets;
 pub mod tomlspan;

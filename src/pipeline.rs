@@ -314,6 +314,12 @@ impl Seimon {
     /// Runs one quarter: recomputes its measures from the store, writes its report folder
     /// and its e-mails, and sends them when asked.
     pub async fn run_quarter(&self, options: RunOptions) -> Result<RunSummary, RunError> {
+        self.run_quarter_as(None, options).await
+    }
+
+    /// [`Seimon::run_quarter`] under a run id chosen by the caller (the API answers with it
+    /// before the run starts).
+    pub async fn run_quarter_as(&self, run_id: Option<String>, options: RunOptions) -> Result<RunSummary, RunError> {
         let period = options.period;
         let in_process = self.period_lock(period);
         let _guard = in_process.lock().await;
@@ -328,11 +334,7 @@ impl Seimon {
         .await
         .map_err(|e| RunError::Join(e.to_string()))??;
 
-        let run_id = format!(
-            "{}-{}",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S"),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
+        let run_id = run_id.unwrap_or_else(new_run_id);
         let as_of = options.as_of.map(|d| d.to_string());
         self.store.start_run(&run_id, period, options.trigger.as_str(), as_of.as_deref())?;
         let span = tracing::info_span!("run", %period, run_id = %run_id);
@@ -573,7 +575,11 @@ impl Seimon {
                 tracing::warn!(audience = %sub.audience, "no report for this audience in the report set");
                 continue;
             };
-            let workbook = if sub.attach_xlsx { Some(render::xlsx::workbook(report)?) } else { None };
+            let workbook = if sub.attach_xlsx {
+                Some(render::xlsx::workbook(report)?)
+            } else {
+                None
+            };
             let name = format!("{}-{period}.xlsx", report.title);
             for to in &sub.to {
                 let audience = sub.audience.to_string();
@@ -791,6 +797,15 @@ fn run_folder(reports: &Path, period: Period, run_id: &str) -> Option<PathBuf> {
     }
     let aside = reports.join(format!("{period}.{run_id}"));
     aside.is_dir().then_some(aside)
+}
+
+/// A new run id: the UTC time and eight random hex digits.
+pub fn new_run_id() -> String {
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 fn previous_run_id(dir: &Path) -> Option<String> {

@@ -852,6 +852,13 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// How many files were rejected.
+    pub fn rejected_files(&self) -> Result<i64, StoreError> {
+        self.conn()
+            .query_row("SELECT COUNT(*) FROM files WHERE status = 'rejected'", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// Number of stored observation rows (all vintages): a cheap fingerprint for tests.
     pub fn observation_count(&self) -> Result<i64, StoreError> {
         self.conn()

@@ -9,4 +9,5 @@ mod ingest;
 mod measures;
 mod profiles;
 mod risk;
+mod serve;
 mod support;
