@@ -293,13 +293,6 @@ impl Catalogue {
         self.regions.iter().filter(|r| r.level() == RegionLevel::Province)
     }
 
-    /// The cities directly under `province`, in catalogue order.
-    pub fn cities_of<'a>(&'a self, province: &'a str) -> impl Iterator<Item = &'a Region> + 'a {
-        self.regions
-            .iter()
-            .filter(move |r| r.level() == RegionLevel::City && parent_code(&r.code).as_deref() == Some(province))
-    }
-
     /// The regions one level below `code` (cities of a province, counties of a city).
     pub fn children_of<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Region> + 'a {
         self.regions.iter().filter(move |r| parent_code(&r.code).as_deref() == Some(code))
@@ -324,7 +317,7 @@ mod tests {
     fn the_built_in_catalogue_is_anhui() {
         let c = Catalogue::anhui();
         assert_eq!(c.members().count(), 10);
-        assert_eq!(c.cities_of("340000").count(), 16);
+        assert_eq!(c.children_of("340000").count(), 16);
         assert_eq!(
             c.region("340104").map(|r| r.level()),
             Some(RegionLevel::County),
@@ -342,7 +335,7 @@ mod tests {
             assert_eq!(&c.name, name);
             assert!(c.members().count() >= 8, "{name}");
         }
-        assert_eq!(Catalogue::load("jilin-2018").unwrap().cities_of("220000").count(), 9);
+        assert_eq!(Catalogue::load("jilin-2018").unwrap().children_of("220000").count(), 9);
         assert_eq!(Catalogue::load("hefei-2023").unwrap().children_of("340100").count(), 12);
     }
 

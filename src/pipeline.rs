@@ -498,7 +498,7 @@ impl Seimon {
         // Risks: business rules over the measure history, and data quality.
         let catalogue = &settings.catalogue;
         let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
-        let rows = compute::measure_rows(&long, &rule_measures)?;
+        let rows = table.rows(&rule_measures);
         let today = options.as_of.unwrap_or_else(|| settings.today());
         let lang = settings.monitor.language;
         let mut flags = risk::evaluate(&settings.rules, &rows, period, &settings.silences, today, catalogue, lang);

@@ -390,28 +390,6 @@ fn with_hierarchy(rows: LazyFrame) -> LazyFrame {
     )
 }
 
-/// The rows of a long measure frame whose measure is one of `measures`, for the risk rules.
-pub fn measure_rows(long: &DataFrame, measures: &[&str]) -> PolarsResult<Vec<crate::risk::MeasureRow>> {
-    let wanted = measures.iter().fold(lit(false), |acc, m| acc.or(col("measure").eq(lit(*m))));
-    let df = long.clone().lazy().filter(wanted).collect()?;
-    let s = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
-    let (period, region, industry, indicator, measure) =
-        (s("period")?, s("region_code")?, s("industry_code")?, s("indicator")?, s("measure")?);
-    let value = df.column("value")?.f64()?.clone();
-    Ok((0..df.height())
-        .filter_map(|i| {
-            Some(crate::risk::MeasureRow {
-                period: period.get(i)?.parse().ok()?,
-                region: region.get(i)?.to_string(),
-                industry: industry.get(i)?.to_string(),
-                indicator: indicator.get(i)?.to_string(),
-                measure: measure.get(i)?.to_string(),
-                value: value.get(i)?,
-            })
-        })
-        .collect())
-}
-
 /// One measure value, keyed for look-up by the renderers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MeasureKey {
@@ -465,6 +443,24 @@ impl MeasureTable {
 
     pub fn len(&self) -> usize {
         self.values.len()
+    }
+
+    /// The values of the given measures, as rows for the risk rules.
+    pub fn rows(&self, measures: &[&str]) -> Vec<crate::risk::MeasureRow> {
+        self.values
+            .iter()
+            .filter(|(k, _)| measures.contains(&k.measure.as_str()))
+            .filter_map(|(k, v)| {
+                Some(crate::risk::MeasureRow {
+                    period: k.period.parse().ok()?,
+                    region: k.region.clone(),
+                    industry: k.industry.clone(),
+                    indicator: k.indicator.clone(),
+                    measure: k.measure.clone(),
+                    value: *v,
+                })
+            })
+            .collect()
     }
 
     /// Every value of one period.

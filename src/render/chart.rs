@@ -83,6 +83,22 @@ fn register_font() -> Result<(), String> {
         .clone()
 }
 
+/// Draws the series legend of a chart in the house style.
+fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FAMILY, size))
+        .background_style(WHITE.mix(0.9))
+        .border_style(GREY)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Encodes an RGB buffer as PNG.
 fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
@@ -226,14 +242,7 @@ impl BarChart {
         });
         chart.draw_series(text).map_err(|e| e.to_string())?;
         if !self.references.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .label_font((FAMILY, 15))
-                .background_style(WHITE.mix(0.9))
-                .border_style(GREY)
-                .draw()
-                .map_err(|e| e.to_string())?;
+            legend(&mut chart, SeriesLabelPosition::LowerRight, 15)?;
         }
         Ok(())
     }
@@ -296,14 +305,7 @@ impl BarChart {
         });
         chart.draw_series(text).map_err(|e| e.to_string())?;
         if !self.references.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FAMILY, 15))
-                .background_style(WHITE.mix(0.9))
-                .border_style(GREY)
-                .draw()
-                .map_err(|e| e.to_string())?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, 15)?;
         }
         Ok(())
     }
@@ -417,14 +419,7 @@ impl LineChart {
                     .map_err(|e| e.to_string())?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FAMILY, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(GREY)
-            .draw()
-            .map_err(|e| e.to_string())?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
     }
 }
