@@ -79,6 +79,7 @@ fn main() {
                 period: through,
                 as_of: None,
                 send: false,
+                only_if_changed: false,
                 trigger: Trigger::Cli,
                 notes: vec![],
             }))

@@ -212,6 +212,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                     period,
                     as_of,
                     send,
+                    only_if_changed: false,
                     trigger: Trigger::Cli,
                     notes: Vec::new(),
                 })
@@ -335,6 +336,7 @@ pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through
             period: through,
             as_of: None,
             send: false,
+            only_if_changed: false,
             trigger: Trigger::Demo,
             notes,
         })

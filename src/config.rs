@@ -175,7 +175,18 @@ pub struct Api {
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub timezone: String,
+    pub tz: chrono_tz::Tz,
+    /// When the quarterly report is due (6 or 7 cron fields, seconds first).
     pub report: String,
+    /// How often the outbox is retried and waiting reports are looked at again.
+    pub outbox: String,
+    /// How long a due report waits for complete data before it goes out incomplete.
+    pub deadline: chrono::Duration,
+    /// How often the inbox is looked at.
+    pub inbox_poll: std::time::Duration,
+    /// Whether a report already sent is sent again, as a correction, when revised data
+    /// change its values.
+    pub send_corrections: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -309,6 +320,10 @@ struct RawApi {
 struct RawSchedule {
     timezone: Option<String>,
     report: Option<String>,
+    outbox: Option<String>,
+    deadline_days: Option<i64>,
+    inbox_poll_secs: Option<u64>,
+    send_corrections: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -712,13 +727,25 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)"),
         ));
     }
-    let report = raw.schedule.report.unwrap_or_else(|| "0 0 9 25 1,4,7,10 *".into());
-    let fields = report.split_whitespace().count();
-    if !(6..=7).contains(&fields) {
+    let mut cron = |name: &str, default: &str, given: Option<String>| {
+        let text = given.unwrap_or_else(|| default.into());
+        if let Err(e) = parse_cron(&text) {
+            problems.push((key(name), format!("`{text}`: {e} (e.g. \"{default}\")")));
+        }
+        text
+    };
+    let report = cron("schedule.report", "0 0 9 25 1,4,7,10 *", raw.schedule.report);
+    let outbox = cron("schedule.outbox", "0 */5 * * * *", raw.schedule.outbox);
+    let deadline_days = raw.schedule.deadline_days.unwrap_or(10);
+    if !(0..=92).contains(&deadline_days) {
         problems.push((
-            key("schedule.report"),
-            format!("`{report}` has {fields} fields; a schedule needs 6 or 7 (seconds first: \"0 0 9 25 1,4,7,10 *\")"),
+            key("schedule.deadline_days"),
+            format!("{deadline_days} days: a report waits for its data between 0 and 92 days"),
         ));
+    }
+    let inbox_poll_secs = raw.schedule.inbox_poll_secs.unwrap_or(5);
+    if inbox_poll_secs == 0 {
+        problems.push((key("schedule.inbox_poll_secs"), "must be at least 1 second".into()));
     }
 
     let level = raw.log.level.unwrap_or_else(|| "info".into());
@@ -769,7 +796,15 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         smtp,
         subscriptions,
         api: Api { listen, token },
-        schedule: Schedule { timezone, report },
+        schedule: Schedule {
+            tz: timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
+            timezone,
+            report,
+            outbox,
+            deadline: chrono::Duration::days(deadline_days),
+            inbox_poll: std::time::Duration::from_secs(inbox_poll_secs.max(1)),
+            send_corrections: raw.schedule.send_corrections.unwrap_or(true),
+        },
         log: Log {
             level,
             format: raw.log.format.unwrap_or(LogFormat::Human),
@@ -938,8 +973,7 @@ impl Settings {
 
     /// Today's date in the configured time zone (the vintage of rows loaded today).
     pub fn today(&self) -> chrono::NaiveDate {
-        let tz: chrono_tz::Tz = self.schedule.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
-        chrono::Utc::now().with_timezone(&tz).date_naive()
+        chrono::Utc::now().with_timezone(&self.schedule.tz).date_naive()
     }
 
     /// The same settings with the data and reports directories moved under `root`.
@@ -1047,4 +1081,19 @@ mod tests {
             "{e}"
         );
     }
+}
+
+/// Parses a schedule the way tokio-cron-scheduler does: seconds first (6 or 7 fields), and
+/// day-of-month and day-of-week both required when both are given.
+pub fn parse_cron(text: &str) -> Result<croner::Cron, String> {
+    let fields = text.split_whitespace().count();
+    if !(6..=7).contains(&fields) {
+        return Err(format!("{fields} fields; a schedule needs 6 or 7, seconds first"));
+    }
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(text)
+        .map_err(|e| e.to_string())
 }

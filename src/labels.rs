@@ -10,6 +10,14 @@ use crate::period::Period;
 
 /// (Chinese, English).
 const TABLE: &[(&str, &str)] = &[
+    // completeness
+    ("缺报数据：{list}{more}。", "Missing data: {list}{more}."),
+    ("等{n}项", " and others, {n} in all"),
+    ("、_list", "; "),
+    (
+        "本报告按报送期限（{day}）发布，数据尚不完整：应报{expected}项，缺{missing}项，见数据说明。",
+        "This report went out at its deadline ({day}) with incomplete data: {missing} of {expected} expected series are missing (see the data notes).",
+    ),
     // sentences of the summary
     ("与{reference}持平", "in line with {reference}"),
     ("高于{reference}{pp}个百分点", "{pp} points above {reference}"),

@@ -1,7 +1,8 @@
 //! seimon: quarterly statistical monitoring of strategic emerging industries.
 //!
 //! The library holds every stage of the pipeline — ingest → store → compute → render →
-//! deliver — and the three doors into it (CLI, and later the scheduler and the HTTP API).
+//! deliver — and the three doors into it: the CLI, the schedule (with the inbox) and the
+//! HTTP API, the last two inside the daemon (`serve`).
 //! `main.rs` is a thin shell over [`cli::run`]. See ARCHITECTURE.md for the map.
 
 pub mod api;
@@ -11,6 +12,7 @@ pub mod compute;
 pub mod config;
 pub mod deliver;
 pub mod demo;
+pub mod inbox;
 pub mod ingest;
 pub mod labels;
 pub mod mail;
@@ -18,6 +20,8 @@ pub mod period;
 pub mod pipeline;
 pub mod render;
 pub mod risk;
+pub mod runs;
+pub mod schedule;
 pub mod serve;
 pub mod store;
 pub mod targets;

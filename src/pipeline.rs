@@ -25,7 +25,7 @@ use crate::mail;
 use crate::period::Period;
 use crate::render::{self, RenderError, ReportInput};
 use crate::risk;
-use crate::store::{OutboxMessage, Store, StoreError};
+use crate::store::{OutboxMessage, RunFinish, Store, StoreError};
 
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
 const HISTORY_QUARTERS: i32 = 8;
@@ -87,6 +87,9 @@ pub struct RunOptions {
     pub as_of: Option<NaiveDate>,
     /// Send the e-mails over SMTP (when configured); they are always written as `.eml`.
     pub send: bool,
+    /// With `send`: send only when a value differs from the previous run of the period
+    /// (the daemon's recompute after revised data: a correction, or nothing).
+    pub only_if_changed: bool,
     pub trigger: Trigger,
     /// Extra notes for the report's data notes (e.g. "synthetic data").
     pub notes: Vec<String>,
@@ -241,6 +244,16 @@ struct ManifestConfig<'a> {
     catalogue: &'a str,
 }
 
+/// What a run reads from the store.
+struct Inputs {
+    stored: Vec<crate::store::StoredObservation>,
+    batches: Vec<crate::store::EnterpriseBatch>,
+    targets: Vec<crate::targets::Target>,
+    projects: Vec<crate::store::Project>,
+    mapping: Vec<(String, String)>,
+    data_vintage: String,
+}
+
 /// The application: settings, store and the period locks, shared by every door.
 #[derive(Clone)]
 pub struct Seimon {
@@ -302,6 +315,84 @@ impl Seimon {
         Ok(completeness)
     }
 
+    /// Marks as failed the runs a dead process left `running` (their period's file lock is
+    /// free again); a run of a live process — the CLI beside the daemon — is left alone.
+    /// Returns the periods whose runs were marked: they are safe to run again.
+    pub fn recover_interrupted(&self) -> Result<Vec<String>, RunError> {
+        let mut recovered = Vec::new();
+        for period in self.store.unfinished_run_periods()? {
+            let path = self.settings.paths.data.join("locks").join(format!("{period}.lock"));
+            let free = match std::fs::File::create(&path) {
+                Ok(f) => f.try_lock().is_ok(),
+                Err(_) => true, // no lock directory: no process ever held it
+            };
+            if free {
+                let n = self.store.interrupt_runs(&period)?;
+                tracing::warn!(%period, runs = n, "a run was interrupted by a stop of the process; marked failed");
+                recovered.push(period);
+            }
+        }
+        Ok(recovered)
+    }
+
+    /// The silences in force: the configured ones and the acknowledgements made over the API
+    /// (for a risk in both, the one that lasts longer).
+    pub fn silences(&self) -> Result<Vec<risk::Silence>, RunError> {
+        let mut silences = self.settings.silences.clone();
+        for ack in self.store.risk_acks()? {
+            let Ok(until) = ack.until.parse::<NaiveDate>() else { continue };
+            match silences.iter_mut().find(|s| s.risk_id == ack.risk_id) {
+                Some(s) if s.until >= until => {}
+                Some(s) => {
+                    s.until = until;
+                    s.reason = ack.reason;
+                }
+                None => silences.push(risk::Silence {
+                    risk_id: ack.risk_id,
+                    reason: ack.reason,
+                    until,
+                }),
+            }
+        }
+        Ok(silences)
+    }
+
+    /// Everything a run of `period` reads from the store, with its fingerprint.
+    fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
+        let stored = self.store.observations(as_of, Some(period))?;
+        let batches = self.store.enterprise_batches(as_of, Some(period))?;
+        let targets = crate::targets::overlay(&self.settings.targets, &self.store.targets(as_of)?);
+        let projects = self.store.projects(as_of, Some(period))?;
+        let mapping = self.store.mapping(&self.settings.catalogue.name, as_of)?;
+        // The data vintage: a fingerprint of exactly the inputs this run reads.
+        let data_vintage = {
+            let mut h = Sha256::new();
+            for s in &stored {
+                h.update(s.id.to_le_bytes());
+            }
+            h.update(format!("{targets:?}{projects:?}{mapping:?}").as_bytes());
+            for b in &batches {
+                h.update(b.file_id.to_le_bytes());
+                h.update(b.period.index().to_le_bytes());
+            }
+            hex::encode(h.finalize())[..16].to_string()
+        };
+        Ok(Inputs {
+            stored,
+            batches,
+            targets,
+            projects,
+            mapping,
+            data_vintage,
+        })
+    }
+
+    /// The fingerprint of the data a run of `period` would read now: when it differs from
+    /// the one a report was made from, that report is out of date.
+    pub fn data_vintage(&self, period: Period) -> Result<String, RunError> {
+        Ok(self.inputs(period, None)?.data_vintage)
+    }
+
     fn period_lock(&self, period: Period) -> Arc<tokio::sync::Mutex<()>> {
         self.locks
             .lock()
@@ -328,7 +419,15 @@ impl Seimon {
         let file_lock = tokio::task::spawn_blocking(move || -> Result<std::fs::File, RunError> {
             std::fs::create_dir_all(&lock_dir).map_err(io(&lock_dir))?;
             let f = std::fs::File::create(&lock_path).map_err(io(&lock_path))?;
-            f.lock().map_err(io(&lock_path))?; // released when the file is dropped
+            // released when the file is dropped (or the process dies)
+            match f.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    tracing::info!(%period, "another process is running this quarter: waiting for it");
+                    f.lock().map_err(io(&lock_path))?;
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(&lock_path)(e)),
+            }
             Ok(f)
         })
         .await
@@ -344,11 +443,29 @@ impl Seimon {
             drop(file_lock);
             match &result {
                 Ok(summary) => {
-                    self.store.finish_run(&run_id, &summary.outputs, None)?;
+                    let sent = summary.emails.iter().any(|e| e.status == "sent");
+                    self.store.finish_run(
+                        &run_id,
+                        &RunFinish {
+                            outputs: &summary.outputs,
+                            error: None,
+                            data_vintage: Some(&summary.data_vintage),
+                            sent,
+                        },
+                    )?;
                     tracing::info!(measures = summary.measures, emails = summary.emails.len(), dir = %summary.dir.display(), "run succeeded");
                 }
                 Err(e) => {
-                    self.store.finish_run(&run_id, &[], Some(&e.to_string()))?;
+                    let error = e.to_string();
+                    self.store.finish_run(
+                        &run_id,
+                        &RunFinish {
+                            outputs: &[],
+                            error: Some(&error),
+                            data_vintage: None,
+                            sent: false,
+                        },
+                    )?;
                     tracing::error!(error = %e, "run failed");
                 }
             }
@@ -365,7 +482,11 @@ impl Seimon {
         let (mut summary, messages) = tokio::task::spawn_blocking(move || span.in_scope(|| this.build(&run_id_owned, &opts)))
             .await
             .map_err(|e| RunError::Join(e.to_string()))??;
-        if options.send {
+        let wanted = options.send && (!options.only_if_changed || !summary.changes.is_empty());
+        if options.send && !wanted {
+            tracing::info!("no value changed since the previous run: nothing to send");
+        }
+        if wanted {
             if let Some(smtp) = &self.settings.smtp {
                 let started = Instant::now();
                 let from = smtp.from.to_string();
@@ -440,27 +561,17 @@ impl Seimon {
 
         // Load.
         let as_of = options.as_of.map(|d| d.to_string());
-        let stored = self.store.observations(as_of.as_deref(), Some(period))?;
-        let batches = self.store.enterprise_batches(as_of.as_deref(), Some(period))?;
+        let Inputs {
+            stored,
+            batches,
+            targets,
+            projects,
+            mapping,
+            data_vintage,
+        } = self.inputs(period, as_of.as_deref())?;
         if !stored.iter().any(|s| s.obs.period == period) && !batches.iter().any(|b| b.period == period) {
             return Err(RunError::NoData(period));
         }
-        let targets = crate::targets::overlay(&settings.targets, &self.store.targets(as_of.as_deref())?);
-        let projects = self.store.projects(as_of.as_deref(), Some(period))?;
-        let mapping = self.store.mapping(&settings.catalogue.name, as_of.as_deref())?;
-        // The data vintage: a fingerprint of exactly the inputs this run reads.
-        let data_vintage = {
-            let mut h = Sha256::new();
-            for s in &stored {
-                h.update(s.id.to_le_bytes());
-            }
-            h.update(format!("{targets:?}{projects:?}{mapping:?}").as_bytes());
-            for b in &batches {
-                h.update(b.file_id.to_le_bytes());
-                h.update(b.period.index().to_le_bytes());
-            }
-            hex::encode(h.finalize())[..16].to_string()
-        };
         let latest_release = stored.iter().map(|s| s.obs.release_date.as_str()).max().map(str::to_string);
         let cutoff = as_of.as_deref().map(|d| format!("{d}T23:59:59.999Z"));
         let files: Vec<ManifestFile> = self
@@ -501,7 +612,8 @@ impl Seimon {
         let rows = table.rows(&rule_measures);
         let today = options.as_of.unwrap_or_else(|| settings.today());
         let lang = settings.monitor.language;
-        let mut flags = risk::evaluate(&settings.rules, &rows, period, &settings.silences, today, catalogue, lang);
+        let silences = self.silences()?;
+        let mut flags = risk::evaluate(&settings.rules, &rows, period, &silences, today, catalogue, lang);
         let revisions = self.store.revisions(period, as_of.as_deref())?;
         let top = settings.monitor.region.clone();
         let regions: Vec<String> = std::iter::once(top.clone())

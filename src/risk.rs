@@ -249,7 +249,8 @@ fn level_at(rule: &Rule, series: &Series, p: Period) -> Option<Level> {
 }
 
 /// What a flag is about, named in `lang`: region, industry, indicator.
-fn subject(lang: Language, catalogue: &Catalogue, region: &str, industry: &str, indicator: &str) -> String {
+/// A series named for a reader: 合肥市新一代信息技术营业收入.
+pub fn subject(lang: Language, catalogue: &Catalogue, region: &str, industry: &str, indicator: &str) -> String {
     let n = Names { lang, catalogue };
     match lang {
         Language::Zh => format!("{}{}{}", n.region(region), n.industry_short(industry), n.indicator(indicator)),

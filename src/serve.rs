@@ -1,12 +1,25 @@
-//! `seimon serve`: the daemon's process — the HTTP API now, the scheduler and the inbox
-//! watcher in later steps — under one cancellation token. On shutdown it stops taking
-//! work, lets the runs under way finish (the task tracker waits for them), and returns.
+//! `seimon serve`: the daemon's process — the scheduler, the inbox watcher, the outbox
+//! sender and the HTTP API — under one cancellation token.
+//!
+//! tokio-cron-scheduler wakes the worker at the report schedule and at the outbox cadence;
+//! the worker also looks at the inbox every poll. What is due is decided by
+//! [`Scheduler::tick`] from the store, so a restart catches up exactly once. On shutdown the
+//! API stops taking requests, the worker stops starting runs, the runs under way finish
+//! (the task tracker waits for them), and `run` returns.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::{Notify, mpsc};
+use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::api::{ApiState, router};
-use crate::pipeline::Seimon;
+use crate::inbox::Inbox;
+use crate::pipeline::{RunError, Seimon};
+use crate::runs::Runs;
+use crate::schedule::Scheduler;
 
 /// The daemon could not start or serve.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +33,19 @@ pub enum ServeError {
     },
     #[error("the HTTP server failed: {0}")]
     Http(std::io::Error),
+    #[error("the scheduler: {0}")]
+    Scheduler(#[from] JobSchedulerError),
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Why the worker woke up.
+#[derive(Debug, Clone, Copy)]
+enum Wake {
+    /// The report schedule fired.
+    Report,
+    /// The outbox cadence fired.
+    Outbox,
 }
 
 /// Runs the daemon until `shutdown` is cancelled; waits for the work under way.
@@ -30,21 +56,145 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
         .await
         .map_err(|source| ServeError::Listen { addr, source })?;
     let local = listener.local_addr().map_err(|source| ServeError::Listen { addr, source })?;
+    for period in app.recover_interrupted()? {
+        tracing::info!(%period, "the interrupted run can be run again");
+    }
+
+    let tracker = TaskTracker::new();
+    let runs = Runs::new(app.clone(), tracker.clone());
+    let alive = Arc::new(AtomicBool::new(false));
+    let loaded = Arc::new(Notify::new());
+    let (wake, woken) = mpsc::channel(8);
+    let mut cron = cron(&app, wake).await?;
+    tracker.spawn(worker(
+        Scheduler::new(runs.clone(), shutdown.clone()),
+        Inbox::new(&app.settings.paths.inbox),
+        Wakers {
+            woken,
+            loaded: loaded.clone(),
+        },
+        shutdown.clone(),
+        alive.clone(),
+    ));
+
     tracing::info!(%local, "listening");
     // the one line a supervisor or a test reads to find the port
     println!("listening on {local}");
-    let tracker = TaskTracker::new();
-    let state = ApiState::new(app, token, tracker.clone());
+    let state = ApiState::new(runs, token, alive, loaded);
     let stop = shutdown.clone();
-    axum::serve(listener, router(state))
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
-        .map_err(ServeError::Http)?;
-    tracing::info!(runs = tracker.len(), "shutting down: waiting for the runs under way");
+        .map_err(ServeError::Http);
+    shutdown.cancel(); // the server may also have stopped on its own
+    if let Err(e) = cron.shutdown().await {
+        tracing::warn!(error = %e, "stopping the scheduler");
+    }
+    tracing::info!(tasks = tracker.len(), "shutting down: waiting for the work under way");
     tracker.close();
     tracker.wait().await;
     tracing::info!("stopped");
-    Ok(())
+    served
+}
+
+/// The cron jobs: each firing only wakes the worker (a full channel means it is already
+/// awake, so a firing is never queued twice).
+async fn cron(app: &Seimon, wake: mpsc::Sender<Wake>) -> Result<JobScheduler, ServeError> {
+    let schedule = &app.settings.schedule;
+    let cron = JobScheduler::new().await?;
+    for (spec, what) in [(&schedule.report, Wake::Report), (&schedule.outbox, Wake::Outbox)] {
+        let wake = wake.clone();
+        cron.add(Job::new_async_tz(spec.as_str(), schedule.tz, move |_, _| {
+            let wake = wake.clone();
+            Box::pin(async move {
+                let _ = wake.try_send(what);
+            })
+        })?)
+        .await?;
+    }
+    cron.start().await?;
+    tracing::info!(report = %schedule.report, outbox = %schedule.outbox, timezone = %schedule.timezone, "scheduler started");
+    Ok(cron)
+}
+
+/// Sets the scheduler's liveness flag for as long as it lives.
+struct Alive(Arc<AtomicBool>);
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// What wakes the worker: the cron jobs, and a file loaded over the API.
+struct Wakers {
+    woken: mpsc::Receiver<Wake>,
+    loaded: Arc<Notify>,
+}
+
+/// The worker: catches up at start, then ticks on every wake-up and after every load.
+async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown: CancellationToken, alive: Arc<AtomicBool>) {
+    let Wakers { mut woken, loaded } = wakers;
+    alive.store(true, Ordering::SeqCst);
+    let _alive = Alive(alive);
+    let app = scheduler.app().clone();
+    tick(&scheduler).await;
+    let mut poll = tokio::time::interval(app.settings.schedule.inbox_poll);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => break,
+            Some(what) = woken.recv() => {
+                if let Wake::Outbox = what {
+                    match app.send_outbox().await {
+                        Ok(r) if r.sent + r.retrying + r.dead > 0 => tracing::info!(sent = r.sent, retrying = r.retrying, dead = r.dead, "outbox"),
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "outbox"),
+                    }
+                }
+                tick(&scheduler).await;
+            }
+            _ = loaded.notified() => tick(&scheduler).await,
+            _ = poll.tick() => {
+                let app = app.clone();
+                let (back, picked) = match tokio::task::spawn_blocking(move || {
+                    let picked = inbox.scan(&app);
+                    (inbox, picked)
+                })
+                .await
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the inbox task failed");
+                        break;
+                    }
+                };
+                inbox = back;
+                if picked.iter().any(|p| p.loaded()) {
+                    tick(&scheduler).await;
+                }
+            }
+        }
+    }
+    tracing::info!("worker stopped");
+}
+
+async fn tick(scheduler: &Scheduler) {
+    match scheduler.tick(chrono::Utc::now()).await {
+        Ok(r) => {
+            if !(r.registered.is_empty() && r.reported.is_empty() && r.recomputed.is_empty() && r.failed.is_empty()) {
+                tracing::info!(
+                    due = r.registered.len(),
+                    reported = r.reported.len(),
+                    waiting = r.waiting.len(),
+                    recomputed = r.recomputed.len(),
+                    failed = r.failed.len(),
+                    "schedule"
+                );
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "schedule"),
+    }
 }
 
 /// Cancels `token` on Ctrl-C or SIGTERM.

@@ -15,6 +15,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::period::Period;
@@ -133,12 +134,40 @@ pub struct RunRecord {
     pub finished_at: Option<String>,
     pub outputs: Vec<String>,
     pub error: Option<String>,
+    /// The fingerprint of the inputs the run read (absent until it finished).
+    pub data_vintage: Option<String>,
+    /// Whether the run sent its e-mails.
+    pub sent: bool,
 }
 
-const SCHEMA_VERSION: i64 = 3;
+/// A period's scheduled report: waiting for its data, or done.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScheduleRecord {
+    pub period: String,
+    /// When the schedule fired for it (RFC 3339, UTC).
+    pub due_at: String,
+    /// "waiting" or "done".
+    pub state: String,
+    pub run_id: Option<String>,
+    /// Whether the data were complete when the report went out.
+    pub complete: Option<bool>,
+    pub done_at: Option<String>,
+}
+
+/// An acknowledgement of a risk, made over the API.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RiskAck {
+    pub risk_id: String,
+    pub reason: String,
+    /// The last day the acknowledgement silences the risk.
+    pub until: String,
+    pub acked_at: String,
+}
+
+const SCHEMA_VERSION: i64 = 4;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-const MIGRATIONS: [&str; 3] = [SCHEMA_1, SCHEMA_2, SCHEMA_3];
+const MIGRATIONS: [&str; 4] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4];
 
 const SCHEMA_3: &str = "
 CREATE TABLE outbox(
@@ -251,6 +280,32 @@ CREATE TABLE enterprise_batches(
     path TEXT NOT NULL
 );
 CREATE INDEX enterprise_batches_period ON enterprise_batches(year, quarter, release_date, file_id);
+";
+
+/// Version 4: the daemon's state. A run records the data vintage it read and whether it
+/// sent its e-mails; `schedule` is the persisted record of each period's scheduled report
+/// (waiting for its data, or done); `meta` holds the scheduler's watermark; `risk_acks` are
+/// the acknowledgements made over the API (silences that live in the store).
+const SCHEMA_4: &str = "
+ALTER TABLE runs ADD COLUMN data_vintage TEXT;
+ALTER TABLE runs ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE schedule(
+    period TEXT PRIMARY KEY,
+    due_at TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('waiting', 'done')),
+    run_id TEXT,
+    complete INTEGER,
+    done_at TEXT
+);
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE risk_acks(
+    id INTEGER PRIMARY KEY,
+    risk_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    until TEXT NOT NULL,
+    acked_at TEXT NOT NULL
+);
+CREATE INDEX risk_acks_risk ON risk_acks(risk_id, id);
 ";
 
 /// The store. Cheap to share behind an `Arc`; every call takes the connection briefly.
@@ -891,13 +946,13 @@ impl Store {
     }
 
     /// Records the end of a run, with its outputs or its error.
-    pub fn finish_run(&self, run_id: &str, outputs: &[String], error: Option<&str>) -> Result<(), StoreError> {
-        let state = if error.is_some() { "failed" } else { "succeeded" };
-        let outputs = serde_json::to_string(outputs).expect("strings serialise");
+    pub fn finish_run(&self, run_id: &str, finish: &RunFinish<'_>) -> Result<(), StoreError> {
+        let state = if finish.error.is_some() { "failed" } else { "succeeded" };
+        let outputs = serde_json::to_string(finish.outputs).expect("strings serialise");
         self.conn()
             .execute(
-                "UPDATE runs SET state = ?2, finished_at = ?3, outputs = ?4, error = ?5 WHERE run_id = ?1",
-                params![run_id, state, now(), outputs, error],
+                "UPDATE runs SET state = ?2, finished_at = ?3, outputs = ?4, error = ?5, data_vintage = ?6, sent = ?7 WHERE run_id = ?1",
+                params![run_id, state, now(), outputs, finish.error, finish.data_vintage, finish.sent],
             )
             .map(drop)
             .map_err(|e| self.err(e))
@@ -906,27 +961,187 @@ impl Store {
     /// One run's record.
     pub fn run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
         self.conn()
-            .query_row(
-                "SELECT run_id, period, state, trigger, as_of, started_at, finished_at, outputs, error FROM runs WHERE run_id = ?1",
-                [run_id],
-                |r| {
-                    let outputs: String = r.get(7)?;
-                    Ok(RunRecord {
-                        run_id: r.get(0)?,
-                        period: r.get(1)?,
-                        state: r.get(2)?,
-                        trigger: r.get(3)?,
-                        as_of: r.get(4)?,
-                        started_at: r.get(5)?,
-                        finished_at: r.get(6)?,
-                        outputs: serde_json::from_str(&outputs).unwrap_or_default(),
-                        error: r.get(8)?,
-                    })
-                },
-            )
+            .query_row(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1"), [run_id], run_row)
             .optional()
             .map_err(|e| self.err(e))
     }
+
+    /// Every run, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(&format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY started_at, rowid"))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], run_row).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// The latest successful run of each period on the latest data (no `--as-of`).
+    pub fn latest_runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        let mut latest: std::collections::BTreeMap<String, RunRecord> = Default::default();
+        for run in self.runs()? {
+            if run.state == "succeeded" && run.as_of.is_none() {
+                latest.insert(run.period.clone(), run);
+            }
+        }
+        Ok(latest.into_values().collect())
+    }
+
+    /// Marks as failed the runs of `period` left `running` by a process that died.
+    pub fn interrupt_runs(&self, period: &str) -> Result<usize, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE runs SET state = 'failed', finished_at = ?2, error = 'interrupted: the process stopped during the run' \
+                 WHERE period = ?1 AND state IN ('queued', 'running')",
+                params![period, now()],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The periods with runs left `running` or `queued`.
+    pub fn unfinished_run_periods(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT DISTINCT period FROM runs WHERE state IN ('queued', 'running') ORDER BY period")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// A value of the daemon's own bookkeeping.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records that the schedule fired for `period` (kept as it is when already recorded)
+    /// and moves the watermark, in one transaction: a firing is registered exactly once.
+    pub fn schedule_due(&self, due: &[(Period, String)], watermark: &str) -> Result<usize, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        let mut added = 0;
+        for (period, due_at) in due {
+            added += tx
+                .execute(
+                    "INSERT OR IGNORE INTO schedule(period, due_at, state) VALUES (?1, ?2, 'waiting')",
+                    params![period.to_string(), due_at],
+                )
+                .map_err(|e| self.err(e))?;
+        }
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES ('schedule_watermark', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [watermark],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(added)
+    }
+
+    /// The scheduled reports, by period.
+    pub fn schedule(&self) -> Result<Vec<ScheduleRecord>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT period, due_at, state, run_id, complete, done_at FROM schedule ORDER BY period")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| {
+            Ok(ScheduleRecord {
+                period: r.get(0)?,
+                due_at: r.get(1)?,
+                state: r.get(2)?,
+                run_id: r.get(3)?,
+                complete: r.get(4)?,
+                done_at: r.get(5)?,
+            })
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Records that a period's scheduled report went out.
+    pub fn schedule_done(&self, period: Period, run_id: &str, complete: bool) -> Result<(), StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE schedule SET state = 'done', run_id = ?2, complete = ?3, done_at = ?4 WHERE period = ?1",
+                params![period.to_string(), run_id, complete, now()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records an acknowledgement of a risk.
+    pub fn ack_risk(&self, risk_id: &str, reason: &str, until: NaiveDate) -> Result<RiskAck, StoreError> {
+        let ack = RiskAck {
+            risk_id: risk_id.to_string(),
+            reason: reason.to_string(),
+            until: until.to_string(),
+            acked_at: now(),
+        };
+        self.conn()
+            .execute(
+                "INSERT INTO risk_acks(risk_id, reason, until, acked_at) VALUES (?1, ?2, ?3, ?4)",
+                params![ack.risk_id, ack.reason, ack.until, ack.acked_at],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(ack)
+    }
+
+    /// The latest acknowledgement of each risk.
+    pub fn risk_acks(&self) -> Result<Vec<RiskAck>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT risk_id, reason, until, acked_at FROM risk_acks a \
+                 WHERE id = (SELECT MAX(id) FROM risk_acks b WHERE b.risk_id = a.risk_id) ORDER BY risk_id",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| {
+            Ok(RiskAck {
+                risk_id: r.get(0)?,
+                reason: r.get(1)?,
+                until: r.get(2)?,
+                acked_at: r.get(3)?,
+            })
+        })
+        .and_then(|r| r.collect())
+        .map_err(|e| self.err(e))
+    }
+}
+
+/// How a run ended.
+pub struct RunFinish<'a> {
+    pub outputs: &'a [String],
+    pub error: Option<&'a str>,
+    pub data_vintage: Option<&'a str>,
+    pub sent: bool,
+}
+
+const RUN_COLUMNS: &str = "run_id, period, state, trigger, as_of, started_at, finished_at, outputs, error, data_vintage, sent";
+
+fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let outputs: String = r.get(7)?;
+    Ok(RunRecord {
+        run_id: r.get(0)?,
+        period: r.get(1)?,
+        state: r.get(2)?,
+        trigger: r.get(3)?,
+        as_of: r.get(4)?,
+        started_at: r.get(5)?,
+        finished_at: r.get(6)?,
+        outputs: serde_json::from_str(&outputs).unwrap_or_default(),
+        error: r.get(8)?,
+        data_vintage: r.get(9)?,
+        sent: r.get(10)?,
+    })
 }
 
 const OUTBOX_COLUMNS: &str = "id, key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, last_error, created_at, sent_at";

@@ -447,6 +447,25 @@ fn notes(q: &Q<'_>, flags: &[&Flag]) -> Vec<String> {
                 ("pct", &format!("{:.1}", done.pct())),
             ],
         ));
+        // never silently incomplete: the missing series are named
+        const NAMED: usize = 12;
+        if !done.missing.is_empty() {
+            let names: Vec<String> = done
+                .missing
+                .iter()
+                .take(NAMED)
+                .map(|(r, i, k)| crate::risk::subject(q.lang, q.input.catalogue, r, i, k))
+                .collect();
+            let more = if done.missing.len() > NAMED {
+                q.f("等{n}项", &[("n", &done.missing.len().to_string())])
+            } else {
+                String::new()
+            };
+            notes.push(q.f(
+                "缺报数据：{list}{more}。",
+                &[("list", &names.join(q.t("、_list").as_str())), ("more", &more)],
+            ));
+        }
     }
     let quality: Vec<&&Flag> = flags
         .iter()

@@ -9,5 +9,6 @@ mod ingest;
 mod measures;
 mod profiles;
 mod risk;
+mod schedule;
 mod serve;
 mod support;

@@ -1,6 +1,10 @@
-//! `seimon serve` over a real socket: health, the bearer token, a file through the API,
-//! two concurrent runs of one period joined into one, polling to success, metrics, and
-//! SIGTERM during a run: the run completes and the process exits 0.
+//! `seimon serve` over a real socket, with a fresh data directory: a file dropped into the
+//! inbox is loaded; files through the API; the bearer token; two concurrent runs of one
+//! period joined into one and polled to success; indicators (filtered) and risks; a risk
+//! acknowledged and silenced by the next run — a CLI `recompute` run while the daemon is
+//! up; a revision dropped into the inbox making the daemon recompute the reported period;
+//! metrics; SIGTERM during a run: the run completes, the process exits 0 and leaves no run
+//! half-done; the JSON log has one span per run with its period and run id.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -14,6 +18,31 @@ const DATA: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pc
 2024Q3,340000,TEN,operating_income,300,亿元,,2024-10-20
 2025Q3,340000,TEN,operating_income,345,亿元,15,2025-10-20
 ";
+
+/// New-energy vehicles fall 20 %: a red "negative growth" risk.
+const NEV: &str = "period,region_code,industry_code,indicator,value,unit,release_date
+2024Q3,340000,NEV,operating_income,100,亿元,2024-10-20
+2025Q3,340000,NEV,operating_income,80,亿元,2025-10-20
+";
+
+/// A revision of the total of the ten: published growth 15 % → 17 %.
+const REVISION: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date
+2025Q3,340000,TEN,operating_income,351,亿元,17,2025-11-05
+";
+
+const RISK: &str = "negative_growth:340000:NEV:operating_income";
+
+/// Polls `check` every 200 ms until it gives a value, for at most three minutes.
+fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
 
 /// One HTTP/1.0 request; returns (status, body).
 fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
@@ -38,21 +67,38 @@ fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
+/// The rows of the total of the ten's growth in 2025Q3, over the API.
+fn ten_growth(addr: &str) -> Vec<serde_json::Value> {
+    let (status, body) = http(
+        addr,
+        "GET",
+        "/api/v1/periods/2025Q3/indicators?region=340000&industry=TEN&measure=yoy_pct",
+        Some(TOKEN),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    json(&body).as_array().unwrap().clone()
+}
+
 #[test]
 fn the_daemon_serves_the_api_and_stops_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_seimon"))
-        .current_dir(tmp.path())
-        .arg("serve")
-        .env("RUST_LOG", "warn")
-        .env("SEIMON_API__TOKEN", TOKEN)
-        .env("SEIMON_API__LISTEN", "127.0.0.1:0")
-        .env("SEIMON_PATHS__DATA", "data")
-        .env("SEIMON_PATHS__REPORTS", "reports")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let env = [
+        ("SEIMON_API__TOKEN", TOKEN),
+        ("SEIMON_API__LISTEN", "127.0.0.1:0"),
+        ("SEIMON_PATHS__DATA", "data"),
+        ("SEIMON_PATHS__REPORTS", "reports"),
+        ("SEIMON_PATHS__INBOX", "inbox"),
+        ("SEIMON_SCHEDULE__INBOX_POLL_SECS", "1"),
+        ("SEIMON_LOG__FORMAT", "json"),
+    ];
+    let log = std::fs::File::create(tmp.path().join("serve.log")).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seimon"));
+    command.current_dir(tmp.path()).arg("serve").env("RUST_LOG", "info");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line
@@ -62,15 +108,40 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
         .to_string();
 
     let (status, body) = http(&addr, "GET", "/healthz", None, b"");
-    assert_eq!((status, json(&body)["status"].as_str()), (200, Some("ok")));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (json(&body)["status"].as_str(), json(&body)["scheduler"].as_str()),
+        (Some("ok"), Some("running"))
+    );
     let (status, body) = http(&addr, "GET", "/api/v1/periods", None, b"");
     assert_eq!(status, 401, "no token");
     assert!(json(&body)["error"].as_str().unwrap().contains("bearer token"));
     let (status, _) = http(&addr, "GET", "/api/v1/periods", Some("wrong"), b"");
     assert_eq!(status, 401, "a wrong token");
 
-    // a file through the API, then a bad one: 422 with the row-level report
-    let (status, body) = http(&addr, "POST", "/api/v1/files?name=data.csv", Some(TOKEN), DATA.as_bytes());
+    // a file dropped into the inbox (written under a temporary name, then renamed) is loaded
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(&inbox).unwrap();
+    std::fs::write(inbox.join("data.csv.part"), DATA).unwrap();
+    std::fs::rename(inbox.join("data.csv.part"), inbox.join("data.csv")).unwrap();
+    poll("the inbox file to be loaded", || {
+        let (_, periods) = http(&addr, "GET", "/api/v1/periods", Some(TOKEN), b"");
+        json(&periods)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["period"] == "2025Q3")
+            .then_some(())
+    });
+    poll("the file to leave the inbox", || (!inbox.join("data.csv").exists()).then_some(()));
+    let accepted: Vec<String> = std::fs::read_dir(inbox.join("accepted"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(accepted.len() == 1 && accepted[0].ends_with("-data.csv"), "{accepted:?}");
+
+    // files through the API: one accepted, a bad one 422 with the row-level report
+    let (status, body) = http(&addr, "POST", "/api/v1/files?name=nev.csv", Some(TOKEN), NEV.as_bytes());
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["status"], "accepted");
     let (status, body) = http(
@@ -87,6 +158,8 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
             .unwrap()
             .contains("row 2, column period: impossible period `2025Q5`")
     );
+    let (status, _) = http(&addr, "GET", "/api/v1/periods/2025Q3/indicators", Some(TOKEN), b"");
+    assert_eq!(status, 404, "no report yet");
 
     // two concurrent requests for one period: one run
     let request = br#"{"period": "2025Q3", "send": false}"#;
@@ -102,27 +175,88 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
         run_id,
         "the second request joins the first run"
     );
-
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-    let state = loop {
+    let run = poll("the run to finish", || {
         let (status, body) = http(&addr, "GET", &format!("/api/v1/runs/{run_id}"), Some(TOKEN), b"");
         assert_eq!(status, 200, "{body}");
         let run = json(&body);
-        match run["state"].as_str().unwrap() {
-            "queued" | "running" => {
-                assert!(std::time::Instant::now() < deadline, "the run did not finish");
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-            other => break (other.to_string(), run),
-        }
-    };
-    assert_eq!(state.0, "succeeded", "{}", state.1);
-    assert!(state.1["outputs"].as_array().unwrap().iter().any(|o| o == "indicators.csv"));
+        (!matches!(run["state"].as_str().unwrap(), "queued" | "running")).then_some(run)
+    });
+    assert_eq!(run["state"], "succeeded", "{run}");
+    assert!(run["outputs"].as_array().unwrap().iter().any(|o| o == "indicators.csv"));
     assert!(tmp.path().join("reports/2025Q3/indicators.csv").is_file());
-    let (_, periods) = http(&addr, "GET", "/api/v1/periods", Some(TOKEN), b"");
-    assert!(json(&periods).as_array().unwrap().iter().any(|p| p["period"] == "2025Q3"));
+
+    // indicators, filtered: the published growth of the ten, 345 / 300 → 15 %
+    let rows = ten_growth(&addr);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["value"], 15.0);
+    assert_eq!(
+        (rows[0]["region_code"].as_str(), rows[0]["indicator"].as_str()),
+        (Some("340000"), Some("operating_income"))
+    );
+    let (status, body) = http(&addr, "GET", "/api/v1/periods/2025Q3/indicators?colour=red", Some(TOKEN), b"");
+    assert_eq!(status, 400, "{body}");
+    assert!(json(&body)["error"].as_str().unwrap().contains("unknown filter `colour`"));
+
+    // risks: NEV fell by 20 %; acknowledged, it shows so at once
+    let risks = |addr: &str| {
+        let (status, body) = http(addr, "GET", "/api/v1/periods/2025Q3/risks", Some(TOKEN), b"");
+        assert_eq!(status, 200, "{body}");
+        json(&body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["risk_id"] == RISK)
+            .cloned()
+            .expect("the NEV risk")
+    };
+    let nev = risks(&addr);
+    assert_eq!(nev["level"], "red", "{nev}");
+    assert!((nev["value"].as_f64().unwrap() + 20.0).abs() < 1e-9, "80 / 100 − 1 = −20 %: {nev}");
+    assert!(nev["acknowledged"].is_null());
+    let ack = br#"{"reason": "a plant retooling, known", "until": "2099-12-31"}"#;
+    let (status, body) = http(&addr, "POST", &format!("/api/v1/risks/{RISK}/ack"), Some(TOKEN), ack);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(risks(&addr)["acknowledged"]["until"], "2099-12-31");
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/api/v1/risks/no_such_rule:340000:NEV:operating_income/ack",
+        Some(TOKEN),
+        ack,
+    );
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = http(
+        &addr,
+        "POST",
+        &format!("/api/v1/risks/{RISK}/ack"),
+        Some(TOKEN),
+        br#"{"reason": "x", "until": "soon"}"#,
+    );
+    assert_eq!(
+        (status, json(&body)["error"].as_str()),
+        (422, Some("`soon` is not a date such as 2026-03-31"))
+    );
+
+    // the CLI recomputes while the daemon runs (through the same period lock); its run
+    // takes the acknowledgement as a silence
+    let out = crate::support::seimon(tmp.path(), &["recompute", "--period", "2025Q3"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::stderr(&out));
+    let nev = risks(&addr);
+    assert_eq!(nev["silenced_until"], "2099-12-31", "{nev}");
+
+    // a revision dropped into the inbox changes a reported period: the daemon recomputes it
+    std::fs::write(inbox.join("revision.csv"), REVISION).unwrap();
+    let rows = poll("the daemon to recompute 2025Q3", || {
+        let rows = ten_growth(&addr);
+        (rows[0]["value"] == 17.0).then_some(rows)
+    });
+    assert_eq!(rows.len(), 1);
+
     let (_, metrics) = http(&addr, "GET", "/metrics", None, b"");
-    assert!(metrics.contains("seimon_runs_total{state=\"succeeded\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("seimon_runs_total{state=\"succeeded\"} 2"),
+        "the API's run and the recompute: {metrics}"
+    );
     assert!(metrics.contains("seimon_files_rejected_total 1"), "{metrics}");
 
     // SIGTERM during a run: the run completes, the process exits 0
@@ -137,4 +271,24 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
     let store = seimon::store::Store::open(&tmp.path().join("data")).unwrap();
     let record = store.run(&second).unwrap().expect("the run was recorded");
     assert_eq!(record.state, "succeeded", "the run under way was let finish");
+    let runs = store.runs().unwrap();
+    assert!(runs.iter().all(|r| r.state == "succeeded"), "nothing left half-done: {runs:?}");
+    assert_eq!(
+        runs.iter().filter(|r| r.trigger == "schedule").count(),
+        1,
+        "one recompute after the revision"
+    );
+
+    // the JSON log: every line an object; the run's lines carry its span
+    let log = std::fs::read_to_string(tmp.path().join("serve.log")).unwrap();
+    let lines: Vec<serde_json::Value> = log.lines().map(json).collect();
+    let finished = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "run succeeded" && l["span"]["run_id"] == run_id.as_str())
+        .unwrap_or_else(|| panic!("no span for run {run_id}: {log}"));
+    assert_eq!(
+        (finished["span"]["name"].as_str(), finished["span"]["period"].as_str()),
+        (Some("run"), Some("2025Q3"))
+    );
+    assert!(!log.contains(TOKEN), "the token is never logged");
 }
