@@ -246,3 +246,60 @@ impl Scheduler {
         Ok(report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn periods(due: &[(Period, DateTime<Utc>)]) -> Vec<String> {
+        due.iter().map(|(p, t)| format!("{p}@{}", t.to_rfc3339())).collect()
+    }
+
+    #[test]
+    fn each_firing_is_due_for_the_quarter_before_it_in_shanghai_time() {
+        let cron = crate::config::parse_cron("0 0 9 25 1,4,7,10 *").unwrap();
+        let tz = chrono_tz::Asia::Shanghai;
+        let due = due_between(&cron, tz, utc("2024-12-31T00:00:00Z"), utc("2025-12-31T00:00:00Z"));
+        assert_eq!(
+            periods(&due),
+            [
+                "2024Q4@2025-01-25T01:00:00+00:00",
+                "2025Q1@2025-04-25T01:00:00+00:00",
+                "2025Q2@2025-07-25T01:00:00+00:00",
+                "2025Q3@2025-10-25T01:00:00+00:00",
+            ]
+        );
+        // (after, until]: a firing exactly at `until` is due, one exactly at `after` is not
+        let at = utc("2025-04-25T01:00:00Z");
+        assert_eq!(periods(&due_between(&cron, tz, utc("2025-04-01T00:00:00Z"), at)).len(), 1);
+        assert!(due_between(&cron, tz, at, utc("2025-05-01T00:00:00Z")).is_empty());
+    }
+
+    #[test]
+    fn several_firings_for_one_quarter_make_it_due_once() {
+        // on the 5th and 25th of every month: the six firings from April to June are all due
+        // for Q1, the one of 5 July for Q2
+        let cron = crate::config::parse_cron("0 0 9 5,25 * *").unwrap();
+        let due = due_between(
+            &cron,
+            chrono_tz::Asia::Shanghai,
+            utc("2025-04-01T00:00:00Z"),
+            utc("2025-07-06T00:00:00Z"),
+        );
+        assert_eq!(
+            periods(&due),
+            ["2025Q1@2025-04-05T01:00:00+00:00", "2025Q2@2025-07-05T01:00:00+00:00"]
+        );
+    }
+
+    #[test]
+    fn five_field_cron_lines_and_nonsense_are_refused() {
+        assert!(crate::config::parse_cron("0 9 25 1,4,7,10 *").unwrap_err().contains("5 fields"));
+        assert!(crate::config::parse_cron("0 0 9 32 1 *").is_err());
+        assert!(crate::config::parse_cron("0 0 9 25 1,4,7,10 *").is_ok());
+    }
+}

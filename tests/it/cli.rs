@@ -28,7 +28,7 @@ fn check_config_accepts_the_built_in_defaults_and_the_shipped_file() {
 #[test]
 fn check_config_names_file_line_and_problem() {
     let dir = tempfile::tempdir().unwrap();
-    let text = "[paths]\ndata = \"d\"\n\n[[subscriptions]]\naudience = \"city:340100\"\nto = [\"a@example.org\"]\n\n[[subscriptions]]\naudience = \"industry:XYZ\"\nto = [\"b@example.org\"]\n\n[schedule]\ntimezone = \"Mars/Olympus\"\n";
+    let text = "[paths]\ndata = \"d\"\n\n[[subscriptions]]\naudience = \"city:340100\"\nto = [\"a@example.org\"]\n\n[[subscriptions]]\naudience = \"industry:XYZ\"\nto = [\"b@example.org\"]\n\n[schedule]\ntimezone = \"Mars/Olympus\"\nreport = \"0 9 25 1,4,7,10 *\"\noutbox = \"0 */5 * * * Funday\"\ndeadline_days = 400\n";
     std::fs::write(dir.path().join("bad.toml"), text).unwrap();
     let out = seimon(dir.path(), &["--config", "bad.toml", "check-config"], &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -39,6 +39,16 @@ fn check_config_names_file_line_and_problem() {
     );
     assert!(
         err.contains("bad.toml:13:12: schedule.timezone: unknown time zone `Mars/Olympus`"),
+        "{err}"
+    );
+    // a classic five-field cron line: the schedule needs seconds first
+    assert!(
+        err.contains("bad.toml:14:10: schedule.report: `0 9 25 1,4,7,10 *`: 5 fields; a schedule needs 6 or 7, seconds first"),
+        "{err}"
+    );
+    assert!(err.contains("bad.toml:15:10: schedule.outbox: `0 */5 * * * Funday`"), "{err}");
+    assert!(
+        err.contains("bad.toml:16:17: schedule.deadline_days: 400 days: a report waits for its data between 0 and 92 days"),
         "{err}"
     );
 

@@ -256,3 +256,54 @@ fn the_inbox_reads_a_file_only_once_it_has_stopped_changing() {
     assert!(text.contains("bad.csv rejected") && text.contains("999999"), "{text}");
     assert_eq!(app.store.observation_count().unwrap(), 17 * 12);
 }
+
+#[test]
+fn a_run_left_running_by_a_dead_process_is_marked_and_a_live_one_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    app.store.start_run("r-dead", p("2025Q3"), "cli", None).unwrap();
+    // a live process (here: this test) holds the period's lock: its run is left alone
+    let locks = tmp.path().join("data/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held = std::fs::File::create(locks.join("2025Q3.lock")).unwrap();
+    held.lock().unwrap();
+    assert!(app.recover_interrupted().unwrap().is_empty());
+    assert_eq!(app.store.run("r-dead").unwrap().unwrap().state, "running");
+    // the process died (its lock is gone): the run is marked failed, safe to run again
+    drop(held);
+    assert_eq!(app.recover_interrupted().unwrap(), vec!["2025Q3".to_string()]);
+    let run = app.store.run("r-dead").unwrap().unwrap();
+    assert_eq!(run.state, "failed");
+    assert_eq!(run.error.as_deref(), Some("interrupted: the process stopped during the run"));
+}
+
+#[test]
+fn the_cli_waits_for_a_run_of_the_same_period_in_another_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = app(tmp.path());
+    load(&app, "obs.csv", &observations(p("2024Q3"), p("2025Q3"), None));
+    drop(app);
+    let locks = tmp.path().join("data/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held = std::fs::File::create(locks.join("2025Q3.lock")).unwrap();
+    held.lock().unwrap(); // as the daemon does while it runs 2025Q3
+    let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_seimon"))
+        .current_dir(tmp.path())
+        .args(["recompute", "--period", "2025Q3"])
+        .env("RUST_LOG", "info")
+        .env("SEIMON_PATHS__DATA", "data")
+        .env("SEIMON_PATHS__REPORTS", "reports")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(cli.try_wait().unwrap().is_none(), "the CLI waits while the period is locked");
+    assert!(!tmp.path().join("reports/2025Q3").exists(), "and has written nothing");
+    drop(held);
+    let out = cli.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("another process is running this quarter: waiting for it"), "{err}");
+    assert!(tmp.path().join("reports/2025Q3/indicators.csv").is_file());
+}
