@@ -985,6 +985,21 @@ impl Settings {
     }
 }
 
+/// Parses a schedule the way tokio-cron-scheduler does: seconds first (6 or 7 fields), and
+/// day-of-month and day-of-week both required when both are given.
+pub fn parse_cron(text: &str) -> Result<croner::Cron, String> {
+    let fields = text.split_whitespace().count();
+    if !(6..=7).contains(&fields) {
+        return Err(format!("{fields} fields; a schedule needs 6 or 7, seconds first"));
+    }
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(text)
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1081,19 +1096,4 @@ mod tests {
             "{e}"
         );
     }
-}
-
-/// Parses a schedule the way tokio-cron-scheduler does: seconds first (6 or 7 fields), and
-/// day-of-month and day-of-week both required when both are given.
-pub fn parse_cron(text: &str) -> Result<croner::Cron, String> {
-    let fields = text.split_whitespace().count();
-    if !(6..=7).contains(&fields) {
-        return Err(format!("{fields} fields; a schedule needs 6 or 7, seconds first"));
-    }
-    croner::parser::CronParser::builder()
-        .seconds(croner::parser::Seconds::Required)
-        .dom_and_dow(true)
-        .build()
-        .parse(text)
-        .map_err(|e| e.to_string())
 }
