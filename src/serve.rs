@@ -138,6 +138,8 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
     alive.store(true, Ordering::SeqCst);
     let _alive = Alive(alive);
     let app = scheduler.app().clone();
+    // what was left pending (or cut short mid-send) before the last stop goes first
+    send_outbox(&app).await;
     tick(&scheduler).await;
     let mut poll = tokio::time::interval(app.settings.schedule.inbox_poll);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -146,11 +148,7 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
             _ = shutdown.cancelled() => break,
             Some(what) = woken.recv() => {
                 if let Wake::Outbox = what {
-                    match app.send_outbox().await {
-                        Ok(r) if r.sent + r.retrying + r.dead > 0 => tracing::info!(sent = r.sent, retrying = r.retrying, dead = r.dead, "outbox"),
-                        Ok(_) => {}
-                        Err(e) => tracing::error!(error = %e, "outbox"),
-                    }
+                    send_outbox(&app).await;
                 }
                 tick(&scheduler).await;
             }
@@ -177,6 +175,15 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
         }
     }
     tracing::info!("worker stopped");
+}
+
+/// One pass of the outbox.
+async fn send_outbox(app: &Seimon) {
+    match app.send_outbox().await {
+        Ok(r) if r.sent + r.retrying + r.dead > 0 => tracing::info!(sent = r.sent, retrying = r.retrying, dead = r.dead, "outbox"),
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "outbox"),
+    }
 }
 
 async fn tick(scheduler: &Scheduler) {

@@ -554,3 +554,56 @@ fn revised_data_make_a_correction_that_says_what_changed() {
     let first = MessageParser::default().parse(&leader[0].1).unwrap();
     assert_ne!(first.message_id(), mail.message_id(), "a new version is a new message");
 }
+
+#[test]
+fn the_daemon_sends_what_the_outbox_holds() {
+    // a quarter sent while the relay was down: four messages wait in the outbox
+    let addr = free_port();
+    let tmp = setup(addr.port(), "");
+    let fast = [("SEIMON_SMTP__RETRY_BASE_SECS", "1")];
+    let out = seimon(
+        tmp.path(),
+        &["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"],
+        &fast,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let inbox = smtp_server(TcpListener::bind(addr).unwrap(), &[]);
+    std::thread::sleep(std::time::Duration::from_millis(1500)); // past the one-second backoff
+
+    // the daemon's outbox sender delivers them when it starts
+    let mut daemon = std::process::Command::new(env!("CARGO_BIN_EXE_seimon"))
+        .current_dir(tmp.path())
+        .args(["--config", "seimon.toml", "serve"])
+        .env("RUST_LOG", "warn")
+        .env("SEIMON_API__TOKEN", "t")
+        .env("SEIMON_API__LISTEN", "127.0.0.1:0")
+        .env("SEIMON_SMTP__RETRY_BASE_SECS", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while inbox.lock().unwrap().len() < 4 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(daemon.wait().unwrap().code(), Some(0));
+    let mut to: Vec<String> = inbox.lock().unwrap().iter().flat_map(|(to, _)| to.clone()).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "hefei@example.org",
+            "leader1@example.org",
+            "leader2@example.org",
+            "ngit@example.org"
+        ],
+        "each once"
+    );
+    let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox", "list"], &[]));
+    assert_eq!(list.matches(" sent ").count(), 4, "{list}");
+}
