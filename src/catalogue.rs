@@ -91,7 +91,19 @@ pub struct Indicator {
     pub kind: IndicatorKind,
     #[serde(default = "yes")]
     pub nonnegative: bool,
+    /// Whether the indicator accumulates within a year (a flow reported year to date, the
+    /// default) or is a stock counted at the period's end (platforms, listed companies):
+    /// a stock has no single-quarter measures, and its projected annual value is itself.
+    #[serde(default = "yes")]
+    pub cumulative: bool,
+    /// How a value is written after the number in reports (个, 家); default 亿元 for money
+    /// and nothing for counts.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
+
+/// Indicator codes seimon itself exports: no catalogue or configuration may define them.
+pub const RESERVED_INDICATORS: [&str; 2] = ["major_projects", "assessment"];
 
 fn yes() -> bool {
     true
@@ -251,6 +263,12 @@ impl Catalogue {
         }
         let mut indicator_ix = HashMap::new();
         for (i, k) in raw.indicators.iter().enumerate() {
+            if RESERVED_INDICATORS.contains(&k.code.as_str()) {
+                return Err(err(
+                    &format!("indicators[{i}].code"),
+                    format!("`{}` is an indicator seimon exports itself: choose another code", k.code),
+                ));
+            }
             if indicator_ix.insert(k.code.clone(), i).is_some() {
                 return Err(err(
                     &format!("indicators[{i}].code"),
@@ -269,6 +287,22 @@ impl Catalogue {
             region_ix,
             indicator_ix,
         })
+    }
+
+    /// The catalogue with extra indicators (from the configuration); the caller has checked
+    /// that their codes are new.
+    pub fn with_indicators(&self, extra: Vec<Indicator>) -> Catalogue {
+        let mut c = self.clone();
+        for k in extra {
+            c.indicator_ix.insert(k.code.clone(), c.indicators.len());
+            c.indicators.push(k);
+        }
+        c
+    }
+
+    /// Codes of the indicators that are stocks (do not accumulate within a year).
+    pub fn stocks(&self) -> Vec<String> {
+        self.indicators.iter().filter(|k| !k.cumulative).map(|k| k.code.clone()).collect()
     }
 
     pub fn industry(&self, code: &str) -> Option<&Industry> {

@@ -73,6 +73,8 @@ pub struct Settings {
     pub log: Log,
     /// Plan targets from the configuration (a targets file replaces those with the same key).
     pub targets: Vec<crate::targets::Target>,
+    /// Scale tiers (千亿级, 万亿级): counts of industries, exported as indicators.
+    pub tiers: Vec<crate::compute::tiers::Tier>,
     /// The quarter `seimon demo` reports by default (else the latest complete one).
     pub demo_through: Option<crate::period::Period>,
     /// Risk rules (business traffic lights).
@@ -221,6 +223,33 @@ struct RawSettings {
     risk: RawRisk,
     rules: Vec<RawRule>,
     silences: Vec<RawSilence>,
+    indicators: Vec<RawIndicator>,
+    tiers: Vec<RawTier>,
+}
+
+/// A scale tier: the count of industries whose projected annual `indicator` reaches
+/// `threshold` (in the indicator's canonical unit, 亿元 for money).
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawTier {
+    code: Option<String>,
+    zh: Option<String>,
+    en: Option<String>,
+    indicator: Option<String>,
+    threshold: Option<f64>,
+}
+
+/// An extra indicator of the catalogue (a count goal of the plan, …).
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawIndicator {
+    code: Option<String>,
+    zh: Option<String>,
+    en: Option<String>,
+    kind: Option<crate::catalogue::IndicatorKind>,
+    cumulative: Option<bool>,
+    unit: Option<String>,
+    nonnegative: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -539,7 +568,24 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
 
     let catalogue_name = need(raw.monitor.catalogue, "monitor.catalogue", &mut problems);
     let catalogue = match Catalogue::load(&catalogue_name) {
-        Ok(c) => Some(Arc::new(c)),
+        Ok(c) => {
+            // tiers are indicators too (stock counts): defined after the extra indicators
+            let tier_indicators: Vec<RawIndicator> = raw
+                .tiers
+                .iter()
+                .map(|t| RawIndicator {
+                    code: t.code.clone(),
+                    zh: t.zh.clone(),
+                    en: t.en.clone(),
+                    kind: Some(crate::catalogue::IndicatorKind::Count),
+                    cumulative: Some(false),
+                    unit: Some("个".into()),
+                    nonnegative: Some(true),
+                })
+                .collect();
+            let c = extra_indicators(&c, &raw.indicators, "indicators", &mut problems);
+            Some(Arc::new(extra_indicators(&c, &tier_indicators, "tiers", &mut problems)))
+        }
         Err(e) => {
             problems.push((key("monitor.catalogue"), e.to_string()));
             None
@@ -756,6 +802,36 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         ));
     }
 
+    let mut tiers = Vec::new();
+    if let Some(c) = &catalogue {
+        for (i, t) in raw.tiers.iter().enumerate() {
+            let at = |field: &str| KeyPath::parse(&format!("tiers[{i}].{field}"));
+            let indicator = t.indicator.clone().unwrap_or_default();
+            match c.indicator(&indicator) {
+                Some(k) if k.kind == crate::catalogue::IndicatorKind::Money => {}
+                Some(_) => problems.push((
+                    at("indicator"),
+                    format!("`{indicator}` is not a money indicator: a tier compares 亿元"),
+                )),
+                None => problems.push((
+                    at("indicator"),
+                    format!("unknown indicator `{indicator}` (not in catalogue {})", c.name),
+                )),
+            }
+            let threshold = t.threshold.unwrap_or(0.0);
+            if !(threshold.is_finite() && threshold > 0.0) {
+                problems.push((
+                    at("threshold"),
+                    "a tier needs a threshold above 0 (in 亿元: 1000 for 千亿级)".into(),
+                ));
+            }
+            tiers.push(crate::compute::tiers::Tier {
+                code: t.code.clone().unwrap_or_default(),
+                indicator,
+                threshold,
+            });
+        }
+    }
     let mut targets = Vec::new();
     if let Some(c) = &catalogue {
         for (i, t) in raw.targets.iter().enumerate() {
@@ -810,6 +886,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             format: raw.log.format.unwrap_or(LogFormat::Human),
         },
         targets,
+        tiers,
         demo_through,
         rules,
         silences,
@@ -983,6 +1060,52 @@ impl Settings {
         self.paths.inbox = root.join("inbox");
         self
     }
+}
+
+/// The catalogue with the configuration's `[[indicators]]`: new codes only (lowercase
+/// letters, digits and `_`), never one of the catalogue's or seimon's own.
+fn extra_indicators(c: &Catalogue, raw: &[RawIndicator], section: &str, problems: &mut Problems) -> Catalogue {
+    let mut extra: Vec<crate::catalogue::Indicator> = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let at = |field: &str| KeyPath::parse(&format!("{section}[{i}].{field}"));
+        let Some(code) = r.code.clone() else {
+            problems.push((at("code"), "missing: an indicator needs a code".into()));
+            continue;
+        };
+        let well_formed = !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let problem = if !well_formed {
+            Some(format!("`{code}`: an indicator code is lowercase letters, digits and _"))
+        } else if crate::catalogue::RESERVED_INDICATORS.contains(&code.as_str()) {
+            Some(format!("`{code}` is an indicator seimon exports itself: choose another code"))
+        } else if c.indicator(&code).is_some() {
+            Some(format!(
+                "`{code}` clashes with the built-in indicator of catalogue {}: choose another code",
+                c.name
+            ))
+        } else if extra.iter().any(|k| k.code == code) {
+            Some(format!("`{code}` is defined twice"))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            problems.push((at("code"), p));
+            continue;
+        }
+        let (Some(zh), Some(en)) = (r.zh.clone(), r.en.clone()) else {
+            problems.push((at("code"), format!("`{code}` needs a Chinese (zh) and an English (en) name")));
+            continue;
+        };
+        extra.push(crate::catalogue::Indicator {
+            code,
+            zh,
+            en,
+            kind: r.kind.unwrap_or(crate::catalogue::IndicatorKind::Count),
+            nonnegative: r.nonnegative.unwrap_or(true),
+            cumulative: r.cumulative.unwrap_or(true),
+            unit: r.unit.clone(),
+        });
+    }
+    c.with_indicators(extra)
 }
 
 /// Parses a schedule the way tokio-cron-scheduler does: seconds first (6 or 7 fields), and

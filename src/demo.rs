@@ -590,7 +590,57 @@ pub fn write_files(shape: &Shape, dir: &Path, through: Period) -> std::io::Resul
         files.push(write_enterprises(dir, through, &mut rng)?);
     }
     files.push(write_projects(shape, dir, through, &mut rng)?);
+    if shape.profile == "anhui" {
+        files.push(write_goals(shape, dir, through)?);
+    }
     Ok(files)
+}
+
+/// The plan's count goals (the Anhui configuration's extra indicators): stocks at each
+/// quarter's end for the ten industries of the top region, from a 2020 level towards the
+/// 2025 goal, some ahead of the path and some behind it.
+fn write_goals(shape: &Shape, dir: &Path, through: Period) -> std::io::Result<PathBuf> {
+    // (indicator, end of 2020, the 2025 goal, how much of the way the data go by 2025)
+    const GOALS: [(&str, f64, f64, f64); 6] = [
+        ("national_innovation_platforms", 180.0, 260.0, 1.05),
+        ("provincial_innovation_centres", 40.0, 100.0, 0.85),
+        ("chain_leaders", 50.0, 100.0, 1.0),
+        ("specialised_new_enterprises", 500.0, 1000.0, 1.1),
+        ("listed_companies", 60.0, 100.0, 0.9),
+        ("major_bases", 12.0, 30.0, 0.95),
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "period",
+        "region_code",
+        "industry_code",
+        "indicator",
+        "value",
+        "unit",
+        "release_date",
+        "source",
+    ])?;
+    let start = Period::new(FIRST_YEAR, 4).expect("a period");
+    for p in Period::new(FIRST_YEAR, 1).expect("a period").index()..=through.index() {
+        let period = Period::from_index(p).expect("a period");
+        let quarters = f64::from(p - start.index()) / 20.0; // 20 quarters from 2020 Q4 to 2025 Q4
+        for (code, base, goal, pace) in GOALS {
+            let value = (base + (goal - base) * pace * quarters).round().max(0.0);
+            w.write_record([
+                period.to_string(),
+                shape.top.to_string(),
+                TEN.to_string(),
+                code.to_string(),
+                format!("{value}"),
+                "个".to_string(),
+                release_date(period).to_string(),
+                "演示数据（合成）".to_string(),
+            ])?;
+        }
+    }
+    let path = dir.join("goals.csv");
+    std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
+    Ok(path)
 }
 
 /// GB/T 4754-2017 classes and the industries they feed (some feed two; the last ones feed

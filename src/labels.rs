@@ -10,6 +10,28 @@ use crate::period::Period;
 
 /// (Chinese, English).
 const TABLE: &[(&str, &str)] = &[
+    // scale tiers
+    ("规模梯队", "Scale tiers"),
+    ("产业规模梯队", "Industries by scale tier"),
+    ("梯队", "Tier"),
+    ("门槛（亿元）", "Threshold (CNY 100m)"),
+    ("本期（个）", "Now"),
+    ("上年同期（个）", "A year earlier"),
+    ("年度目标（个）", "Target for the year"),
+    (
+        "按十大产业预计全年{indicator}计（四季度为全年实绩，其余按上年季节结构推算），达到门槛即计入。",
+        "Counted on each member industry's projected annual {indicator} (Q4: the year's actual; otherwise last year's seasonal profile); reaching the threshold counts.",
+    ),
+    // count goals
+    ("数量目标", "Count goals"),
+    ("规划数量目标进度", "Progress on the plan's count goals"),
+    ("指标", "Indicator"),
+    ("本期数", "This period"),
+    ("年度目标", "Target for the year"),
+    (
+        "年度目标按规划期几何增长路径计算；平台、企业等数量为期末累计数。",
+        "Targets for the year follow the plan's geometric path; counts of platforms, enterprises and the like are stocks at the period's end.",
+    ),
     // completeness
     ("缺报数据：{list}{more}。", "Missing data: {list}{more}."),
     ("等{n}项", " and others, {n} in all"),

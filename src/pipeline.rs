@@ -600,6 +600,8 @@ impl Seimon {
             enterprises: enterprise_scan(&batches)?,
             mapping: &mapping,
             members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
+            stocks: settings.catalogue.stocks(),
+            tiers: settings.tiers.clone(),
         };
         let long = compute::compute(inputs, (p - HISTORY_QUARTERS)..=p)?;
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
@@ -647,6 +649,7 @@ impl Seimon {
             notes: options.notes.clone(),
             flags: &flags,
             completeness: Some(&completeness),
+            tiers: &settings.tiers,
             lang,
         };
         let reports_set = render::report_set(&input)?;

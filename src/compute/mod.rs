@@ -17,6 +17,7 @@
 pub mod enterprises;
 pub mod projects;
 pub mod targets;
+pub mod tiers;
 
 use polars::prelude::*;
 
@@ -108,8 +109,12 @@ pub(crate) fn stage(lf: LazyFrame) -> PolarsResult<LazyFrame> {
 
 /// The wide measure frame: one row per observation key and period, a column per measure
 /// (null where absent).
-pub fn measures_wide(obs: LazyFrame) -> PolarsResult<LazyFrame> {
-    let obs = stage(obs)?;
+pub fn measures_wide(obs: LazyFrame, stocks: &[String]) -> PolarsResult<LazyFrame> {
+    // a stock (counted at the period's end) has no single quarter
+    let stock = stocks
+        .iter()
+        .fold(lit(false), |any, code| any.or(col("indicator").eq(lit(code.as_str()))));
+    let obs = stage(obs.with_column(stock.alias("stock")))?;
     // yoy_pct: published growth wins; else from levels, absent when last year's level ≤ 0.
     let last_year = obs.clone().select([
         col("region_code"),
@@ -140,11 +145,15 @@ pub fn measures_wide(obs: LazyFrame) -> PolarsResult<LazyFrame> {
         col("base_ytd").alias("b_prev"),
     ]);
     let with_quarter = left_join(with_yoy, previous, keys_and(&["p"]), keys_and(&["p"])).with_columns([
-        when(col("q").eq(lit(1)))
+        when(col("stock"))
+            .then(null_f64())
+            .when(col("q").eq(lit(1)))
             .then(col("x"))
             .otherwise(col("x") - col("x_prev"))
             .alias("quarter"),
-        when(col("q").eq(lit(1)))
+        when(col("stock"))
+            .then(null_f64())
+            .when(col("q").eq(lit(1)))
             .then(col("yoy_pct"))
             .when((col("base_ytd") - col("b_prev")).gt(lit(0.0)))
             .then(((col("x") - col("x_prev")) / (col("base_ytd") - col("b_prev")) - lit(1.0)) * lit(100.0))
@@ -234,6 +243,11 @@ pub struct Inputs<'a> {
     pub mapping: &'a [(String, String)],
     /// The member industries whose union is `TEN`.
     pub members: Vec<String>,
+    /// Indicators that are stocks, not accumulating within a year (see
+    /// [`crate::catalogue::Indicator::cumulative`]).
+    pub stocks: Vec<String>,
+    /// Scale tiers whose counts are computed as observations of their own indicators.
+    pub tiers: Vec<tiers::Tier>,
 }
 
 /// Every measure, in output order: base, targets, projects, enterprise records.
@@ -320,10 +334,27 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
         }
         None => (published, None),
     };
+    // Scale tiers: counts of industries on course for a tier, as observations.
+    let obs = if inputs.tiers.is_empty() {
+        obs
+    } else {
+        let obs = stage(obs)?;
+        let mut parts = vec![obs.clone()];
+        parts.extend(tiers::tier_counts(&obs, &inputs.tiers, &inputs.members)?);
+        concat(
+            parts,
+            UnionArgs {
+                to_supertypes: true,
+                ..Default::default()
+            },
+        )?
+    };
     // The wide frame is aggregate-sized (series × periods, even at national scale): it is
     // materialised once here rather than re-planned for each measure below.
-    let wide =
-        stage(targets::with_targets(measures_wide(obs)?, inputs.targets)?.filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))))?;
+    let wide = stage(
+        targets::with_targets(measures_wide(obs, &inputs.stocks)?, inputs.targets)?
+            .filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))),
+    )?;
     let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
     let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?];
     if !inputs.projects.is_empty() {

@@ -143,9 +143,10 @@ pub fn with_targets(wide: LazyFrame, targets: &[Target]) -> PolarsResult<LazyFra
             planned(col("V0") * (col("VT") / col("V0")).pow(f(col("year") - col("y0")) / f(col("yt") - col("y0")))).alias("annual_target"),
             planned((((col("VT") / col("V0")).pow(lit(1.0) / f(col("yt") - col("y0")))) - lit(1.0)) * lit(100.0)).alias("plan_cagr_pct"),
             planned(f(col("q")) * lit(25.0)).alias("time_progress_pct"),
-            // projected annual: Q4 is the year; else last year's seasonal profile
+            // projected annual: Q4 is the year; else last year's seasonal profile; a stock
+            // (counted at the period's end) is its own projection
             planned(
-                when(col("q").eq(lit(4)))
+                when(col("q").eq(lit(4)).or(col("stock")))
                     .then(col("x"))
                     .when(col("x_ly").gt(lit(0.0)))
                     .then(col("x") * col("x_q4ly") / col("x_ly"))
@@ -238,6 +239,58 @@ mod tests {
             .get(period, "340000", industry, "operating_income", measure)
             .unwrap_or_else(|| panic!("{measure} absent"));
         assert!((v - expected).abs() < 1e-9, "{measure}: expected {expected}, got {v}");
+    }
+
+    /// A count goal of the plan, a stock (not accumulating within a year): 260 national
+    /// innovation platforms in 2025, from 150 at the end of 2020.
+    #[test]
+    fn a_stock_count_goal_has_progress_but_no_single_quarter() {
+        let stock = |period: &str, x: f64| Observation {
+            indicator: "innovation_platforms".into(),
+            ..o(period, "TEN", Some(x), None)
+        };
+        let rows = [
+            stock("2020Q4", 150.0),
+            stock("2024Q3", 210.0),
+            stock("2025Q2", 230.0),
+            stock("2025Q3", 240.0),
+        ];
+        let target = Target {
+            indicator: "innovation_platforms".into(),
+            spec: TargetSpec::Level {
+                base_year: 2020,
+                base_value: None,
+                target_year: 2025,
+                target_value: Some(260.0),
+                multiple: None,
+            },
+            ..level("TEN", None, 2025)
+        };
+        let p = Period::new(2025, 3).unwrap().index();
+        let inputs = Inputs {
+            observations: &rows,
+            targets: std::slice::from_ref(&target),
+            stocks: vec!["innovation_platforms".into()],
+            ..Inputs::default()
+        };
+        let t = MeasureTable::from_frame(&compute(inputs, p..=p).unwrap()).unwrap();
+        let get = |m: &str| t.get("2025Q3", "340000", "TEN", "innovation_platforms", m);
+        let close = |m: &str, expected: f64| {
+            let v = get(m).unwrap_or_else(|| panic!("{m} absent"));
+            assert!((v - expected).abs() < 1e-9, "{m}: expected {expected}, got {v}");
+        };
+        close("ytd", 240.0);
+        close("yoy_pct", 14.28571428571428); // 240 / 210 − 1
+        close("annual_target", 260.0); // the target year
+        close("task_progress_pct", 92.3076923076923); // 240 / 260
+        close("progress_gap_pp", 17.307692307692307); // 92.31 − 75
+        close("plan_cagr_pct", 11.628841548417412); // (260 / 150)^(1/5) − 1
+        // a stock is its own projection: no seasonal extrapolation of a count at period end
+        close("projected_annual", 240.0);
+        close("projected_attainment_pct", 92.3076923076923);
+        // and has no single quarter (240 − 230 would be a difference of stocks, not a flow)
+        assert_eq!(get("quarter"), None);
+        assert_eq!(get("quarter_yoy_pct"), None);
     }
 
     /// Operating income doubles 2020 → 2025 from 1,000 (the 2020 Q4 data).

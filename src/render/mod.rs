@@ -57,6 +57,8 @@ pub struct ReportInput<'a> {
     /// The period's risk flags (business and data quality).
     pub flags: &'a [crate::risk::Flag],
     pub completeness: Option<&'a crate::risk::Completeness>,
+    /// The scale tiers whose counts the report shows.
+    pub tiers: &'a [crate::compute::tiers::Tier],
     /// The language of the reports.
     pub lang: crate::labels::Language,
 }

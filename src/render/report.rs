@@ -253,6 +253,96 @@ fn regions_table(q: &Q<'_>, industry: &str, number: &'static str) -> Table {
     }
 }
 
+/// The plan's goals on indicators other than the headline one (counts of platforms, listed
+/// companies, …) for the monitored region's ten industries: one row per goal of the year.
+fn goals_table(q: &Q<'_>) -> Option<Table> {
+    let top = q.input.region;
+    let at = |indicator: &str, measure: &str| q.at(&q.period, top, TEN, indicator, measure);
+    let rows: Vec<Row> = q
+        .input
+        .catalogue
+        .indicators
+        .iter()
+        .filter(|k| k.code != q.input.indicator && !q.input.tiers.iter().any(|t| t.code == k.code))
+        .filter(|k| at(&k.code, "annual_target").is_some())
+        .map(|k| {
+            let fmt = if k.kind == crate::catalogue::IndicatorKind::Count {
+                Fmt::Int
+            } else {
+                Fmt::Money
+            };
+            let unit = k.unit.clone().unwrap_or_default();
+            let name = q.n.indicator(&k.code);
+            Row {
+                cells: vec![
+                    Cell::Text(if unit.is_empty() || q.lang == Language::En {
+                        name
+                    } else {
+                        format!("{name}（{unit}）")
+                    }),
+                    Cell::Num(at(&k.code, "ytd"), fmt),
+                    Cell::Num(at(&k.code, "annual_target"), fmt),
+                    Cell::Num(at(&k.code, "task_progress_pct"), Fmt::One),
+                    Cell::Num(at(&k.code, "time_progress_pct"), Fmt::One),
+                    Cell::Num(at(&k.code, "progress_gap_pp"), Fmt::One),
+                ],
+                emphasis: false,
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(Table {
+        sheet: q.t("数量目标"),
+        title: q.t("规划数量目标进度"),
+        header: ["指标", "本期数", "年度目标", "目标进度（%）", "时间进度（%）", "进度差（个百分点）"]
+            .map(|h| q.t(h))
+            .to_vec(),
+        rows,
+        note: Some(q.t("年度目标按规划期几何增长路径计算；平台、企业等数量为期末累计数。")),
+    })
+}
+
+/// The scale tiers: how many industries are on course for each, now and a year earlier.
+fn tiers_table(q: &Q<'_>) -> Option<Table> {
+    let top = q.input.region;
+    let year_ago = q.input.period.year_earlier().map(|p| p.to_string());
+    let rows: Vec<Row> = q
+        .input
+        .tiers
+        .iter()
+        .map(|t| {
+            let at = |period: &str, measure: &str| q.at(period, top, TEN, &t.code, measure);
+            Row {
+                cells: vec![
+                    Cell::Text(q.n.indicator(&t.code)),
+                    Cell::Num(Some(t.threshold), Fmt::Money),
+                    Cell::Num(at(&q.period, "ytd"), Fmt::Int),
+                    Cell::Num(year_ago.as_deref().and_then(|p| at(p, "ytd")), Fmt::Int),
+                    Cell::Num(at(&q.period, "annual_target"), Fmt::One),
+                ],
+                emphasis: false,
+            }
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(Table {
+        sheet: q.t("规模梯队"),
+        title: q.t("产业规模梯队"),
+        header: ["梯队", "门槛（亿元）", "本期（个）", "上年同期（个）", "年度目标（个）"]
+            .map(|h| q.t(h))
+            .to_vec(),
+        rows,
+        note: Some(q.f(
+            "按十大产业预计全年{indicator}计（四季度为全年实绩，其余按上年季节结构推算），达到门槛即计入。",
+            &[("indicator", &q.indicator())],
+        )),
+    })
+}
+
 fn targets_table(q: &Q<'_>, codes: &[String], number: &'static str) -> Table {
     let top = q.input.region;
     let rows: Vec<Row> = codes
@@ -581,6 +671,8 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             let mut target_codes = vec![TEN.to_string()];
             target_codes.extend(members.iter().cloned());
             tables.push(targets_table(&q, &target_codes, "四"));
+            tables.extend(tiers_table(&q));
+            tables.extend(goals_table(&q));
             let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), TOTAL.to_string(), q.region_zh(top)))
                 .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_zh(&r.code))))
                 .collect();

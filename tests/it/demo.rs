@@ -325,8 +325,8 @@ fn demo_runs_a_real_quarter_end_to_end() {
     assert_eq!(manifest["period"], PERIOD);
     assert_eq!(
         manifest["inputs"]["files"].as_array().unwrap().len(),
-        11,
-        "observations, revision, mapping, enterprise records, projects"
+        12,
+        "observations, revision, mapping, enterprise records, projects, the plan's count goals"
     );
     assert!(manifest["inputs"]["files"][0]["sha256"].as_str().unwrap().len() == 64);
     assert_eq!(

@@ -10,5 +10,6 @@ mod measures;
 mod profiles;
 mod risk;
 mod schedule;
+mod scheme;
 mod serve;
 mod support;
