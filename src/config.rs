@@ -75,6 +75,8 @@ pub struct Settings {
     pub targets: Vec<crate::targets::Target>,
     /// Scale tiers (千亿级, 万亿级): counts of industries, exported as indicators.
     pub tiers: Vec<crate::compute::tiers::Tier>,
+    /// The components of the city assessment (none: no assessment).
+    pub assessment: Vec<crate::assessment::Component>,
     /// The quarter `seimon demo` reports by default (else the latest complete one).
     pub demo_through: Option<crate::period::Period>,
     /// Risk rules (business traffic lights).
@@ -225,6 +227,28 @@ struct RawSettings {
     silences: Vec<RawSilence>,
     indicators: Vec<RawIndicator>,
     tiers: Vec<RawTier>,
+    assessment: RawAssessment,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawAssessment {
+    components: Vec<RawComponent>,
+}
+
+/// One component of the city assessment.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawComponent {
+    id: Option<String>,
+    name: Option<String>,
+    name_en: Option<String>,
+    measure: Option<String>,
+    industry: Option<String>,
+    indicator: Option<String>,
+    weight: Option<f64>,
+    direction: Option<crate::assessment::Direction>,
+    normalise: Option<crate::assessment::Normalise>,
 }
 
 /// A scale tier: the count of industries whose projected annual `indicator` reaches
@@ -832,6 +856,10 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             });
         }
     }
+    let assessment = match &catalogue {
+        Some(c) => validate_assessment(&raw.assessment, c, &mut problems),
+        None => Vec::new(),
+    };
     let mut targets = Vec::new();
     if let Some(c) = &catalogue {
         for (i, t) in raw.targets.iter().enumerate() {
@@ -887,12 +915,80 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         },
         targets,
         tiers,
+        assessment,
         demo_through,
         rules,
         silences,
         expected_indicators,
         hash,
     })
+}
+
+/// Validates the components of the city assessment: known measures (or risk counts),
+/// industries and indicators; weights not negative and summing to a positive number.
+fn validate_assessment(raw: &RawAssessment, c: &Catalogue, problems: &mut Problems) -> Vec<crate::assessment::Component> {
+    use crate::assessment::{Component, Direction, Normalise, RISK_MEASURES};
+    let measures: Vec<&str> = crate::compute::all_measures().collect();
+    let mut components: Vec<Component> = Vec::new();
+    for (i, r) in raw.components.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("assessment").key("components").index(i).key(k);
+        let id = r.id.clone().unwrap_or_default();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            problems.push((at("id"), format!("`{id}` is not a component id (lower-case letters, digits and _)")));
+        } else if components.iter().any(|x| x.id == id) {
+            problems.push((at("id"), format!("component id `{id}` appears twice")));
+        }
+        let measure = r.measure.clone().unwrap_or_default();
+        let counts_risks = RISK_MEASURES.contains(&measure.as_str());
+        if !counts_risks && !measures.contains(&measure.as_str()) {
+            problems.push((
+                at("measure"),
+                format!("unknown measure `{measure}` (a measure of indicators.csv, or red_risks / yellow_risks)"),
+            ));
+        }
+        let industry = r.industry.clone().unwrap_or_else(|| crate::catalogue::TEN.to_string());
+        let indicator = r.indicator.clone().unwrap_or_default();
+        if !counts_risks {
+            if c.industry(&industry).is_none() {
+                problems.push((
+                    at("industry"),
+                    format!("unknown industry code `{industry}` (not in catalogue {})", c.name),
+                ));
+            }
+            if c.indicator(&indicator).is_none() && indicator != crate::compute::projects::INDICATOR {
+                problems.push((
+                    at("indicator"),
+                    format!("unknown indicator `{indicator}` (not in catalogue {})", c.name),
+                ));
+            }
+        }
+        let weight = r.weight.unwrap_or(f64::NAN);
+        if !weight.is_finite() || weight < 0.0 {
+            problems.push((
+                at("weight"),
+                "a weight is a number of at least 0 (for lower-is-better use direction = \"lower\")".into(),
+            ));
+        }
+        components.push(Component {
+            name: r.name.clone().unwrap_or_else(|| id.clone()),
+            name_en: r.name_en.clone().or_else(|| r.name.clone()).unwrap_or_else(|| id.replace('_', " ")),
+            id,
+            measure,
+            industry,
+            indicator,
+            weight,
+            direction: r.direction.unwrap_or(Direction::Higher),
+            normalise: r.normalise.unwrap_or(Normalise::Minmax),
+        });
+    }
+    let total: f64 = components.iter().map(|k| k.weight).filter(|w| w.is_finite()).sum();
+    if !components.is_empty() && total <= 0.0 {
+        problems.push((
+            KeyPath::default().key("assessment").key("components").index(0).key("weight"),
+            format!("the weights sum to {total}: they must sum to a positive number"),
+        ));
+    }
+    components
 }
 
 /// Validates the risk rules, silences and expected indicators.

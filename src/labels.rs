@@ -10,6 +10,29 @@ use crate::period::Period;
 
 /// (Chinese, English).
 const TABLE: &[(&str, &str)] = &[
+    // assessment
+    ("{period}{sub}考核评价得分", "{period}: assessment scores of the {sub}"),
+    ("得分", "Score"),
+    ("位次", "Rank"),
+    ("考核评价", "Assessment"),
+    ("{sub}考核评价", "Assessment of the {sub}"),
+    (
+        "得分满分100，各项为该项对得分的贡献（权重 {weights}）；缺报的项得0分，位次按得分由高到低，得分相同者位次相同。",
+        "Scores are out of 100; each column is what a component adds to the score (weights: {weights}); a component not reported scores 0; ranks go by score, equal scores sharing a rank.",
+    ),
+    (
+        "考核评价：得分{score}，第{rank}位（共{n}个）",
+        "Assessment: score {score}, rank {rank} of {n}",
+    ),
+    ("考核项", "Component"),
+    ("权重", "Weight"),
+    ("本期值", "Value"),
+    ("标准分", "Points"),
+    ("对得分的贡献", "Adds to the score"),
+    (
+        "标准分为该项在各地区中的相对位置（0–100）；缺报的项得0分。",
+        "Points place the value among the regions (0–100); a component not reported scores 0.",
+    ),
     // scale tiers
     ("规模梯队", "Scale tiers"),
     ("产业规模梯队", "Industries by scale tier"),

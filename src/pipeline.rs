@@ -119,6 +119,35 @@ pub struct Change {
     pub after: Option<f64>,
 }
 
+/// The assessment as rows of `indicators.csv` (indicator `assessment`, industry `TEN`):
+/// score, rank, and the points each component adds to the score.
+fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsResult<DataFrame> {
+    let (mut region, mut measure, mut value) = (Vec::new(), Vec::new(), Vec::new());
+    for city in &a.cities {
+        let mut push = |m: String, v: f64| {
+            region.push(city.region.clone());
+            measure.push(m);
+            value.push(v);
+        };
+        push("assessment_score".into(), city.score);
+        push("assessment_rank".into(), f64::from(city.rank));
+        for (k, part) in a.components.iter().zip(&city.parts) {
+            if let Some(p) = part {
+                push(format!("assessment_{}", k.id), p.contribution);
+            }
+        }
+    }
+    let n = region.len();
+    df!(
+        "period" => vec![period.to_string(); n],
+        "region_code" => region,
+        "industry_code" => vec![crate::catalogue::TEN; n],
+        "indicator" => vec![crate::assessment::INDICATOR; n],
+        "measure" => measure,
+        "value" => value,
+    )
+}
+
 /// The values of `indicators.csv` in a report folder.
 fn previous_values(dir: &Path) -> Option<HashMap<(String, String, String, String), f64>> {
     let mut reader = csv::Reader::from_path(dir.join("indicators.csv")).ok()?;
@@ -142,15 +171,30 @@ fn previous_values(dir: &Path) -> Option<HashMap<(String, String, String, String
 }
 
 /// What changed between the previous run's values and this one's.
-fn changes(before: &HashMap<(String, String, String, String), f64>, table: &MeasureTable, period: &str) -> Vec<Change> {
-    let now: HashMap<(String, String, String, String), f64> = table
-        .period(period)
-        .map(|(k, v)| ((k.region.clone(), k.industry.clone(), k.indicator.clone(), k.measure.clone()), v))
+fn changes(before: &HashMap<(String, String, String, String), f64>, current: &DataFrame) -> PolarsResult<Vec<Change>> {
+    let text = |name: &str| -> PolarsResult<Vec<String>> {
+        Ok(current
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or_default().to_string())
+            .collect())
+    };
+    let (region, industry, indicator, measure) = (text("region_code")?, text("industry_code")?, text("indicator")?, text("measure")?);
+    let values = current.column("value")?.f64()?;
+    let now: HashMap<(String, String, String, String), f64> = region
+        .into_iter()
+        .zip(industry)
+        .zip(indicator)
+        .zip(measure)
+        .zip(values.iter())
+        .filter_map(|((((r, i), k), m), v)| Some(((r, i, k, m), v?)))
         .collect();
     let mut keys: Vec<&(String, String, String, String)> = before.keys().chain(now.keys()).collect();
     keys.sort();
     keys.dedup();
-    keys.into_iter()
+    let changed = keys
+        .into_iter()
         .filter_map(|k| {
             let (b, a) = (before.get(k).copied(), now.get(k).copied());
             let same = match (b, a) {
@@ -167,7 +211,8 @@ fn changes(before: &HashMap<(String, String, String, String), f64>, table: &Meas
                 after: a,
             })
         })
-        .collect()
+        .collect();
+    Ok(changed)
 }
 
 /// What a run produced.
@@ -633,6 +678,26 @@ impl Seimon {
         flags.extend(quality);
         lap("risk", &mut timings);
 
+        // The assessment of the sub-regions (cities), from the measures and the risks.
+        let assessment = (!settings.assessment.is_empty()).then(|| {
+            let cities: Vec<String> = catalogue.children_of(&top).map(|r| r.code.clone()).collect();
+            let period_text = period.to_string();
+            crate::assessment::assess(&settings.assessment, &cities, |k, city| match k.measure.as_str() {
+                "red_risks" | "yellow_risks" => {
+                    let level = if k.measure == "red_risks" {
+                        risk::Level::Red
+                    } else {
+                        risk::Level::Yellow
+                    };
+                    Some(flags.iter().filter(|f| f.region == city && f.level == level && f.counts()).count() as f64)
+                }
+                measure => table.get(&period_text, city, &k.industry, &k.indicator, measure),
+            })
+        });
+        if let Some(a) = &assessment {
+            current.vstack_mut(&assessment_rows(a, period)?)?;
+        }
+
         // Render.
         let generated_at = chrono::Utc::now()
             .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
@@ -650,6 +715,7 @@ impl Seimon {
             flags: &flags,
             completeness: Some(&completeness),
             tiers: &settings.tiers,
+            assessment: assessment.as_ref(),
             lang,
         };
         let reports_set = render::report_set(&input)?;
@@ -660,7 +726,8 @@ impl Seimon {
         let reports = &settings.paths.reports;
         let dir = reports.join(period.to_string());
         let changed = previous_values(&dir)
-            .map(|before| changes(&before, &table, &period.to_string()))
+            .map(|before| changes(&before, &current))
+            .transpose()?
             .unwrap_or_default();
         let sent = self.store.outbox()?;
 
@@ -715,7 +782,7 @@ impl Seimon {
                 let correction = earlier.map(|m| {
                     let received = run_folder(reports, period, &m.run_id)
                         .and_then(|d| previous_values(&d))
-                        .map(|before| changes(&before, &table, &period.to_string()))
+                        .and_then(|before| changes(&before, &current).ok())
                         .unwrap_or_default();
                     mail::Correction {
                         replaces: m.sent_at.as_deref().and_then(|t| t.get(..10)).unwrap_or_default().to_string(),

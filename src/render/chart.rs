@@ -111,8 +111,14 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn pct(v: f64) -> String {
-    format!("{v:.1}%")
+/// A value as its bar shows it: with `%` when the axis is in percent (growth, progress),
+/// bare otherwise (a score).
+fn value_label(axis: &str, v: f64) -> String {
+    if axis.contains('%') {
+        format!("{v:.1}%")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 /// The value range of the axis: all bars, the reference and zero, padded for labels.
@@ -218,14 +224,14 @@ impl BarChart {
             chart
                 .draw_series(LineSeries::new([(*v, SegmentValue::Exact(0)), (*v, SegmentValue::Exact(n))], style))
                 .map_err(|e| e.to_string())?
-                .label(format!("{legend} {}", pct(*v)))
+                .label(format!("{legend} {}", value_label(&self.axis, *v)))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
         }
         let text = self.bars.iter().enumerate().map(|(i, b)| {
             let slot = n - 1 - i;
             let (x, s) = match b.value {
-                Some(v) if v < 0.0 => (v, pct(v)),
-                Some(v) => (v, pct(v)),
+                Some(v) if v < 0.0 => (v, value_label(&self.axis, v)),
+                Some(v) => (v, value_label(&self.axis, v)),
                 None => (0.0, "—".to_string()),
             };
             let style = TextStyle::from((FAMILY, 14).into_font())
@@ -286,13 +292,13 @@ impl BarChart {
             chart
                 .draw_series(LineSeries::new([(SegmentValue::Exact(0), *v), (SegmentValue::Exact(n), *v)], style))
                 .map_err(|e| e.to_string())?
-                .label(format!("{legend} {}", pct(*v)))
+                .label(format!("{legend} {}", value_label(&self.axis, *v)))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], style));
         }
         let text = self.bars.iter().enumerate().map(|(i, b)| {
             let (y, s, vpos) = match b.value {
-                Some(v) if v < 0.0 => (v, pct(v), plotters::style::text_anchor::VPos::Top),
-                Some(v) => (v, pct(v), plotters::style::text_anchor::VPos::Bottom),
+                Some(v) if v < 0.0 => (v, value_label(&self.axis, v), plotters::style::text_anchor::VPos::Top),
+                Some(v) => (v, value_label(&self.axis, v), plotters::style::text_anchor::VPos::Bottom),
                 None => (0.0, "—".into(), plotters::style::text_anchor::VPos::Bottom),
             };
             let style = TextStyle::from((FAMILY, 12).into_font())

@@ -59,6 +59,8 @@ pub struct ReportInput<'a> {
     pub completeness: Option<&'a crate::risk::Completeness>,
     /// The scale tiers whose counts the report shows.
     pub tiers: &'a [crate::compute::tiers::Tier],
+    /// The assessment of the sub-regions, when configured.
+    pub assessment: Option<&'a crate::assessment::Assessment>,
     /// The language of the reports.
     pub lang: crate::labels::Language,
 }

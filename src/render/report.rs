@@ -304,6 +304,84 @@ fn goals_table(q: &Q<'_>) -> Option<Table> {
     })
 }
 
+fn component_name(q: &Q<'_>, k: &crate::assessment::Component) -> String {
+    if q.lang == Language::En {
+        k.name_en.clone()
+    } else {
+        k.name.clone()
+    }
+}
+
+/// The assessment of the sub-regions, best first: score, rank and each component's points
+/// of the score, so a city can see why it ranks where it does.
+fn assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment) -> Table {
+    let (sub_zh, _) = sub_name(q);
+    let mut header = vec![q.t("位次"), q.t(sub_zh), q.t("得分")];
+    header.extend(a.components.iter().map(|k| component_name(q, k)));
+    let rows = a
+        .cities
+        .iter()
+        .map(|c| {
+            let mut cells = vec![
+                Cell::Num(Some(f64::from(c.rank)), Fmt::Int),
+                Cell::Text(q.region_zh(&c.region)),
+                Cell::Num(Some(c.score), Fmt::One),
+            ];
+            cells.extend(c.parts.iter().map(|p| Cell::Num(p.as_ref().map(|p| p.contribution), Fmt::One)));
+            Row { cells, emphasis: false }
+        })
+        .collect();
+    let weights: Vec<String> = a
+        .components
+        .iter()
+        .map(|k| format!("{} {}", component_name(q, k), k.weight))
+        .collect();
+    Table {
+        sheet: q.t("考核评价"),
+        title: q.f("{sub}考核评价", &[("sub", &q.t(sub_zh))]),
+        header,
+        rows,
+        note: Some(q.f(
+            "得分满分100，各项为该项对得分的贡献（权重 {weights}）；缺报的项得0分，位次按得分由高到低，得分相同者位次相同。",
+            &[("weights", &weights.join(q.t("、_list").as_str()))],
+        )),
+    }
+}
+
+/// One sub-region's assessment: each component's value, points and contribution.
+fn city_assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment, region: &str) -> Option<Table> {
+    let city = a.city(region)?;
+    let rows = a
+        .components
+        .iter()
+        .zip(&city.parts)
+        .map(|(k, p)| Row {
+            cells: vec![
+                Cell::Text(component_name(q, k)),
+                Cell::Num(Some(k.weight), Fmt::One),
+                Cell::Num(p.as_ref().and_then(|p| p.value), Fmt::One),
+                Cell::Num(p.as_ref().map(|p| p.points), Fmt::One),
+                Cell::Num(p.as_ref().map(|p| p.contribution), Fmt::One),
+            ],
+            emphasis: false,
+        })
+        .collect();
+    Some(Table {
+        sheet: q.t("考核评价"),
+        title: q.f(
+            "考核评价：得分{score}，第{rank}位（共{n}个）",
+            &[
+                ("score", &format!("{:.1}", city.score)),
+                ("rank", &city.rank.to_string()),
+                ("n", &a.cities.len().to_string()),
+            ],
+        ),
+        header: ["考核项", "权重", "本期值", "标准分", "对得分的贡献"].map(|h| q.t(h)).to_vec(),
+        rows,
+        note: Some(q.t("标准分为该项在各地区中的相对位置（0–100）；缺报的项得0分。")),
+    })
+}
+
 /// The scale tiers: how many industries are on course for each, now and a year earlier.
 fn tiers_table(q: &Q<'_>) -> Option<Table> {
     let top = q.input.region;
@@ -803,6 +881,24 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                     horizontal: false,
                 }));
             }
+            if let Some(a) = input.assessment.filter(|a| !a.cities.is_empty()) {
+                tables.push(assessment_table(&q, a));
+                charts.push(ChartSpec::Bar(BarChart {
+                    name: name("assessment"),
+                    title: q.f("{period}{sub}考核评价得分", &[("period", &label), ("sub", &sub)]),
+                    axis: q.t("得分"),
+                    bars: a
+                        .cities
+                        .iter()
+                        .map(|c| Bar {
+                            label: q.n.region_short(&c.region),
+                            value: Some(c.score),
+                        })
+                        .collect(),
+                    references: vec![],
+                    horizontal: true,
+                }));
+            }
             Report {
                 audience: audience.clone(),
                 file: "report.html".into(),
@@ -870,6 +966,9 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             tables.push(projects_table(&q, &lines, "三", "产业"));
             let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.region == region).collect();
             tables.push(risk_table(&q, &own, "四"));
+            if let Some(t) = input.assessment.and_then(|a| city_assessment_table(&q, a, region)) {
+                tables.push(t);
+            }
             let mut bars: Vec<Bar> = members
                 .iter()
                 .map(|i| Bar {

@@ -69,9 +69,10 @@ const DATA: &str = "period,region_code,industry_code,indicator,value,unit
 2025Q3,340000,TEN,new_charging_piles,1800,个
 ";
 
-/// The texts of a report table's title and cells, in order, from its title on.
+/// The texts of a report table's title and cells, in order, from its title (the text of
+/// an element that begins with `title`) on.
 fn table_text<'a>(html: &'a str, title: &str) -> Vec<&'a str> {
-    let at = html.find(title).unwrap_or_else(|| panic!("no table {title}"));
+    let at = html.find(&format!(">{title}")).unwrap_or_else(|| panic!("no table {title}"));
     html[at..]
         .split("</table>")
         .next()
@@ -146,20 +147,122 @@ fn a_custom_indicator_flows_through_to_targets_and_the_report() {
 }
 
 #[test]
-fn check_config_refuses_bad_extra_indicators_with_file_and_line() {
+fn check_config_refuses_bad_assessments_tiers_and_indicators_with_file_and_line() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = "[[tiers]]\ncode = \"big\"\nzh = \"大\"\nen = \"Big\"\nindicator = \"enterprises\"\nthreshold = 0\n\n[[indicators]]\ncode = \"profit\"\nzh = \"利润\"\nen = \"Profit\"\n\n[[indicators]]\ncode = \"assessment\"\nzh = \"考核\"\nen = \"Assessment\"\n\n[[indicators]]\ncode = \"Listed-Companies\"\nzh = \"上市公司\"\nen = \"Listed companies\"\n";
+    let text = "[[assessment.components]]\nid = \"growth\"\nmeasure = \"yoy_pct\"\nindicator = \"operating_income\"\nweight = 0\n\n[[assessment.components]]\nid = \"speed\"\nmeasure = \"velocity_pct\"\nindicator = \"operating_income\"\nweight = 0\n\n[[tiers]]\ncode = \"big\"\nzh = \"大\"\nen = \"Big\"\nindicator = \"enterprises\"\nthreshold = 0\n\n[[indicators]]\ncode = \"profit\"\nzh = \"利润\"\nen = \"Profit\"\n\n[[indicators]]\ncode = \"assessment\"\nzh = \"考核\"\nen = \"Assessment\"\n\n[[indicators]]\ncode = \"Listed-Companies\"\nzh = \"上市公司\"\nen = \"Listed companies\"\n";
     std::fs::write(tmp.path().join("bad.toml"), text).unwrap();
     let out = seimon(tmp.path(), &["--config", "bad.toml", "check-config"], &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     for expected in [
-        "bad.toml:5:13: tiers[0].indicator: `enterprises` is not a money indicator: a tier compares 亿元",
-        "bad.toml:6:13: tiers[0].threshold: a tier needs a threshold above 0 (in 亿元: 1000 for 千亿级)",
-        "bad.toml:9:8: indicators[0].code: `profit` clashes with the built-in indicator of catalogue anhui-2021: choose another code",
-        "bad.toml:14:8: indicators[1].code: `assessment` is an indicator seimon exports itself: choose another code",
-        "bad.toml:19:8: indicators[2].code: `Listed-Companies`: an indicator code is lowercase letters, digits and _",
+        "bad.toml:5:10: assessment.components[0].weight: the weights sum to 0: they must sum to a positive number",
+        "bad.toml:9:11: assessment.components[1].measure: unknown measure `velocity_pct` (a measure of indicators.csv, or red_risks / yellow_risks)",
+        "bad.toml:17:13: tiers[0].indicator: `enterprises` is not a money indicator: a tier compares 亿元",
+        "bad.toml:18:13: tiers[0].threshold: a tier needs a threshold above 0 (in 亿元: 1000 for 千亿级)",
+        "bad.toml:21:8: indicators[0].code: `profit` clashes with the built-in indicator of catalogue anhui-2021: choose another code",
+        "bad.toml:26:8: indicators[1].code: `assessment` is an indicator seimon exports itself: choose another code",
+        "bad.toml:31:8: indicators[2].code: `Listed-Companies`: an indicator code is lowercase letters, digits and _",
     ] {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
+}
+
+const ASSESSMENT: &str = r#"
+[[rules]]
+id = "slow"
+name = "增速偏低"
+measure = "yoy_pct"
+direction = "below"
+red = 5.0
+
+[[assessment.components]]
+id = "growth"
+name = "营收增速"
+name_en = "Growth"
+measure = "yoy_pct"
+industry = "TEN"
+indicator = "operating_income"
+weight = 3
+direction = "higher"
+normalise = "minmax"
+
+[[assessment.components]]
+id = "red_risks"
+name = "红色风险"
+name_en = "Red risks"
+measure = "red_risks"
+weight = 1
+direction = "lower"
+normalise = "rank"
+"#;
+
+/// Three cities' ten industries grow 12 %, 8 % and 4 %; the other thirteen report nothing.
+const CITIES: &str = "period,region_code,industry_code,indicator,value,unit
+2024Q3,340100,TEN,operating_income,100,亿元
+2025Q3,340100,TEN,operating_income,112,亿元
+2024Q3,340200,TEN,operating_income,100,亿元
+2025Q3,340200,TEN,operating_income,108,亿元
+2024Q3,340300,TEN,operating_income,100,亿元
+2025Q3,340300,TEN,operating_income,104,亿元
+";
+
+#[test]
+fn cities_are_scored_ranked_and_told_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("seimon.toml"), ASSESSMENT).unwrap();
+    std::fs::write(tmp.path().join("cities.csv"), CITIES).unwrap();
+    for args in [&["ingest", "cities.csv"][..], &["recompute", "--period", "2025Q3"]] {
+        let mut all = vec!["--config", "seimon.toml"];
+        all.extend_from_slice(args);
+        let out = seimon(tmp.path(), &all, &[]);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    }
+    let mut reader = csv::Reader::from_path(tmp.path().join("reports/2025Q3/indicators.csv")).unwrap();
+    let got: HashMap<(String, String), f64> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[2] == "TEN" && &r[3] == "assessment")
+        .map(|r| ((r[1].to_string(), r[4].to_string()), r[5].parse().unwrap()))
+        .collect();
+    // growth, min–max among the three that report: 100, 50, 0; the others 0 (not reported).
+    // red risks (Bengbu's 4 % is red), rank among all sixteen, lower better: 15 cities share
+    // rank 1 → 100 points, Bengbu rank 16 → 0. Weights ¾ and ¼.
+    let expect = [
+        ("340100", 100.0, 1.0, 75.0, 25.0), // Hefei: 75 + 25
+        ("340200", 62.5, 2.0, 37.5, 25.0),  // Wuhu: 37.5 + 25
+        ("340800", 25.0, 3.0, 0.0, 25.0),   // Anqing (nothing reported): 0 + 25, tied third
+        ("341800", 25.0, 3.0, 0.0, 25.0),   // Xuancheng: the same, the same rank
+        ("340300", 0.0, 16.0, 0.0, 0.0),    // Bengbu: 0 + 0, last
+    ];
+    for (city, score, rank, growth, red) in expect {
+        for (measure, value) in [
+            ("assessment_score", score),
+            ("assessment_rank", rank),
+            ("assessment_growth", growth),
+            ("assessment_red_risks", red),
+        ] {
+            let v = got
+                .get(&(city.to_string(), measure.to_string()))
+                .unwrap_or_else(|| panic!("{city} {measure} missing"));
+            assert!((v - value).abs() < 1e-9, "{city} {measure}: {v}, expected {value}");
+        }
+    }
+    let html = std::fs::read_to_string(tmp.path().join("reports/2025Q3/report.html")).unwrap();
+    let cells = table_text(&html, "城市考核评价");
+    assert_eq!(cells[1..6], ["位次", "城市", "得分", "营收增速", "红色风险"]);
+    assert_eq!(
+        cells[6..11],
+        ["1", "合肥市", "100.0", "75.0", "25.0"],
+        "best first, with each component's part"
+    );
+    assert!(
+        tmp.path().join("reports/2025Q3/charts/assessment.png").is_file(),
+        "the chart of scores"
+    );
+    let wuhu = std::fs::read_to_string(tmp.path().join("reports/2025Q3/city/340200.html")).unwrap();
+    let cells = table_text(&wuhu, "考核评价：");
+    assert_eq!(cells[0], "考核评价：得分62.5，第2位（共16个）");
+    let growth = cells.iter().position(|c| *c == "营收增速").unwrap();
+    // weight, value, points, what it adds
+    assert_eq!(cells[growth + 1..growth + 5], ["3.0", "8.0", "50.0", "37.5"]);
 }
