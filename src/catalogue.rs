@@ -38,7 +38,7 @@ pub enum IndicatorKind {
     Count,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Industry {
     pub code: String,
@@ -82,7 +82,7 @@ impl Region {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
     pub code: String,
@@ -136,8 +136,49 @@ struct RawCatalogue {
     title_zh: String,
     title_en: String,
     industries: Vec<Industry>,
+    #[serde(default)]
     regions: Vec<Region>,
+    /// A region list (CSV `code,name,…`, as the statistics bureau publishes it) read in
+    /// addition to `regions`, relative to the catalogue file: a national deployment names
+    /// its official list here instead of copying three thousand entries.
+    #[serde(default)]
+    regions_file: Option<String>,
     indicators: Vec<Indicator>,
+}
+
+/// Regions from a CSV list with columns `code` and `name` (others ignored); a code listed
+/// twice (a prefecture-level city without counties listed again as its own county) is
+/// kept once.
+fn read_region_list(path: &Path) -> Result<Vec<Region>, String> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let headers = reader.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
+    let column = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}') == name);
+    let (Some(code), Some(name)) = (column("code"), column("name")) else {
+        return Err(format!("{}: a region list needs the columns code and name", path.display()));
+    };
+    let en = column("name_en");
+    let mut regions: Vec<Region> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        let c = record.get(code).unwrap_or_default().trim().to_string();
+        if !seen.insert(c.clone()) {
+            continue;
+        }
+        if c.len() != 6 || !c.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{} row {}: `{c}` is not a six-digit GB/T 2260 code", path.display(), i + 2));
+        }
+        regions.push(Region {
+            code: c,
+            zh: record.get(name).unwrap_or_default().trim().to_string(),
+            en: en
+                .and_then(|j| record.get(j))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+        });
+    }
+    Ok(regions)
 }
 
 /// A validated catalogue.
@@ -178,7 +219,7 @@ impl Catalogue {
                 line: None,
                 message: format!("cannot read the catalogue: {e}"),
             })?;
-            return Catalogue::parse(&text, &path.display().to_string());
+            return Catalogue::parse_in(&text, &path.display().to_string(), path.parent());
         }
         let name = name_or_path.trim_start_matches("config/catalogue/").trim_end_matches(".toml");
         match BUILT_IN.iter().find(|(n, _)| *n == name) {
@@ -196,16 +237,27 @@ impl Catalogue {
 
     /// Parses and validates a catalogue document; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Catalogue, CatalogueError> {
+        Catalogue::parse_in(text, origin, None)
+    }
+
+    /// [`Catalogue::parse`] of a file in `dir` (where a `regions_file` is looked for).
+    pub fn parse_in(text: &str, origin: &str, dir: Option<&Path>) -> Result<Catalogue, CatalogueError> {
         let err = |path: &str, message: String| CatalogueError {
             origin: origin.to_string(),
             line: tomlspan::locate(text, &KeyPath::parse(path)),
             message,
         };
-        let raw: RawCatalogue = toml::from_str(text).map_err(|e| CatalogueError {
+        let mut raw: RawCatalogue = toml::from_str(text).map_err(|e| CatalogueError {
             origin: origin.to_string(),
             line: e.span().map(|s| tomlspan::line_col(text, s.start)),
             message: e.message().to_string(),
         })?;
+        if let Some(file) = &raw.regions_file {
+            let path = dir.unwrap_or(Path::new(".")).join(file);
+            let listed = read_region_list(&path).map_err(|m| err("regions_file", m))?;
+            let known: std::collections::HashSet<String> = raw.regions.iter().map(|r| r.code.clone()).collect();
+            raw.regions.extend(listed.into_iter().filter(|r| !known.contains(&r.code)));
+        }
         let mut industry_ix = HashMap::new();
         for (i, ind) in raw.industries.iter().enumerate() {
             let ok = !ind.code.is_empty() && ind.code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
@@ -287,6 +339,29 @@ impl Catalogue {
             region_ix,
             indicator_ix,
         })
+    }
+
+    /// The catalogue as a TOML document whose regions come from `regions_file` (the
+    /// generator of national data writes one beside its region list).
+    pub fn to_toml_with_region_list(&self, regions_file: &str) -> String {
+        #[derive(serde::Serialize)]
+        struct Doc<'a> {
+            name: &'a str,
+            title_zh: &'a str,
+            title_en: &'a str,
+            regions_file: &'a str,
+            industries: &'a [Industry],
+            indicators: &'a [Indicator],
+        }
+        toml::to_string(&Doc {
+            name: &self.name,
+            title_zh: &self.title_zh,
+            title_en: &self.title_en,
+            regions_file,
+            industries: &self.industries,
+            indicators: &self.indicators,
+        })
+        .expect("a catalogue serialises")
     }
 
     /// The catalogue with extra indicators (from the configuration); the caller has checked

@@ -208,7 +208,7 @@ pub fn shape(profile: &str) -> Option<Shape> {
 /// Members overlap: the union is this fraction of their sum.
 const OVERLAP: f64 = 0.85;
 /// Cumulative seasonal profile (share of the year's total reached by Q1..Q4).
-const SEASON: [f64; 4] = [0.22, 0.47, 0.72, 1.0];
+pub(crate) const SEASON: [f64; 4] = [0.22, 0.47, 0.72, 1.0];
 
 struct Row {
     period: Period,
@@ -227,7 +227,7 @@ struct Model {
     season: HashMap<(String, i32), [f64; 4]>,
 }
 
-fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
+pub(crate) fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
     Normal::new(0.0, sd).expect("valid sd").sample(rng)
 }
 
@@ -586,7 +586,7 @@ pub fn write_files(shape: &Shape, dir: &Path, through: Period) -> std::io::Resul
         files.push(path);
     }
     if shape.microdata {
-        files.push(write_mapping(dir)?);
+        files.push(write_mapping(dir, "anhui-2021")?);
         files.push(write_enterprises(dir, through, &mut rng)?);
     }
     files.push(write_projects(shape, dir, through, &mut rng)?);
@@ -645,7 +645,7 @@ fn write_goals(shape: &Shape, dir: &Path, through: Period) -> std::io::Result<Pa
 
 /// GB/T 4754-2017 classes and the industries they feed (some feed two; the last ones feed
 /// none and count in `TOTAL` only), with the demo's weight of enterprises in each.
-const CLASSES: &[(&str, &[&str], f64)] = &[
+pub(crate) const CLASSES: &[(&str, &[&str], f64)] = &[
     ("3971", &["NGIT"], 3.0),         // 电子元件及电子专用材料制造
     ("3985", &["NGIT", "NMAT"], 1.0), // 电子专用材料制造
     ("3562", &["NGIT", "HEM"], 1.0),  // 半导体器件专用设备制造
@@ -668,12 +668,12 @@ const CLASSES: &[(&str, &[&str], f64)] = &[
     ("1810", &[], 3.0),               // 机织服装制造
 ];
 
-fn write_mapping(dir: &Path) -> std::io::Result<PathBuf> {
+pub(crate) fn write_mapping(dir: &Path, catalogue: &str) -> std::io::Result<PathBuf> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["class_code", "industry_code", "catalogue"])?;
     for (class, industries, _) in CLASSES {
         for industry in *industries {
-            w.write_record([class, industry, "anhui-2021"])?;
+            w.write_record([class, industry, catalogue])?;
         }
     }
     let path = dir.join("class-mapping.csv");
@@ -682,7 +682,7 @@ fn write_mapping(dir: &Path) -> std::io::Result<PathBuf> {
 }
 
 /// A valid unified social credit code for demo enterprise `n` registered in `county`.
-fn demo_uscc(county: &str, n: usize) -> String {
+pub(crate) fn demo_uscc(county: &str, n: usize) -> String {
     let body = format!("91{county}MA{n:07}");
     format!("{body}{}", crate::uscc::check_char(&body).expect("valid characters"))
 }

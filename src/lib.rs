@@ -13,6 +13,7 @@ pub mod compute;
 pub mod config;
 pub mod deliver;
 pub mod demo;
+pub mod generate;
 pub mod inbox;
 pub mod ingest;
 pub mod labels;

@@ -7,6 +7,7 @@ mod delivery;
 mod demo;
 mod ingest;
 mod measures;
+mod national;
 mod profiles;
 mod risk;
 mod schedule;
