@@ -227,6 +227,20 @@ struct Model {
     season: HashMap<(String, i32), [f64; 4]>,
 }
 
+/// An index drawn with probability proportional to its weight.
+pub(crate) fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
+    use rand::Rng;
+    let total: f64 = weights.iter().sum();
+    let mut x = rng.random::<f64>() * total;
+    for (i, w) in weights.iter().enumerate() {
+        if x < *w {
+            return i;
+        }
+        x -= w;
+    }
+    weights.len() - 1
+}
+
 pub(crate) fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
     Normal::new(0.0, sd).expect("valid sd").sample(rng)
 }
@@ -707,17 +721,6 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
             mine.into_iter().map(move |c| (c, w / n))
         })
         .collect();
-    let pick = |rng: &mut ChaCha8Rng, weights: &[f64]| {
-        let total: f64 = weights.iter().sum();
-        let mut x = rng.random::<f64>() * total;
-        for (i, w) in weights.iter().enumerate() {
-            if x < *w {
-                return i;
-            }
-            x -= w;
-        }
-        weights.len() - 1
-    };
     let county_w: Vec<f64> = counties.iter().map(|c| c.1).collect();
     let class_w: Vec<f64> = CLASSES.iter().map(|c| c.2).collect();
     let (mut year, mut q, mut id, mut region, mut class, mut output, mut income, mut profit) =

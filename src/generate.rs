@@ -18,7 +18,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::catalogue::{Catalogue, RegionLevel};
-use crate::demo::{CLASSES, SEASON, demo_uscc, noise, write_mapping};
+use crate::demo::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping};
 use crate::period::Period;
 
 /// Approximate weights of the provinces by their numbers of industrial enterprises above
@@ -114,17 +114,6 @@ pub fn write(region_list: &Path, dir: &Path, options: &Options) -> std::io::Resu
     let provinces: Vec<(&str, f64)> = PROVINCE_WEIGHTS.iter().copied().filter(|(p, _)| counties.contains_key(p)).collect();
     let province_w: Vec<f64> = provinces.iter().map(|p| p.1).collect();
     let class_w: Vec<f64> = CLASSES.iter().map(|c| c.2).collect();
-    let pick = |rng: &mut ChaCha8Rng, weights: &[f64]| {
-        let total: f64 = weights.iter().sum();
-        let mut x = rng.random::<f64>() * total;
-        for (i, w) in weights.iter().enumerate() {
-            if x < *w {
-                return i;
-            }
-            x -= w;
-        }
-        weights.len() - 1
-    };
     struct Firm<'a> {
         id: String,
         county: &'a str,

@@ -21,9 +21,8 @@ fn generated_national_data_go_through_the_whole_pipeline() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("national");
     let regions = region_list();
-    let out = seimon(
-        tmp.path(),
-        &[
+    let generate = |dir: &Path| {
+        let args = [
             "generate",
             "--regions",
             regions.to_str().unwrap(),
@@ -32,29 +31,15 @@ fn generated_national_data_go_through_the_whole_pipeline() {
             "--through",
             "2021Q4",
             "--dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
+        ];
+        seimon(tmp.path(), &[&args[..], &[dir.to_str().unwrap()]].concat(), &[])
+    };
+    let out = generate(&dir);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("3200 enterprise records (400 a year)"), "{}", stdout(&out));
     // the same arguments give the same bytes
     let again = tmp.path().join("again");
-    let out = seimon(
-        tmp.path(),
-        &[
-            "generate",
-            "--regions",
-            regions.to_str().unwrap(),
-            "--enterprises",
-            "400",
-            "--through",
-            "2021Q4",
-            "--dir",
-            again.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let out = generate(&again);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         std::fs::read(dir.join("enterprises-2021.parquet")).unwrap(),
