@@ -32,7 +32,6 @@ pub const MAX_BODY: usize = 256 * 1024 * 1024;
 /// The API's shared state.
 #[derive(Clone)]
 pub struct ApiState {
-    app: Seimon,
     token: Secret,
     runs: Runs,
     scheduler: Arc<AtomicBool>,
@@ -49,12 +48,15 @@ impl ApiState {
     /// periods whose data changed).
     pub fn new(runs: Runs, token: Secret, scheduler: Arc<AtomicBool>, loaded: Arc<Notify>) -> ApiState {
         ApiState {
-            app: runs.app().clone(),
             token,
             runs,
             scheduler,
             loaded,
         }
+    }
+
+    fn app(&self) -> &Seimon {
+        self.runs.app()
     }
 
     fn authorised(&self, headers: &HeaderMap) -> Result<(), Response> {
@@ -87,7 +89,7 @@ pub fn router(state: ApiState) -> Router {
 }
 
 async fn healthz(State(s): State<ApiState>) -> Response {
-    if let Err(e) = s.app.store.periods() {
+    if let Err(e) = s.app().store.periods() {
         return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
     }
     if !s.scheduler.load(Ordering::SeqCst) {
@@ -99,9 +101,9 @@ async fn healthz(State(s): State<ApiState>) -> Response {
 async fn metrics(State(s): State<ApiState>) -> Response {
     let c = s.runs.counters();
     let (started, succeeded, failed, seconds) = (c.started, c.succeeded, c.failed, c.seconds);
-    let outbox = s.app.store.outbox().unwrap_or_default();
+    let outbox = s.app().store.outbox().unwrap_or_default();
     let count = |state: &str| outbox.iter().filter(|m| m.state == state).count();
-    let rejected = s.app.store.rejected_files().unwrap_or(0);
+    let rejected = s.app().store.rejected_files().unwrap_or(0);
     let body = format!(
         "# TYPE seimon_runs_total counter\nseimon_runs_total{{state=\"started\"}} {started}\nseimon_runs_total{{state=\"succeeded\"}} {succeeded}\nseimon_runs_total{{state=\"failed\"}} {failed}\n\
          # TYPE seimon_run_duration_seconds_sum counter\nseimon_run_duration_seconds_sum {seconds}\n\
@@ -161,7 +163,7 @@ async fn get_run(State(s): State<ApiState>, headers: HeaderMap, Path(run_id): Pa
         return Json(r).into_response();
     }
     // a run of another process (the CLI) or of an earlier life of the daemon
-    match s.app.store.run(&run_id) {
+    match s.app().store.run(&run_id) {
         Ok(Some(r)) => Json(serde_json::json!({
             "run_id": r.run_id,
             "state": r.state,
@@ -191,7 +193,7 @@ async fn post_file(State(s): State<ApiState>, headers: HeaderMap, Query(q): Quer
     let Some(name) = q.name else {
         return error(StatusCode::BAD_REQUEST, "the file's name is required: ?name=data.csv");
     };
-    let app = s.app.clone();
+    let app = s.app().clone();
     let today = app.settings.today();
     let outcome = tokio::task::spawn_blocking(move || {
         ingest::ingest_bytes(
@@ -226,14 +228,14 @@ async fn periods(State(s): State<ApiState>, headers: HeaderMap) -> Response {
     if let Err(r) = s.authorised(&headers) {
         return r;
     }
-    let periods = match s.app.store.periods() {
+    let periods = match s.app().store.periods() {
         Ok(p) => p,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
     let list: Vec<serde_json::Value> = periods
         .into_iter()
         .map(|p| {
-            let completeness = s.app.completeness(p, None).map(|c| c.pct()).ok();
+            let completeness = s.app().completeness(p, None).map(|c| c.pct()).ok();
             serde_json::json!({ "period": p.to_string(), "completeness_pct": completeness })
         })
         .collect();
@@ -245,7 +247,7 @@ fn report_file(s: &ApiState, period: &str, file: &str) -> Result<PathBuf, Respon
     let period: Period = period
         .parse()
         .map_err(|e: crate::period::PeriodError| error(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let path = s.app.settings.paths.reports.join(period.to_string()).join(file);
+    let path = s.app().settings.paths.reports.join(period.to_string()).join(file);
     if path.is_file() {
         Ok(path)
     } else {
@@ -349,7 +351,7 @@ async fn risks(State(s): State<ApiState>, headers: HeaderMap, Path(period): Path
         Ok(p) => p,
         Err(r) => return r,
     };
-    let acks: HashMap<String, crate::store::RiskAck> = match s.app.store.risk_acks() {
+    let acks: HashMap<String, crate::store::RiskAck> = match s.app().store.risk_acks() {
         Ok(a) => a.into_iter().map(|a| (a.risk_id.clone(), a)).collect(),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
@@ -387,14 +389,14 @@ async fn ack(State(s): State<ApiState>, headers: HeaderMap, Path(risk_id): Path<
             );
         }
     };
-    let settings = &s.app.settings;
+    let settings = &s.app().settings;
     let parts: Vec<&str> = risk_id.split(':').collect();
     let known = match parts.as_slice() {
         [rule, region, industry, indicator] => {
             settings.rules.iter().any(|r| r.id == *rule)
                 && settings.catalogue.region(region).is_some()
                 && (settings.catalogue.industry(industry).is_some() || matches!(*industry, "TEN" | "TOTAL"))
-                && (settings.catalogue.indicator(indicator).is_some() || *indicator == "major_projects")
+                && (settings.catalogue.indicator(indicator).is_some() || *indicator == crate::compute::projects::INDICATOR)
         }
         _ => false,
     };
@@ -419,7 +421,7 @@ async fn ack(State(s): State<ApiState>, headers: HeaderMap, Path(risk_id): Path<
     if until < settings.today() {
         return error(StatusCode::UNPROCESSABLE_ENTITY, format!("{until} is in the past"));
     }
-    match s.app.store.ack_risk(&risk_id, request.reason.trim(), until) {
+    match s.app().store.ack_risk(&risk_id, request.reason.trim(), until) {
         Ok(a) => {
             tracing::info!(risk_id = %a.risk_id, until = %a.until, "risk acknowledged");
             Json(a).into_response()

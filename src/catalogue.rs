@@ -103,7 +103,7 @@ pub struct Indicator {
 }
 
 /// Indicator codes seimon itself exports: no catalogue or configuration may define them.
-pub const RESERVED_INDICATORS: [&str; 2] = ["major_projects", "assessment"];
+pub const RESERVED_INDICATORS: [&str; 2] = [crate::compute::projects::INDICATOR, crate::assessment::INDICATOR];
 
 fn yes() -> bool {
     true

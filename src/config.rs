@@ -178,10 +178,11 @@ pub struct Api {
 
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    pub timezone: String,
     pub tz: chrono_tz::Tz,
-    /// When the quarterly report is due (6 or 7 cron fields, seconds first).
+    /// When the quarterly report is due (6 or 7 cron fields, seconds first), as written
+    /// (what tokio-cron-scheduler is given) and parsed (what catch-up iterates).
     pub report: String,
+    pub report_cron: croner::Cron,
     /// How often the outbox is retried and waiting reports are looked at again.
     pub outbox: String,
     /// How long a due report waits for complete data before it goes out incomplete.
@@ -799,13 +800,11 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
     }
     let mut cron = |name: &str, default: &str, given: Option<String>| {
         let text = given.unwrap_or_else(|| default.into());
-        if let Err(e) = parse_cron(&text) {
-            problems.push((key(name), format!("`{text}`: {e} (e.g. \"{default}\")")));
-        }
-        text
+        let parsed = parse_cron(&text).map_err(|e| problems.push((key(name), format!("`{text}`: {e} (e.g. \"{default}\")"))));
+        (text, parsed.ok())
     };
-    let report = cron("schedule.report", "0 0 9 25 1,4,7,10 *", raw.schedule.report);
-    let outbox = cron("schedule.outbox", "0 */5 * * * *", raw.schedule.outbox);
+    let (report, report_cron) = cron("schedule.report", "0 0 9 25 1,4,7,10 *", raw.schedule.report);
+    let (outbox, _) = cron("schedule.outbox", "0 */5 * * * *", raw.schedule.outbox);
     let deadline_days = raw.schedule.deadline_days.unwrap_or(10);
     if !(0..=92).contains(&deadline_days) {
         problems.push((
@@ -902,8 +901,8 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         api: Api { listen, token },
         schedule: Schedule {
             tz: timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai),
-            timezone,
             report,
+            report_cron: report_cron.expect("no problems means a schedule"),
             outbox,
             deadline: chrono::Duration::days(deadline_days),
             inbox_poll: std::time::Duration::from_secs(inbox_poll_secs.max(1)),

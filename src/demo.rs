@@ -227,6 +227,38 @@ struct Model {
     season: HashMap<(String, i32), [f64; 4]>,
 }
 
+/// Writes enterprise records as `seimon ingest` reads them: one row per enterprise and
+/// quarter, year to date, the money columns (output, income, profit) in 万元.
+pub(crate) fn write_records<S: AsRef<str>>(
+    path: &Path,
+    period: Vec<String>,
+    id: &[S],
+    region: &[S],
+    class: &[S],
+    [output, income, profit]: [Vec<f64>; 3],
+) -> std::io::Result<()> {
+    use polars::prelude::*;
+    fn text<S: AsRef<str>>(v: &[S]) -> Vec<&str> {
+        v.iter().map(AsRef::as_ref).collect()
+    }
+    let n = period.len();
+    let mut df = df!(
+        "period" => period,
+        "enterprise_id" => text(id),
+        "region_code" => text(region),
+        "class_code" => text(class),
+        "output_value" => output,
+        "operating_income" => income,
+        "profit" => profit,
+        "unit" => vec!["万元"; n],
+    )
+    .map_err(|e| std::io::Error::other(e.to_string()))?;
+    ParquetWriter::new(std::fs::File::create(path)?)
+        .finish(&mut df)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(())
+}
+
 /// An index drawn with probability proportional to its weight.
 pub(crate) fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
     use rand::Rng;
@@ -705,7 +737,6 @@ pub(crate) fn demo_uscc(county: &str, n: usize) -> String {
 /// 2020Q1: sizes log-normal, growth around their industry's trend, a few entering and
 /// leaving the roster each year, some making losses. Written as Parquet.
 fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
-    use polars::prelude::*;
     use rand::Rng;
     let catalogue = crate::catalogue::Catalogue::anhui();
     let counties: Vec<(&str, f64)> = CITY_WEIGHTS
@@ -758,29 +789,15 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
                 id.push(eid.clone());
                 region.push(county.to_string());
                 class.push(c.0.to_string());
-                output.push(Some(ytd * 1.04 * 1e4)); // 万元
-                income.push(Some(ytd * 1e4));
-                profit.push(Some(ytd * margin * 1e4));
+                output.push(ytd * 1.04 * 1e4); // 万元
+                income.push(ytd * 1e4);
+                profit.push(ytd * margin * 1e4);
             }
         }
     }
     let period: Vec<String> = year.iter().zip(&q).map(|(y, q)| format!("{y}Q{q}")).collect();
-    let n = period.len();
-    let mut df = df!(
-        "period" => period,
-        "enterprise_id" => id,
-        "region_code" => region,
-        "class_code" => class,
-        "output_value" => output,
-        "operating_income" => income,
-        "profit" => profit,
-        "unit" => vec!["万元"; n],
-    )
-    .map_err(|e| std::io::Error::other(e.to_string()))?;
     let path = dir.join("enterprises.parquet");
-    ParquetWriter::new(std::fs::File::create(&path)?)
-        .finish(&mut df)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    write_records(&path, period, &id, &region, &class, [output, income, profit])?;
     Ok(path)
 }
 

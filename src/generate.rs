@@ -13,12 +13,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::catalogue::{Catalogue, RegionLevel};
-use crate::demo::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping};
+use crate::demo::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
 use crate::period::Period;
 
 /// Approximate weights of the provinces by their numbers of industrial enterprises above
@@ -175,19 +174,8 @@ pub fn write(region_list: &Path, dir: &Path, options: &Options) -> std::io::Resu
             }
         }
         rows += n;
-        let mut df = df!(
-            "period" => period,
-            "enterprise_id" => id,
-            "region_code" => region,
-            "class_code" => class,
-            "output_value" => output,
-            "operating_income" => income,
-            "profit" => profit,
-            "unit" => vec!["万元"; n],
-        )
-        .map_err(other)?;
         let path = dir.join(format!("enterprises-{year}.parquet"));
-        ParquetWriter::new(std::fs::File::create(&path)?).finish(&mut df).map_err(other)?;
+        write_records(&path, period, &id, &region, &class, [output, income, profit])?;
         files.push(path);
     }
     Ok(Written {

@@ -27,8 +27,6 @@ pub enum ScheduleError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Run(#[from] RunError),
-    #[error("schedule `{0}`: {1}")]
-    Cron(String, String),
 }
 
 const WATERMARK: &str = "schedule_watermark";
@@ -104,22 +102,17 @@ impl Scheduler {
         let watermark = app.store.meta(WATERMARK)?.and_then(|w| DateTime::parse_from_rfc3339(&w).ok());
         match watermark {
             None => {
-                tracing::info!(report = %schedule.report, timezone = %schedule.timezone, "first start: reports are scheduled from now on");
+                tracing::info!(report = %schedule.report, timezone = %schedule.tz, "first start: reports are scheduled from now on");
                 app.store.schedule_due(&[], &now.to_rfc3339())?;
             }
             Some(w) if w.with_timezone(&Utc) < now => {
-                let cron = crate::config::parse_cron(&schedule.report).map_err(|e| ScheduleError::Cron(schedule.report.clone(), e))?;
-                let due: Vec<(Period, String)> = due_between(&cron, schedule.tz, w.with_timezone(&Utc), now)
+                let due: Vec<(Period, String)> = due_between(&schedule.report_cron, schedule.tz, w.with_timezone(&Utc), now)
                     .into_iter()
                     .map(|(p, t)| (p, t.to_rfc3339()))
                     .collect();
-                let known: Vec<String> = app.store.schedule()?.into_iter().map(|r| r.period).collect();
-                app.store.schedule_due(&due, &now.to_rfc3339())?;
-                for (period, due_at) in &due {
-                    if !known.contains(&period.to_string()) {
-                        tracing::info!(%period, %due_at, "report due");
-                        report.registered.push(*period);
-                    }
+                for period in app.store.schedule_due(&due, &now.to_rfc3339())? {
+                    tracing::info!(%period, "report due");
+                    report.registered.push(period);
                 }
             }
             Some(_) => {} // the clock has not moved on (or went back): nothing new is due

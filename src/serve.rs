@@ -113,7 +113,7 @@ async fn cron(app: &Seimon, wake: mpsc::Sender<Wake>) -> Result<JobScheduler, Se
         .await?;
     }
     cron.start().await?;
-    tracing::info!(report = %schedule.report, outbox = %schedule.outbox, timezone = %schedule.timezone, "scheduler started");
+    tracing::info!(report = %schedule.report, outbox = %schedule.outbox, timezone = %schedule.tz, "scheduler started");
     Ok(cron)
 }
 

@@ -1026,17 +1026,21 @@ impl Store {
 
     /// Records that the schedule fired for `period` (kept as it is when already recorded)
     /// and moves the watermark, in one transaction: a firing is registered exactly once.
-    pub fn schedule_due(&self, due: &[(Period, String)], watermark: &str) -> Result<usize, StoreError> {
+    /// Returns the periods newly registered.
+    pub fn schedule_due(&self, due: &[(Period, String)], watermark: &str) -> Result<Vec<Period>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let mut added = 0;
+        let mut added = Vec::new();
         for (period, due_at) in due {
-            added += tx
+            let inserted = tx
                 .execute(
                     "INSERT OR IGNORE INTO schedule(period, due_at, state) VALUES (?1, ?2, 'waiting')",
                     params![period.to_string(), due_at],
                 )
                 .map_err(|e| self.err(e))?;
+            if inserted > 0 {
+                added.push(*period);
+            }
         }
         tx.execute(
             "INSERT INTO meta(key, value) VALUES ('schedule_watermark', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

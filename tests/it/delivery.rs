@@ -14,6 +14,21 @@ use crate::support::{seimon, stderr, stdout};
 /// What arrived: (recipients, message bytes).
 type Inbox = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
 
+/// Every recipient of every message that arrived, sorted (one entry per delivery).
+fn recipients(inbox: &Inbox) -> Vec<String> {
+    let mut to: Vec<String> = inbox.lock().unwrap().iter().flat_map(|(to, _)| to.clone()).collect();
+    to.sort();
+    to
+}
+
+/// The four subscribers of the test configuration, sorted.
+const SUBSCRIBERS: [&str; 4] = [
+    "hefei@example.org",
+    "leader1@example.org",
+    "leader2@example.org",
+    "ngit@example.org",
+];
+
 #[derive(Clone)]
 struct Capture {
     inbox: Inbox,
@@ -141,19 +156,8 @@ fn a_quarters_mails_arrive_once_per_subscriber() {
         stdout(&out)
     );
 
+    assert_eq!(recipients(&inbox), SUBSCRIBERS, "one message per subscriber");
     let arrived = inbox.lock().unwrap().clone();
-    let mut to: Vec<String> = arrived.iter().flat_map(|(t, _)| t.clone()).collect();
-    to.sort();
-    assert_eq!(
-        to,
-        [
-            "hefei@example.org",
-            "leader1@example.org",
-            "leader2@example.org",
-            "ngit@example.org"
-        ],
-        "one message per subscriber"
-    );
     for (rcpt, raw) in &arrived {
         let mail = MessageParser::default().parse(raw).expect("MIME");
         let subject = mail.subject().unwrap();
@@ -498,19 +502,7 @@ fn killed_after_sending_half_the_rest_goes_out_on_restart_and_none_twice() {
     let out = seimon(tmp.path(), &["--config", "seimon.toml", "outbox", "send"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("sent 2, retrying 0, dead 0"), "{}", stdout(&out));
-    let arrived = inbox.lock().unwrap().clone();
-    let mut to: Vec<String> = arrived.iter().flat_map(|(t, _)| t.clone()).collect();
-    to.sort();
-    assert_eq!(
-        to,
-        [
-            "hefei@example.org",
-            "leader1@example.org",
-            "leader2@example.org",
-            "ngit@example.org"
-        ],
-        "each exactly once"
-    );
+    assert_eq!(recipients(&inbox), SUBSCRIBERS, "each exactly once");
     let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
     assert_eq!(list.matches(" sent ").count(), 4, "{list}");
 }
@@ -592,18 +584,7 @@ fn the_daemon_sends_what_the_outbox_holds() {
         .unwrap();
     assert!(killed.success());
     assert_eq!(daemon.wait().unwrap().code(), Some(0));
-    let mut to: Vec<String> = inbox.lock().unwrap().iter().flat_map(|(to, _)| to.clone()).collect();
-    to.sort();
-    assert_eq!(
-        to,
-        [
-            "hefei@example.org",
-            "leader1@example.org",
-            "leader2@example.org",
-            "ngit@example.org"
-        ],
-        "each once"
-    );
+    assert_eq!(recipients(&inbox), SUBSCRIBERS, "each once");
     let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox", "list"], &[]));
     assert_eq!(list.matches(" sent ").count(), 4, "{list}");
 }
