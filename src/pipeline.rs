@@ -30,6 +30,11 @@ use crate::store::{OutboxMessage, RunFinish, Store, StoreError};
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
 const HISTORY_QUARTERS: i32 = 8;
 
+/// The quarters (period indices) a run of `period` computes: the reports' history.
+fn history(period: Period) -> std::ops::RangeInclusive<i32> {
+    (period.index() - HISTORY_QUARTERS)..=period.index()
+}
+
 /// A run failed; the store and the previous report are intact.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -149,70 +154,69 @@ fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsR
 }
 
 /// The values of `indicators.csv` in a report folder.
-fn previous_values(dir: &Path) -> Option<HashMap<(String, String, String, String), f64>> {
-    let mut reader = csv::Reader::from_path(dir.join("indicators.csv")).ok()?;
-    Some(
-        reader
-            .records()
-            .filter_map(|r| r.ok())
-            .filter_map(|r| {
-                Some((
-                    (
-                        r.get(1)?.to_string(),
-                        r.get(2)?.to_string(),
-                        r.get(3)?.to_string(),
-                        r.get(4)?.to_string(),
-                    ),
-                    r.get(5)?.parse().ok()?,
-                ))
-            })
-            .collect(),
-    )
+fn previous_values(dir: &Path) -> Option<DataFrame> {
+    let path = dir.join("indicators.csv");
+    if !path.is_file() {
+        return None;
+    }
+    let text = ["period", "region_code", "industry_code", "indicator", "measure"];
+    let schema: Schema = text
+        .iter()
+        .map(|c| Field::new((*c).into(), DataType::String))
+        .chain([Field::new("value".into(), DataType::Float64)])
+        .collect();
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema(Some(Arc::new(schema)))
+        .try_into_reader_with_file_path(Some(path))
+        .ok()?
+        .finish()
+        .ok()
 }
 
-/// What changed between the previous run's values and this one's.
-fn changes(before: &HashMap<(String, String, String, String), f64>, current: &DataFrame) -> PolarsResult<Vec<Change>> {
-    let text = |name: &str| -> PolarsResult<Vec<String>> {
-        Ok(current
-            .column(name)?
-            .str()?
-            .iter()
-            .map(|v| v.unwrap_or_default().to_string())
-            .collect())
+/// What changed between the previous run's values and this one's: a full join on the
+/// keys, values equal within 10⁻⁹ (relative, or absolute below 1) counting as the same.
+fn changes(before: &DataFrame, current: &DataFrame) -> PolarsResult<Vec<Change>> {
+    const KEYS: [&str; 4] = ["region_code", "industry_code", "indicator", "measure"];
+    let side = |df: &DataFrame, name: &str| {
+        df.clone()
+            .lazy()
+            .select(KEYS.iter().map(|k| col(*k)).chain([col("value").alias(name)]).collect::<Vec<_>>())
+            .filter(col(name).is_not_null())
     };
-    let (region, industry, indicator, measure) = (text("region_code")?, text("industry_code")?, text("indicator")?, text("measure")?);
-    let values = current.column("value")?.f64()?;
-    let now: HashMap<(String, String, String, String), f64> = region
-        .into_iter()
-        .zip(industry)
-        .zip(indicator)
-        .zip(measure)
-        .zip(values.iter())
-        .filter_map(|((((r, i), k), m), v)| Some(((r, i, k, m), v?)))
-        .collect();
-    let mut keys: Vec<&(String, String, String, String)> = before.keys().chain(now.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    let changed = keys
-        .into_iter()
-        .filter_map(|k| {
-            let (b, a) = (before.get(k).copied(), now.get(k).copied());
-            let same = match (b, a) {
-                (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
-                (None, None) => true,
-                _ => false,
-            };
-            (!same).then(|| Change {
-                region: k.0.clone(),
-                industry: k.1.clone(),
-                indicator: k.2.clone(),
-                measure: k.3.clone(),
-                before: b,
-                after: a,
-            })
+    let (b, a) = (col("before"), col("after"));
+    let abs = |e: Expr| when(e.clone().lt(lit(0.0))).then(lit(0.0) - e.clone()).otherwise(e);
+    let larger = when(abs(b.clone()).gt(abs(a.clone())))
+        .then(abs(b.clone()))
+        .otherwise(abs(a.clone()));
+    let scale = when(larger.clone().gt(lit(1.0))).then(larger).otherwise(lit(1.0));
+    let same = when(b.clone().is_not_null().and(a.clone().is_not_null()))
+        .then(abs(b.clone() - a.clone()).lt_eq(lit(1e-9) * scale))
+        .otherwise(b.is_null().and(a.is_null()));
+    let keys = || KEYS.iter().map(|k| col(*k)).collect::<Vec<_>>();
+    let df = side(before, "before")
+        .join(
+            side(current, "after"),
+            keys(),
+            keys(),
+            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+        )
+        .filter(same.not())
+        .sort(KEYS, SortMultipleOptions::default())
+        .collect()?;
+    let text = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
+    let (region, industry, indicator, measure) = (text(KEYS[0])?, text(KEYS[1])?, text(KEYS[2])?, text(KEYS[3])?);
+    let (before, after) = (df.column("before")?.f64()?, df.column("after")?.f64()?);
+    Ok((0..df.height())
+        .map(|i| Change {
+            region: region.get(i).unwrap_or_default().to_string(),
+            industry: industry.get(i).unwrap_or_default().to_string(),
+            indicator: indicator.get(i).unwrap_or_default().to_string(),
+            measure: measure.get(i).unwrap_or_default().to_string(),
+            before: before.get(i),
+            after: after.get(i),
         })
-        .collect();
-    Ok(changed)
+        .collect())
 }
 
 /// What a run produced.
@@ -405,8 +409,15 @@ impl Seimon {
     /// Everything a run of `period` reads from the store, with its fingerprint.
     fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
         let stored = self.store.observations(as_of, Some(period))?;
-        let batches = self.store.enterprise_batches(as_of, Some(period))?;
         let targets = crate::targets::overlay(&self.settings.targets, &self.store.targets(as_of)?);
+        // only the quarters of enterprise records the measures read
+        let history = history(period);
+        let batches: Vec<_> = self
+            .store
+            .enterprise_batches(as_of, Some(period))?
+            .into_iter()
+            .filter(|b| compute::reads_records_of(b.period.index(), &history, &targets))
+            .collect();
         let projects = self.store.projects(as_of, Some(period))?;
         let mapping = self.store.mapping(&self.settings.catalogue.name, as_of)?;
         // The data vintage: a fingerprint of exactly the inputs this run reads.
@@ -566,6 +577,8 @@ impl Seimon {
                     .collect();
                 let added = self.store.enqueue(&queued)?;
                 tracing::info!(queued = queued.len(), new = added, "e-mails in the outbox");
+                summary.timings_ms.insert("outbox", started.elapsed().as_millis());
+                let sending = Instant::now();
                 self.send_outbox().await?;
                 let states: HashMap<String, (String, Option<String>)> = self
                     .store
@@ -580,7 +593,7 @@ impl Seimon {
                         None => "unknown".into(),
                     };
                 }
-                summary.timings_ms.insert("send", started.elapsed().as_millis());
+                summary.timings_ms.insert("send", sending.elapsed().as_millis());
                 let manifest = summary.dir.join("manifest.json");
                 let mut json: serde_json::Value =
                     serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
@@ -637,8 +650,13 @@ impl Seimon {
         lap("load", &mut timings);
 
         // Compute.
-        let p = period.index();
+        let history = history(period);
+        // Every measure of a region depends only on regions of its own province: the
+        // monitored region's province gets the history the reports and risk rules read,
+        // every other region (at national scale) the quarter itself.
+        let focus = settings.monitor.region[..2].to_string();
         let inputs = compute::Inputs {
+            focus: Some(focus.clone()),
             observations: &observations,
             targets: &targets,
             projects: &projects,
@@ -648,9 +666,9 @@ impl Seimon {
             stocks: settings.catalogue.stocks(),
             tiers: settings.tiers.clone(),
         };
-        let long = compute::compute(inputs, (p - HISTORY_QUARTERS)..=p)?;
+        let long = compute::compute(inputs, history)?;
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
-        let table = MeasureTable::from_frame(&long)?;
+        let table = MeasureTable::from_frame(&long.lazy().filter(col("region_code").str().starts_with(lit(focus))).collect()?)?;
         lap("compute", &mut timings);
 
         // Risks: business rules over the measure history, and data quality.

@@ -39,7 +39,12 @@ const UNITS: &[(&[&str], IndicatorKind, i32)] = &[
 /// Looks a unit up by its name as written in a file (surrounding spaces ignored,
 /// ASCII aliases case-insensitive).
 pub fn parse_unit(text: &str) -> Option<Unit> {
-    let t = text.trim().to_lowercase();
+    let t = text.trim();
+    // as written, then ASCII aliases in any case
+    if let Some(&(_, kind, exponent)) = UNITS.iter().find(|(names, _, _)| names.contains(&t)) {
+        return Some(Unit { kind, exponent });
+    }
+    let t = t.to_lowercase();
     UNITS
         .iter()
         .find(|(names, _, _)| names.contains(&t.as_str()))

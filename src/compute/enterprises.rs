@@ -11,6 +11,8 @@
 //! then feed every other measure exactly as published aggregates do; (2) the measures
 //! only microdata can give — `growth_breadth_pct`, `loss_ratio_pct`, `cr4_pct`, `hhi`.
 
+use std::collections::BTreeMap;
+
 use polars::prelude::*;
 
 use super::{null_f64, ratio};
@@ -19,95 +21,234 @@ use crate::catalogue::{TEN, TOTAL};
 /// Measures computed only from enterprise records, in output order.
 pub const ENTERPRISE_MEASURES: &[&str] = &["growth_breadth_pct", "loss_ratio_pct", "cr4_pct", "hhi"];
 const MONEY: [&str; 3] = ["output_value", "operating_income", "profit"];
+/// The figures whose concentration (CR4, HHI) is measured.
+const CONCENTRATED: [&str; 2] = ["output_value", "operating_income"];
 
-/// The records expanded to every (region level, industry) they count in.
-fn attributed(records: LazyFrame, mapping: &[(String, String)], members: &[String]) -> PolarsResult<LazyFrame> {
-    let classes: Vec<&str> = mapping.iter().map(|m| m.0.as_str()).collect();
-    let industries: Vec<&str> = mapping.iter().map(|m| m.1.as_str()).collect();
-    let member: Vec<bool> = mapping.iter().map(|m| members.contains(&m.1)).collect();
-    let map = df!("class_code" => classes, "industry_code" => industries, "member" => member)?.lazy();
-    // Each record joined with itself a year earlier: present in both years or not.
-    let before = records.clone().select([
-        col("enterprise_id"),
-        (col("year") + lit(1)).alias("year"),
-        col("q"),
-        lit(true).alias("in_both"),
-        col("output_value").alias("output_value_ly"),
-        col("operating_income").alias("operating_income_ly"),
-        col("profit").alias("profit_ly"),
-    ]);
-    let on = || vec![col("enterprise_id"), col("year"), col("q")];
-    let records = records
-        .join(before, on(), on(), JoinArgs::new(JoinType::Left))
-        .with_column(col("in_both").fill_null(lit(false)));
-    let mapped = records
-        .clone()
-        .join(map, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Inner));
-    let ten = mapped
-        .clone()
-        .filter(col("member"))
-        .unique(Some(cols(["enterprise_id", "year", "q"])), UniqueKeepStrategy::First)
-        .with_column(lit(TEN).alias("industry_code"));
-    let total = records.with_column(lit(TOTAL).alias("industry_code"));
-    let by_industry = concat(
-        [mapped.drop(cols(["member"])), ten.drop(cols(["member"])), total],
-        UnionArgs::default(),
-    )?;
-    // Region levels: the record's own code, its city (for a county), its province.
+/// Which records a computation reads, as predicates over the records' `year`, `q` and
+/// `region_code` (see [`super::record_selection`]): `levels` for the aggregates, of which
+/// `growth` also need the comparable basis — the same enterprises a year earlier,
+/// `before`, and `movers`: records outside the focus, read only for enterprises that are
+/// in it (`focus`), since an enterprise may have moved; `extra` for the measures only
+/// microdata give.
+pub struct Selection {
+    pub levels: Expr,
+    pub growth: Expr,
+    pub before: Expr,
+    pub movers: Expr,
+    pub focus: Expr,
+    pub extra: Expr,
+}
+
+/// Classes grouped by the set of industries they feed (a few sets, however many
+/// classes): (class, set) and (set, industry) frames, where each set also feeds `TEN`
+/// once when any of its industries is a member, and `TOTAL`. Set 0 — a class mapped to no
+/// industry — feeds `TOTAL` only.
+fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    let mut by_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (class, industry) in mapping {
+        let v = by_class.entry(class.as_str()).or_default();
+        if !v.contains(&industry.as_str()) {
+            v.push(industry.as_str());
+        }
+    }
+    let mut sets: Vec<Vec<&str>> = vec![vec![]];
+    let (mut classes, mut class_set) = (Vec::new(), Vec::new());
+    for (class, mut industries) in by_class {
+        industries.sort_unstable();
+        let id = sets.iter().position(|s| *s == industries).unwrap_or_else(|| {
+            sets.push(industries);
+            sets.len() - 1
+        });
+        classes.push(class);
+        class_set.push(id as u32);
+    }
+    let (mut set, mut industry) = (Vec::new(), Vec::new());
+    for (id, industries) in sets.iter().enumerate() {
+        let ten = industries.iter().any(|i| members.iter().any(|m| m == i));
+        for i in industries.iter().copied().chain(ten.then_some(TEN)).chain([TOTAL]) {
+            set.push(id as u32);
+            industry.push(i);
+        }
+    }
+    Ok((
+        df!("class_code" => classes, "set" => class_set)?.lazy(),
+        df!("set" => set, "industry_code" => industry)?.lazy(),
+    ))
+}
+
+/// A record's region at each level it counts in: its own code when a county, its city,
+/// its province (records are never located at a province).
+fn region_levels(frame: LazyFrame) -> PolarsResult<LazyFrame> {
     let region = col("region_code");
     let city = concat_str([region.clone().str().slice(lit(0), lit(4)), lit("00")], "", false);
     let province = concat_str([region.clone().str().slice(lit(0), lit(2)), lit("0000")], "", false);
     let is_county = region.clone().str().ends_with(lit("00")).not();
-    let is_province = region.clone().str().ends_with(lit("0000"));
     concat(
         [
-            by_industry.clone(),
-            by_industry.clone().filter(is_county).with_column(city.alias("region_code")),
-            by_industry.filter(is_province.not()).with_column(province.alias("region_code")),
+            frame.clone().filter(is_county),
+            frame.clone().with_column(city.alias("region_code")),
+            frame.with_column(province.alias("region_code")),
         ],
         UnionArgs::default(),
     )
 }
 
 /// Aggregates enterprise records: (observation-shaped rows, extra measures in long form).
-pub fn aggregate(records: LazyFrame, mapping: &[(String, String)], members: &[String]) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let rows = attributed(records, mapping, members)?;
-    let mut aggs = vec![col("enterprise_id").n_unique().cast(DataType::Float64).alias("enterprises__x")];
+///
+/// Every aggregate but CR4 adds up, so the records are summed once per (region code,
+/// industry set, quarter) — one pass over the records — and those partial sums, a few
+/// hundred thousand rows at national scale, are rolled up to each region level and spread
+/// over the industries of their set. CR4 keeps each partial group's four largest values:
+/// the four largest of a union are among the four largest of its parts.
+pub fn aggregate(
+    records: LazyFrame,
+    mapping: &[(String, String)],
+    members: &[String],
+    selection: &Selection,
+) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    let (class_sets, set_industries) = industry_sets(mapping, members)?;
+    // Each record whose growth is wanted joined with the same enterprise a year earlier
+    // (wherever it was then): present in both years or not.
+    let year_earlier = |lf: LazyFrame| {
+        lf.select([
+            col("enterprise_id"),
+            (col("year") + lit(1)).alias("year"),
+            col("q"),
+            lit(true).alias("in_both"),
+            col("output_value").alias("output_value_ly"),
+            col("operating_income").alias("operating_income_ly"),
+            col("profit").alias("profit_ly"),
+        ])
+    };
+    let focus_ids = records
+        .clone()
+        .filter(selection.focus.clone())
+        .select([col("enterprise_id")])
+        .unique(None, UniqueKeepStrategy::Any);
+    let movers = records.clone().filter(selection.movers.clone()).join(
+        focus_ids,
+        [col("enterprise_id")],
+        [col("enterprise_id")],
+        JoinArgs::new(JoinType::Inner),
+    );
+    let before = concat(
+        [year_earlier(records.clone().filter(selection.before.clone())), year_earlier(movers)],
+        UnionArgs::default(),
+    )?;
+    let on = || vec![col("enterprise_id"), col("year"), col("q")];
+    let current = records.filter(selection.levels.clone());
+    let columns = || {
+        [
+            "year",
+            "q",
+            "enterprise_id",
+            "region_code",
+            "class_code",
+            "output_value",
+            "operating_income",
+            "profit",
+            "in_both",
+            "output_value_ly",
+            "operating_income_ly",
+            "profit_ly",
+        ]
+        .map(col)
+    };
+    let with_growth = current
+        .clone()
+        .filter(selection.growth.clone())
+        .join(before, on(), on(), JoinArgs::new(JoinType::Left))
+        .with_column(col("in_both").fill_null(lit(false)))
+        .select(columns());
+    let levels_only = current
+        .filter(selection.growth.clone().not())
+        .with_columns([
+            lit(false).alias("in_both"),
+            null_f64().alias("output_value_ly"),
+            null_f64().alias("operating_income_ly"),
+            null_f64().alias("profit_ly"),
+        ])
+        .select(columns());
+    let records = concat([with_growth, levels_only], UnionArgs::default())?
+        .join(class_sets, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Left))
+        .with_column(col("set").fill_null(lit(0u32)));
+    // read by the sums and by CR4: materialised once rather than scanned and joined twice
+    let records = records.collect()?.lazy();
+
+    // Additive partial sums per (region code, industry set, quarter).
+    let mut partial = vec![len().cast(DataType::Float64).alias("enterprises__x")];
+    let mut additive = vec!["enterprises__x".to_string()];
     for m in MONEY {
         let ly = format!("{m}_ly");
         let both = col("in_both").and(col(m).is_not_null()).and(col(ly.as_str()).is_not_null());
-        aggs.push(
-            when(col(m).count().gt(lit(0)))
-                .then(col(m).sum())
-                .otherwise(null_f64())
-                .alias(format!("{m}__x")),
-        );
-        aggs.push(col(m).filter(both.clone()).sum().alias(format!("{m}__now")));
-        aggs.push(col(ly.as_str()).filter(both.clone()).sum().alias(format!("{m}__base")));
-        aggs.push(both.clone().cast(DataType::Float64).sum().alias(format!("{m}__both")));
-        aggs.push(
+        let named = |s: &str| format!("{m}__{s}");
+        partial.extend([
+            col(m).sum().alias(named("sum")),
+            col(m).count().cast(DataType::Float64).alias(named("count")),
+            col(m).filter(both.clone()).sum().alias(named("now")),
+            col(ly.as_str()).filter(both.clone()).sum().alias(named("base")),
+            both.clone().cast(DataType::Float64).sum().alias(named("both")),
             both.and(col(m).gt(col(ly.as_str())))
                 .cast(DataType::Float64)
                 .sum()
-                .alias(format!("{m}__grew")),
-        );
-        aggs.push(
-            col(m)
-                .sort(SortOptions::default().with_order_descending(true).with_nulls_last(true))
-                .head(Some(4))
-                .sum()
-                .alias(format!("{m}__top4")),
-        );
-        aggs.push(col(m).pow(lit(2.0)).sum().alias(format!("{m}__sq")));
+                .alias(named("grew")),
+            col(m).pow(lit(2.0)).sum().alias(named("sq")),
+        ]);
+        additive.extend(["sum", "count", "now", "base", "both", "grew", "sq"].map(named));
     }
-    aggs.push(col("profit").lt(lit(0.0)).cast(DataType::Float64).sum().alias("losses"));
-    aggs.push(col("profit").count().cast(DataType::Float64).alias("with_profit"));
-    let groups = rows
-        .group_by([col("region_code"), col("industry_code"), col("year"), col("q")])
-        .agg(aggs)
-        .cache();
-
+    partial.push(col("profit").lt(lit(0.0)).cast(DataType::Float64).sum().alias("losses"));
+    partial.push(col("profit").count().cast(DataType::Float64).alias("with_profit"));
+    additive.extend(["losses".to_string(), "with_profit".to_string()]);
+    let part_keys = || [col("region_code"), col("set"), col("year"), col("q")];
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
+    let sums = || additive.iter().map(|c| col(c.as_str()).sum()).collect::<Vec<_>>();
+    let parts = records.clone().group_by(part_keys()).agg(partial);
+    let groups = region_levels(parts)?
+        .join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
+        .group_by(keys())
+        .agg(sums())
+        .with_columns(
+            MONEY
+                .iter()
+                .map(|m| {
+                    when(col(format!("{m}__count")).gt(lit(0.0)))
+                        .then(col(format!("{m}__sum")))
+                        .otherwise(null_f64())
+                        .alias(format!("{m}__x"))
+                })
+                .collect::<Vec<_>>(),
+        );
+    // aggregate-sized, and read by the observations and the extra measures
+    let groups = groups.collect()?.lazy();
+
+    // CR4: the four largest of each partial group, then of each rolled-up group.
+    let largest = |m: &str| {
+        col(m)
+            .sort(SortOptions::default().with_order_descending(true).with_nulls_last(true))
+            .head(Some(4))
+    };
+    let top_parts = records
+        .filter(selection.extra.clone())
+        .group_by(part_keys())
+        .agg(CONCENTRATED.map(largest))
+        .explode(
+            cols(CONCENTRATED),
+            ExplodeOptions {
+                empty_as_null: false,
+                keep_nulls: false,
+            },
+        );
+    let top4 = region_levels(top_parts)?
+        .join(set_industries, [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
+        .group_by(keys())
+        .agg(CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))));
+    let extra_groups = groups
+        .clone()
+        .filter(selection.extra.clone())
+        .join(top4, keys(), keys(), JoinArgs::new(JoinType::Left))
+        .collect()?
+        .lazy();
+
     let mut observations = vec![
         groups.clone().select(
             keys()
@@ -122,7 +263,7 @@ pub fn aggregate(records: LazyFrame, mapping: &[(String, String)], members: &[St
     ];
     let mut extra = Vec::new();
     let long = |indicator: &str, measure: &str, value: Expr| {
-        groups.clone().select(
+        extra_groups.clone().select(
             [col("year"), col("q"), col("region_code"), col("industry_code")]
                 .into_iter()
                 .chain([
@@ -146,7 +287,7 @@ pub fn aggregate(records: LazyFrame, mapping: &[(String, String)], members: &[St
                     .collect::<Vec<_>>(),
             ),
         );
-        if m != "profit" {
+        if CONCENTRATED.contains(&m) {
             extra.push(long(m, "growth_breadth_pct", ratio(c("grew") * lit(100.0), c("both"))));
             extra.push(long(
                 m,
@@ -274,5 +415,117 @@ mod tests {
         close(&t, "340100", "NGIT", "output_value", "cr4_pct", 100.0); // fewer than four: all of them
         close(&t, "340100", "NGIT", "output_value", "hhi", 4135.802469135802); // 10⁴ × (100² + 50² + 30²) / 180²
         close(&t, "340000", "TOTAL", "output_value", "cr4_pct", 97.5609756097561); // (100+50+30+20) / 205
+    }
+}
+
+#[cfg(test)]
+mod focus_tests {
+    //! The focus (history for one province, the last quarter for every region) must give
+    //! exactly the values of computing every region over every quarter.
+    use super::super::{Inputs, compute};
+    use crate::period::Period;
+    use polars::prelude::*;
+
+    /// Twelve enterprises in Anhui and Guangdong, every quarter of 2022–2025Q3, with
+    /// entries, exits, a loss-maker and one enterprise that moves from Guangzhou to Hefei.
+    fn records() -> LazyFrame {
+        let (mut year, mut q, mut id, mut region, mut class) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut output, mut income, mut profit) = (vec![], vec![], vec![]);
+        let counties = ["340102", "340103", "340202", "440103", "440104", "440303"];
+        let classes = ["3971", "3562", "1310", "3311"];
+        for p in Period::new(2022, 1).unwrap().index()..=Period::new(2025, 3).unwrap().index() {
+            let period = Period::from_index(p).unwrap();
+            for e in 0..12usize {
+                // E10 enters in 2023, E11 leaves after 2023
+                if (e == 10 && period.year() < 2023) || (e == 11 && period.year() > 2023) {
+                    continue;
+                }
+                let county = if e == 9 {
+                    if period.year() >= 2025 { "340102" } else { "440103" }
+                } else {
+                    counties[e % counties.len()]
+                };
+                // each enterprise its own growth, so that no two regions' rates tie exactly
+                let scale =
+                    (1.0 + e as f64) * (1.0 + (0.03 + 0.011 * e as f64) * f64::from(period.year() - 2022)) * f64::from(period.quarter());
+                year.push(period.year());
+                q.push(i32::from(period.quarter()));
+                id.push(format!("E{e}"));
+                region.push(county);
+                class.push(classes[e % classes.len()]);
+                output.push(Some(scale * 10.0 + (e * p as usize % 7) as f64));
+                income.push(Some(scale * 9.0));
+                profit.push(Some(if e == 4 { -scale } else { scale * 0.5 }));
+            }
+        }
+        df!(
+            "year" => year, "q" => q, "enterprise_id" => id, "region_code" => region, "class_code" => class,
+            "output_value" => output, "operating_income" => income, "profit" => profit,
+        )
+        .unwrap()
+        .lazy()
+    }
+
+    fn run(focus: Option<&str>) -> DataFrame {
+        let mapping: Vec<(String, String)> = [("3971", "NGIT"), ("3562", "NGIT"), ("3562", "HEM"), ("1310", "GFD")]
+            .iter()
+            .map(|(c, i)| (c.to_string(), i.to_string()))
+            .collect();
+        let to = Period::new(2025, 3).unwrap().index();
+        let inputs = Inputs {
+            enterprises: Some(records()),
+            mapping: &mapping,
+            members: ["NGIT", "HEM", "GFD"].map(String::from).to_vec(),
+            focus: focus.map(str::to_string),
+            ..Inputs::default()
+        };
+        compute(inputs, (to - 8)..=to).unwrap()
+    }
+
+    #[test]
+    fn the_focus_gives_every_value_of_the_full_computation_it_keeps() {
+        let full = run(None);
+        let focused = run(Some("34"));
+        let wanted = full
+            .clone()
+            .lazy()
+            .filter(col("period").eq(lit("2025Q3")).or(col("region_code").str().starts_with(lit("34"))))
+            .collect()
+            .unwrap();
+        assert!(focused.height() > 500, "a real table: {} rows", focused.height());
+        assert_eq!(focused.height(), wanted.height(), "the same rows");
+        for c in ["period", "region_code", "industry_code", "indicator", "measure"] {
+            assert!(
+                focused.column(c).unwrap().equals(wanted.column(c).unwrap()),
+                "the same rows in the same order ({c})"
+            );
+        }
+        let (a, b) = (
+            focused.column("value").unwrap().f64().unwrap(),
+            wanted.column("value").unwrap().f64().unwrap(),
+        );
+        for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+            let (x, y) = (x.unwrap(), y.unwrap());
+            // the same sums, perhaps added in another order
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+                "row {i}: {x} vs {y}: {:?}",
+                focused.get_row(i).unwrap()
+            );
+        }
+        // the history is Anhui's only; Guangdong has the last quarter
+        let guangdong_history = focused
+            .clone()
+            .lazy()
+            .filter(
+                col("region_code")
+                    .str()
+                    .starts_with(lit("44"))
+                    .and(col("period").neq(lit("2025Q3"))),
+            )
+            .collect()
+            .unwrap();
+        assert_eq!(guangdong_history.height(), 0);
+        assert!(full.height() > focused.height(), "the full computation has Guangdong's history");
     }
 }

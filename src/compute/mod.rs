@@ -248,6 +248,62 @@ pub struct Inputs<'a> {
     pub stocks: Vec<String>,
     /// Scale tiers whose counts are computed as observations of their own indicators.
     pub tiers: Vec<tiers::Tier>,
+    /// The regions that get every period of the range: a region-code prefix (a
+    /// province's two digits); the others get the last period only. `None`: every region
+    /// gets every period.
+    pub focus: Option<String>,
+}
+
+/// The quarters a computation of `periods` reads enterprise records of (the aggregates of
+/// a quarter need the quarter before, the same quarter a year earlier, last year's Q4, the
+/// base year's Q4 of a level target; its comparable growth needs the records a year
+/// before those): the scan of the store can leave out every other quarter.
+pub fn reads_records_of(quarter: i32, periods: &std::ops::RangeInclusive<i32>, targets: &[Target]) -> bool {
+    (*periods.start() - 5..=*periods.end()).contains(&quarter) || base_quarters(targets).contains(&quarter)
+}
+
+/// The Q4 of each level target's base year (its base value when not given).
+fn base_quarters(targets: &[Target]) -> std::collections::BTreeSet<i32> {
+    targets
+        .iter()
+        .filter_map(|t| match t.spec {
+            crate::targets::TargetSpec::Level { base_year, .. } => Some(base_year * 4 + 3),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether a row (with `region_code`) is in the focus.
+fn in_focus(focus: Option<&str>) -> Expr {
+    match focus {
+        Some(prefix) => col("region_code").str().starts_with(lit(prefix.to_string())),
+        None => lit(true),
+    }
+}
+
+/// Which enterprise records the measures of `from..=to` need (see [`Inputs::focus`]):
+/// every region's records of the quarters the last period's measures read, the focus
+/// regions' records of every quarter the range reads, and a year earlier for the
+/// comparable basis — of every region, since an enterprise may have moved.
+fn record_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target]) -> enterprises::Selection {
+    let quarter = || col("year") * lit(4) + col("q") - lit(1);
+    let between = |a: i32, b: i32| quarter().gt_eq(lit(a)).and(quarter().lt_eq(lit(b)));
+    let mut last: std::collections::BTreeSet<i32> = base_quarters(targets);
+    // the last period and the quarter before, each a year earlier too (growth from levels
+    // where the comparable base is not positive), last year's Q4
+    last.extend([to, to - 1, to - 4, to - 5, to - (to.rem_euclid(4) + 1)]);
+    let any_of = |set: &[i32]| set.iter().fold(lit(false), |e, p| e.or(quarter().eq(lit(*p))));
+    let last: Vec<i32> = last.into_iter().collect();
+    let focus = || in_focus(focus);
+    enterprises::Selection {
+        levels: any_of(&last).or(focus().and(between(from - 5, to))),
+        // growth of the last period and the one before (its single quarter's base)
+        growth: any_of(&[to, to - 1]).or(focus().and(between(from - 1, to))),
+        before: any_of(&[to - 4, to - 5]).or(focus().and(between(from - 5, to - 4))),
+        movers: focus().not().and(between(from - 5, to - 6)),
+        focus: focus().and(between(from - 1, to)),
+        extra: quarter().eq(lit(to)).or(focus().and(between(from, to))),
+    }
 }
 
 /// Every measure, in output order: base, targets, projects, enterprise records.
@@ -312,7 +368,8 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     let published = observations_frame(inputs.observations)?.lazy();
     let (obs, extra) = match inputs.enterprises {
         Some(records) => {
-            let (aggregates, extra) = enterprises::aggregate(records, inputs.mapping, &inputs.members)?;
+            let selection = record_selection(from, to, inputs.focus.as_deref(), inputs.targets);
+            let (aggregates, extra) = enterprises::aggregate(records, inputs.mapping, &inputs.members, &selection)?;
             let aggregates = with_hierarchy(aggregates);
             // Published aggregates win over those computed from enterprise records.
             let key = || vec![col("region_code"), col("industry_code"), col("indicator"), col("year"), col("q")];
@@ -351,10 +408,14 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     };
     // The wide frame is aggregate-sized (series × periods, even at national scale): it is
     // materialised once here rather than re-planned for each measure below.
-    let wide = stage(
-        targets::with_targets(measures_wide(obs, &inputs.stocks)?, inputs.targets)?
-            .filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))),
-    )?;
+    // the last period for every region, the whole range for the focus
+    let wanted = || {
+        col("p")
+            .eq(lit(to))
+            .or(in_focus(inputs.focus.as_deref()).and(col("p").gt_eq(lit(from))))
+    };
+    let wide =
+        stage(targets::with_targets(measures_wide(obs, &inputs.stocks)?, inputs.targets)?.filter(wanted().and(col("p").lt_eq(lit(to)))))?;
     let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
     let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?];
     if !inputs.projects.is_empty() {
@@ -370,11 +431,19 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             ..Default::default()
         },
     )?);
-    long.filter(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to))))
-        .sort(
-            ["p", "region_code", "industry_code", "indicator", "m_order"],
-            SortMultipleOptions::default(),
-        )
+    // Sorted by one number standing for (period, region, industry, indicator, measure
+    // order): a sort on several keys, text among them, is many times slower. Region codes
+    // are six digits; industries and indicators (a few dozen) are ranked in text order.
+    let order = ((((col("p").cast(DataType::Int64) * lit(1_000_000i64) + col("region_code").cast(DataType::Int64)) * lit(1024i64)
+        + text_order("industry_code"))
+        * lit(1024i64)
+        + text_order("indicator"))
+        * lit(64i64)
+        + col("m_order").cast(DataType::Int64))
+    .alias("order");
+    long.filter(wanted().and(col("p").lt_eq(lit(to))))
+        .with_column(order)
+        .sort(["order"], SortMultipleOptions::default())
         .select([
             col("period"),
             col("region_code"),
@@ -384,6 +453,19 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             col("value"),
         ])
         .collect()
+}
+
+/// The rank (from 1) of a text column's values in their (byte-wise) order.
+fn text_order(name: &str) -> Expr {
+    col(name)
+        .rank(
+            RankOptions {
+                method: RankMethod::Dense,
+                descending: false,
+            },
+            None,
+        )
+        .cast(DataType::Int64)
 }
 
 /// Adds the columns [`observations_frame`] derives (`p`, `parent`, `is_city`) to

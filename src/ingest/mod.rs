@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalogue::Catalogue;
 use crate::store::{FileRecord, Store, StoreError};
-use table::{RawTable, TableError, read_table};
+use table::{Format, RawTable, TableError, read_table};
 
 /// The kinds of input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -65,7 +65,8 @@ impl Kind {
 /// What a valid file holds.
 enum Payload {
     Observations(Vec<crate::store::Observation>),
-    Enterprises(Vec<enterprises::Record>),
+    /// The accepted records as columns (see [`enterprises::validate`]).
+    Enterprises(polars::prelude::DataFrame),
     Mapping(Vec<(String, String)>),
     Projects(Vec<crate::store::Project>),
     Targets(Vec<crate::targets::Target>),
@@ -158,6 +159,14 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     if t.is_empty() {
         return Ok(None);
     }
+    // a plain number, as most cells are (no separators, no per cent sign)
+    if let Ok(v) = t.parse::<f64>() {
+        return if v.is_finite() {
+            Ok(Some(v))
+        } else {
+            Err(format!("`{t}` is not a number"))
+        };
+    }
     let cleaned: String = t
         .trim_end_matches(['%', '％'])
         .chars()
@@ -169,10 +178,41 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// A file as read: a table of text, or (Parquet) the frame it is, kept as columns until its
+/// kind is known — enterprise records are validated from the columns, other kinds (small
+/// files) from text.
+enum Input {
+    Table(RawTable),
+    Frame(polars::prelude::DataFrame),
+}
+
+impl Input {
+    fn read(name: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Input, TableError> {
+        match Format::from_name(name) {
+            Some(Format::Parquet) if !bytes.is_empty() => Ok(Input::Frame(table::read_parquet_frame(bytes)?)),
+            _ => read_table(name, bytes, sheet).map(Input::Table),
+        }
+    }
+
+    fn headers(&self) -> Vec<String> {
+        match self {
+            Input::Table(t) => t.headers.clone(),
+            Input::Frame(df) => df.get_column_names().iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn encoding(&self) -> &'static str {
+        match self {
+            Input::Table(t) => t.encoding,
+            Input::Frame(_) => "Parquet",
+        }
+    }
+}
+
 /// Recognises a file's kind by its columns: the kind whose distinguishing column is
 /// present (enterprise_id, project_id, kind, class_code), else observations.
-fn detect(table: &RawTable) -> Kind {
-    let has = |kind: Kind, column: &str| observations::map_headers(&table.headers, kind.columns()).0.contains_key(column);
+fn detect(headers: &[String]) -> Kind {
+    let has = |kind: Kind, column: &str| observations::map_headers(headers, kind.columns()).0.contains_key(column);
     if has(Kind::Enterprises, "enterprise_id") {
         Kind::Enterprises
     } else if has(Kind::Projects, "project_id") {
@@ -187,8 +227,8 @@ fn detect(table: &RawTable) -> Kind {
 }
 
 /// The required columns of `kind` the table lacks, as a file problem.
-fn missing_columns(table: &RawTable, kind: Kind) -> Result<(), Vec<RowProblem>> {
-    let (found, _) = observations::map_headers(&table.headers, kind.columns());
+fn missing_columns(headers: &[String], kind: Kind) -> Result<(), Vec<RowProblem>> {
+    let (found, _) = observations::map_headers(headers, kind.columns());
     let missing: Vec<&str> = kind
         .columns()
         .iter()
@@ -202,7 +242,7 @@ fn missing_columns(table: &RawTable, kind: Kind) -> Result<(), Vec<RowProblem>> 
         "missing required column(s) of {}: {} (found: {})",
         kind.as_str(),
         missing.join(", "),
-        table.headers.join(", ")
+        headers.join(", ")
     );
     Err(vec![RowProblem {
         row: 0,
@@ -257,23 +297,46 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     }
     let today = options.today.unwrap_or_else(|| chrono::Local::now().date_naive());
     let name = safe_name(name);
-    let result = read_table(&name, bytes, options.sheet.as_deref())
+    let result = Input::read(&name, bytes, options.sheet.as_deref())
         .map_err(file_problem)
-        .and_then(|table| {
-            let kind = options.kind.unwrap_or_else(|| detect(&table));
-            missing_columns(&table, kind)?;
-            let payload = match kind {
-                Kind::Observations => observations::validate(&table, catalogue, today).map(Payload::Observations),
-                Kind::Enterprises => enterprises::validate(&table, catalogue).map(Payload::Enterprises),
-                Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),
-                Kind::Projects => projects::validate(&table, catalogue, today).map(Payload::Projects),
-                Kind::Targets => targets::validate(&table, catalogue).map(Payload::Targets),
+        .and_then(|input| {
+            let headers = input.headers();
+            let encoding = input.encoding();
+            let kind = options.kind.unwrap_or_else(|| detect(&headers));
+            missing_columns(&headers, kind)?;
+            let payload = match (kind, input) {
+                (Kind::Enterprises, Input::Frame(df)) => {
+                    let text = enterprises::frame_text(&df).map_err(|e| file_problem(TableError::Parquet(e.to_string())))?;
+                    drop(df);
+                    enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue).map(Payload::Enterprises)
+                }
+                (Kind::Enterprises, Input::Table(table)) => {
+                    let (cells, problems) = enterprises::TextColumns::from_table(&table);
+                    match enterprises::validate(&cells, catalogue) {
+                        Ok(records) if problems.is_empty() => Ok(Payload::Enterprises(records)),
+                        Ok(_) => Err(problems),
+                        Err(more) => Err(problems.into_iter().chain(more).collect()),
+                    }
+                }
+                (kind, input) => {
+                    let table = match input {
+                        Input::Table(t) => t,
+                        Input::Frame(df) => table::frame_table(&df).map_err(file_problem)?,
+                    };
+                    match kind {
+                        Kind::Observations => observations::validate(&table, catalogue, today).map(Payload::Observations),
+                        Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),
+                        Kind::Projects => projects::validate(&table, catalogue, today).map(Payload::Projects),
+                        Kind::Targets => targets::validate(&table, catalogue).map(Payload::Targets),
+                        Kind::Enterprises => unreachable!("enterprise records are read from columns above"),
+                    }
+                }
             }?;
-            Ok((kind, table, payload))
+            Ok((kind, headers, encoding, payload))
         });
     match result {
-        Ok((kind, table, payload)) => {
-            let (_, extra) = observations::map_headers(&table.headers, kind.columns());
+        Ok((kind, headers, encoding, payload)) => {
+            let (_, extra) = observations::map_headers(&headers, kind.columns());
             let warnings = extra.iter().map(|h| format!("extra column `{h}` ignored")).collect();
             let dir = store.dir().join("accepted");
             let stored_as = dir.join(format!("{}-{}", &sha[..16], name));
@@ -287,12 +350,12 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
                 Payload::Mapping(m) => store.load_mapping(&sha, &name, &stored, &catalogue.name, &release, &m)?,
                 Payload::Enterprises(records) => {
                     let dir = store.dir().join("enterprises");
-                    store.load_enterprises(&sha, &name, &stored, records.len(), &release, |file_id| {
+                    store.load_enterprises(&sha, &name, &stored, records.height(), &release, |file_id| {
                         write_enterprise_batches(&dir, file_id, &records)
                     })?
                 }
             };
-            tracing::info!(file = %name, kind = kind.as_str(), rows = file.rows, new_vintages = file.new_vintages, encoding = table.encoding, "file accepted");
+            tracing::info!(file = %name, kind = kind.as_str(), rows = file.rows, new_vintages = file.new_vintages, encoding, "file accepted");
             Ok(Outcome::Accepted { file, warnings })
         }
         Err(problems) => {
@@ -323,32 +386,55 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     }
 }
 
-/// Writes one Parquet file per period under `dir/<period>/<file id>.parquet`.
+/// Writes one Parquet file per period under `dir/<period>/<file id>.parquet`, its rows in
+/// region order so that a scan filtered by region reads only the row groups it needs.
 fn write_enterprise_batches(
     dir: &Path,
     file_id: i64,
-    records: &[enterprises::Record],
+    records: &polars::prelude::DataFrame,
 ) -> Result<Vec<crate::store::EnterpriseBatch>, StoreError> {
-    let mut by_period: std::collections::BTreeMap<crate::period::Period, Vec<&enterprises::Record>> = Default::default();
-    for r in records {
-        by_period.entry(r.period).or_default().push(r);
-    }
+    use polars::prelude::*;
+    let polars_error = |path: &Path, e: PolarsError| StoreError::Dir {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let periods: std::collections::BTreeSet<crate::period::Period> = {
+        let column = |c: &str| -> Result<Int32Chunked, StoreError> {
+            Ok(records.column(c).and_then(|s| s.i32().cloned()).map_err(|e| polars_error(dir, e))?)
+        };
+        let (year, q) = (column("year")?, column("q")?);
+        year.iter()
+            .zip(q.iter())
+            .filter_map(|(y, q)| crate::period::Period::new(y?, u8::try_from(q?).ok()?))
+            .collect()
+    };
     let mut batches = Vec::new();
-    for (period, rows) in by_period {
+    for period in periods {
         let path = dir.join(period.to_string()).join(format!("{file_id}.parquet"));
         let io = |source: std::io::Error| StoreError::Dir {
             path: path.clone(),
             source,
         };
         std::fs::create_dir_all(path.parent().expect("has a parent")).map_err(io)?;
-        let mut df = enterprises::frame(&rows).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        let mut df = records
+            .clone()
+            .lazy()
+            .filter(
+                col("year")
+                    .eq(lit(period.year()))
+                    .and(col("q").eq(lit(i32::from(period.quarter())))),
+            )
+            .sort(["region_code", "enterprise_id"], SortMultipleOptions::default())
+            .collect()
+            .map_err(|e| polars_error(&path, e))?;
         let file = std::fs::File::create(&path).map_err(io)?;
-        polars::prelude::ParquetWriter::new(file)
+        ParquetWriter::new(file)
+            .with_row_group_size(Some(64 * 1024))
             .finish(&mut df)
-            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            .map_err(|e| polars_error(&path, e))?;
         batches.push(crate::store::EnterpriseBatch {
             period,
-            rows: rows.len(),
+            rows: df.height(),
             path,
             file_id,
         });

@@ -13,16 +13,17 @@ use crate::units::{Unit, parse_unit};
 /// A column of a file kind: (English name, Chinese aliases, required).
 pub type Column = (&'static str, &'static [&'static str], bool);
 
-/// One row of a file, with the problems found so far.
-pub struct RowReader<'a> {
+/// One row of a file, with the problems found so far. The cells are owned text (a
+/// [`RawTable`](super::table::RawTable) row) or borrowed from columns (`&str`).
+pub struct RowReader<'a, S: AsRef<str> = String> {
     pub row: usize,
     cols: &'a HashMap<&'static str, usize>,
-    cells: &'a [String],
+    cells: &'a [S],
     pub problems: &'a mut Vec<RowProblem>,
 }
 
-impl<'a> RowReader<'a> {
-    pub fn new(row: usize, cols: &'a HashMap<&'static str, usize>, cells: &'a [String], problems: &'a mut Vec<RowProblem>) -> Self {
+impl<'a, S: AsRef<str>> RowReader<'a, S> {
+    pub fn new(row: usize, cols: &'a HashMap<&'static str, usize>, cells: &'a [S], problems: &'a mut Vec<RowProblem>) -> Self {
         RowReader {
             row,
             cols,
@@ -33,7 +34,7 @@ impl<'a> RowReader<'a> {
 
     /// The cell of a column (empty when the column or cell is missing).
     pub fn get(&self, name: &str) -> &'a str {
-        self.cols.get(name).and_then(|&i| self.cells.get(i)).map_or("", |s| s.as_str())
+        self.cols.get(name).and_then(|&i| self.cells.get(i)).map_or("", |s| s.as_ref())
     }
 
     pub fn bad(&mut self, column: &str, reason: String) {
@@ -238,13 +239,8 @@ pub fn read_rows<T>(
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(table.rows.len());
     for (row, cells) in &table.rows {
-        if cells.len() > table.headers.len() && cells[table.headers.len()..].iter().any(|c| !c.is_empty()) {
-            problems.push(RowProblem {
-                row: *row,
-                column: None,
-                value: String::new(),
-                reason: format!("the row has {} fields, the header {}", cells.len(), table.headers.len()),
-            });
+        if let Some(problem) = extra_fields(*row, cells, table.headers.len()) {
+            problems.push(problem);
             continue;
         }
         let before = problems.len();
@@ -257,4 +253,14 @@ pub fn read_rows<T>(
         }
     }
     (out, problems)
+}
+
+/// A row with more (non-empty) fields than the header has: a problem of its own.
+pub fn extra_fields(row: usize, cells: &[String], header: usize) -> Option<RowProblem> {
+    (cells.len() > header && cells[header..].iter().any(|c| !c.is_empty())).then(|| RowProblem {
+        row,
+        column: None,
+        value: String::new(),
+        reason: format!("the row has {} fields, the header {header}", cells.len()),
+    })
 }

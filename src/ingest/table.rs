@@ -194,25 +194,43 @@ fn excel_date(serial: f64) -> String {
         .map_or_else(|| serial.to_string(), |d| d.to_string())
 }
 
-fn read_parquet(bytes: &[u8]) -> Result<RawTable, TableError> {
+/// Reads a Parquet file as the frame it is (enterprise records are validated column by
+/// column from it, see [`super::enterprises`]).
+pub fn read_parquet_frame(bytes: &[u8]) -> Result<polars::prelude::DataFrame, TableError> {
     use polars::prelude::*;
-    let err = |e: PolarsError| TableError::Parquet(e.to_string());
-    let df = ParquetReader::new(Cursor::new(bytes)).finish().map_err(err)?;
-    let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-    let mut columns = Vec::with_capacity(headers.len());
-    for c in df.columns() {
-        let s = c.as_materialized_series().cast(&DataType::String).map_err(err)?;
-        let ca = s.str().map_err(err)?.clone();
-        columns.push(ca);
+    let df = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| TableError::Parquet(e.to_string()))?;
+    if df.width() == 0 {
+        return Err(TableError::Empty);
     }
+    if df.height() == 0 {
+        return Err(TableError::NoRows);
+    }
+    Ok(df)
+}
+
+/// A frame's cells as text, rows numbered as a spreadsheet shows them (the header is row 1).
+pub fn frame_table(df: &polars::prelude::DataFrame) -> Result<RawTable, TableError> {
+    let columns = super::enterprises::frame_text(df).map_err(|e| TableError::Parquet(e.to_string()))?;
+    let headers: Vec<String> = columns.iter().map(|(h, _)| h.clone()).collect();
     let rows = (0..df.height())
-        .map(|i| (i + 2, columns.iter().map(|ca| ca.get(i).unwrap_or("").trim().to_string()).collect()))
+        .map(|i| {
+            (
+                i + 2,
+                columns.iter().map(|(_, ca)| ca.get(i).unwrap_or("").trim().to_string()).collect(),
+            )
+        })
         .collect();
     Ok(RawTable {
         headers,
         rows,
         encoding: "Parquet",
     })
+}
+
+fn read_parquet(bytes: &[u8]) -> Result<RawTable, TableError> {
+    frame_table(&read_parquet_frame(bytes)?)
 }
 
 #[cfg(test)]

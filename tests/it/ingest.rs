@@ -519,3 +519,41 @@ fn a_file_of_an_unknown_shape_names_the_missing_columns() {
         r.report()
     );
 }
+
+/// A Parquet file of enterprise records is checked column by column from the frame as it
+/// is — numbers stored as numbers, a region code stored as an integer — with every bad row
+/// named as a spreadsheet would number it (header = row 1).
+#[test]
+fn bad_enterprise_records_in_parquet_are_named_by_row_and_column() {
+    use polars::prelude::*;
+    let (a, b) = (crate::support::uscc(21), crate::support::uscc(22));
+    let mut df = df!(
+        "period" => ["2025Q3", "2025Q3", "2025Q3", "2025Q3", "2025Q3"],
+        "enterprise_id" => [a.as_str(), b.as_str(), b.as_str(), a.as_str(), a.as_str()],
+        "region_code" => [340102i64, 340000, 340102, 340102, 340102],
+        "class_code" => ["3971", "3971", "3971", "3971", "3971"],
+        "output_value" => [10.0f64, 10.0, f64::NAN, 12.0, 10.0],
+        "operating_income" => [9.0f64, 9.0, 9.0, 9.0, 9.0],
+        "profit" => [1.0f64, 1.0, 1.0, 1.0, 1.0],
+        "unit" => ["万元"; 5],
+    )
+    .unwrap();
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf).finish(&mut df).unwrap();
+    let r = rejected("firms.parquet", &buf);
+    let report = r.report();
+    assert!(
+        report.starts_with("firms.parquet rejected: 3 problem(s); nothing was stored"),
+        "{report}"
+    );
+    assert!(
+        report.contains("row 3, column region_code: an enterprise is located in a county or city, not a province"),
+        "{report}"
+    );
+    assert!(report.contains("row 4, column output_value: `NaN` is not a number"), "{report}");
+    assert!(
+        report.contains(&format!("row 5: duplicate key (2025Q3, {a}) with different values than row 2")),
+        "{report}"
+    );
+    assert!(!report.contains("row 6"), "the same row twice is one record: {report}");
+}

@@ -94,3 +94,43 @@ fn generated_national_data_go_through_the_whole_pipeline() {
     assert!(found.2, "regions of other provinces (Guangdong) are computed too");
     assert!(dir.join("reports/2021Q4/report.html").is_file());
 }
+
+/// The benchmark itself at a small national size: every stage runs and is reported, the
+/// whole report set (1 + 10 + 16 reports) goes through the outbox to the SMTP sink.
+#[test]
+fn the_benchmark_runs_at_a_small_national_size() {
+    let regions = region_list();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_seimon-bench"))
+        .args([
+            "national",
+            "--regions",
+            regions.to_str().unwrap(),
+            "--enterprises",
+            "150",
+            "--runs",
+            "2",
+        ])
+        .env("SEIMON_LOG__LEVEL", "warn")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{}", stderr(&out));
+    assert!(text.contains("150 enterprises a year, 3600 records"), "{text}");
+    for line in [
+        "load 7 files (",
+        "read the store (latest vintages)",
+        "compute all measures (",
+        "evaluate risk rules and data quality",
+        "render the report set (27 reports,",
+        "write the report folder",
+        "write the outbox (27 e-mails, first run)",
+        "send them over SMTP to 127.0.0.1 (27 sent, first run)",
+        "whole quarter (median of 2 runs)",
+        "peak memory of the runs (MiB)",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(line) || l.trim_start().starts_with(line)),
+            "no line `{line}`:\n{text}"
+        );
+    }
+}
