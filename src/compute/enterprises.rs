@@ -40,10 +40,11 @@ pub struct Selection {
 }
 
 /// Classes grouped by the set of industries they feed (a few sets, however many
-/// classes): (class, set) and (set, industry) frames, where each set also feeds `TEN`
-/// once when any of its industries is a member, and `TOTAL`. Set 0 — a class mapped to no
-/// industry — feeds `TOTAL` only.
-fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<(LazyFrame, LazyFrame)> {
+/// classes): (class, set), (set, industry number) and (industry number, industry code)
+/// frames, where each set also feeds `TEN` once when any of its industries is a member,
+/// and `TOTAL`. Set 0 — a class mapped to no industry — feeds `TOTAL` only. Sets and
+/// industries are numbers so that grouping by them is grouping by integers.
+fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<[LazyFrame; 3]> {
     let mut by_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (class, industry) in mapping {
         let v = by_class.entry(class.as_str()).or_default();
@@ -62,35 +63,47 @@ fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResu
         classes.push(class);
         class_set.push(id as u32);
     }
+    let mut codes: Vec<&str> = Vec::new();
     let (mut set, mut industry) = (Vec::new(), Vec::new());
     for (id, industries) in sets.iter().enumerate() {
         let ten = industries.iter().any(|i| members.iter().any(|m| m == i));
         for i in industries.iter().copied().chain(ten.then_some(TEN)).chain([TOTAL]) {
+            let number = codes.iter().position(|c| *c == i).unwrap_or_else(|| {
+                codes.push(i);
+                codes.len() - 1
+            });
             set.push(id as u32);
-            industry.push(i);
+            industry.push(number as u32);
         }
     }
-    Ok((
+    let numbers: Vec<u32> = (0..codes.len() as u32).collect();
+    Ok([
         df!("class_code" => classes, "set" => class_set)?.lazy(),
-        df!("set" => set, "industry_code" => industry)?.lazy(),
-    ))
+        df!("set" => set, "industry" => industry)?.lazy(),
+        df!("industry" => numbers, "industry_code" => codes)?.lazy(),
+    ])
 }
 
-/// A record's region at each level it counts in: its own code when a county, its city,
-/// its province (records are never located at a province).
+/// A record's region (the number `region` of its six-digit code) at each level it counts
+/// in: its own code when a county, its city, its province (records are never located at
+/// a province).
 fn region_levels(frame: LazyFrame) -> PolarsResult<LazyFrame> {
-    let region = col("region_code");
-    let city = concat_str([region.clone().str().slice(lit(0), lit(4)), lit("00")], "", false);
-    let province = concat_str([region.clone().str().slice(lit(0), lit(2)), lit("0000")], "", false);
-    let is_county = region.clone().str().ends_with(lit("00")).not();
+    let region = || col("region");
     concat(
         [
-            frame.clone().filter(is_county),
-            frame.clone().with_column(city.alias("region_code")),
-            frame.with_column(province.alias("region_code")),
+            frame.clone().filter((region() % lit(100)).neq(lit(0))),
+            frame.clone().with_column((region() - region() % lit(100)).alias("region")),
+            frame.with_column((region() - region() % lit(10_000)).alias("region")),
         ],
         UnionArgs::default(),
     )
+}
+
+/// Numbered industries and regions back to their codes.
+fn with_codes(frame: LazyFrame, industries: LazyFrame) -> LazyFrame {
+    frame
+        .join(industries, [col("industry")], [col("industry")], JoinArgs::new(JoinType::Inner))
+        .with_column(col("region").cast(DataType::String).alias("region_code"))
 }
 
 /// Aggregates enterprise records: (observation-shaped rows, extra measures in long form).
@@ -106,7 +119,7 @@ pub fn aggregate(
     members: &[String],
     selection: &Selection,
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let (class_sets, set_industries) = industry_sets(mapping, members)?;
+    let [class_sets, set_industries, industries] = industry_sets(mapping, members)?;
     // Each record whose growth is wanted joined with the same enterprise a year earlier
     // (wherever it was then): present in both years or not.
     let year_earlier = |lf: LazyFrame| {
@@ -171,53 +184,58 @@ pub fn aggregate(
         .select(columns());
     let records = concat([with_growth, levels_only], UnionArgs::default())?
         .join(class_sets, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Left))
-        .with_column(col("set").fill_null(lit(0u32)));
+        .with_columns([
+            col("set").fill_null(lit(0u32)),
+            col("region_code").cast(DataType::Int32).alias("region"),
+        ]);
     // read by the sums and by CR4: materialised once rather than scanned and joined twice
     let records = records.collect()?.lazy();
 
-    // Additive partial sums per (region code, industry set, quarter).
-    let mut partial = vec![len().cast(DataType::Float64).alias("enterprises__x")];
-    let mut additive = vec!["enterprises__x".to_string()];
+    // Additive partial sums per (region code, industry set, quarter): each term is a
+    // column of the records, so every aggregation is a plain sum (the fast path of a
+    // group-by; conditions inside an aggregation are not).
+    let mut terms: Vec<(String, Expr)> = vec![("enterprises__x".into(), lit(1.0))];
     for m in MONEY {
         let ly = format!("{m}_ly");
         let both = col("in_both").and(col(m).is_not_null()).and(col(ly.as_str()).is_not_null());
-        let named = |s: &str| format!("{m}__{s}");
-        partial.extend([
-            col(m).sum().alias(named("sum")),
-            col(m).count().cast(DataType::Float64).alias(named("count")),
-            col(m).filter(both.clone()).sum().alias(named("now")),
-            col(ly.as_str()).filter(both.clone()).sum().alias(named("base")),
-            both.clone().cast(DataType::Float64).sum().alias(named("both")),
-            both.and(col(m).gt(col(ly.as_str())))
-                .cast(DataType::Float64)
-                .sum()
-                .alias(named("grew")),
-            col(m).pow(lit(2.0)).sum().alias(named("sq")),
-        ]);
-        additive.extend(["sum", "count", "now", "base", "both", "grew", "sq"].map(named));
+        let flag = |e: Expr| e.cast(DataType::Float64);
+        terms.extend(
+            [
+                ("sum", col(m)),
+                ("count", flag(col(m).is_not_null())),
+                ("now", when(both.clone()).then(col(m)).otherwise(lit(0.0))),
+                ("base", when(both.clone()).then(col(ly.as_str())).otherwise(lit(0.0))),
+                ("both", flag(both.clone())),
+                ("grew", flag(both.and(col(m).gt(col(ly.as_str()))))),
+                ("sq", col(m) * col(m)),
+            ]
+            .map(|(name, e)| (format!("{m}__{name}"), e)),
+        );
     }
-    partial.push(col("profit").lt(lit(0.0)).cast(DataType::Float64).sum().alias("losses"));
-    partial.push(col("profit").count().cast(DataType::Float64).alias("with_profit"));
-    additive.extend(["losses".to_string(), "with_profit".to_string()]);
-    let part_keys = || [col("region_code"), col("set"), col("year"), col("q")];
+    terms.push(("losses".into(), col("profit").lt(lit(0.0)).cast(DataType::Float64)));
+    terms.push(("with_profit".into(), col("profit").is_not_null().cast(DataType::Float64)));
+    let additive: Vec<String> = terms.iter().map(|(name, _)| name.clone()).collect();
+    let terms: Vec<Expr> = terms.into_iter().map(|(name, e)| e.alias(name)).collect();
+    let part_keys = || [col("region"), col("set"), col("year"), col("q")];
+    let numbered = || [col("region"), col("industry"), col("year"), col("q")];
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
     let sums = || additive.iter().map(|c| col(c.as_str()).sum()).collect::<Vec<_>>();
-    let parts = records.clone().group_by(part_keys()).agg(partial);
+    let parts = records.clone().with_columns(terms).group_by(part_keys()).agg(sums());
     let groups = region_levels(parts)?
         .join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .group_by(keys())
-        .agg(sums())
-        .with_columns(
-            MONEY
-                .iter()
-                .map(|m| {
-                    when(col(format!("{m}__count")).gt(lit(0.0)))
-                        .then(col(format!("{m}__sum")))
-                        .otherwise(null_f64())
-                        .alias(format!("{m}__x"))
-                })
-                .collect::<Vec<_>>(),
-        );
+        .group_by(numbered())
+        .agg(sums());
+    let groups = with_codes(groups, industries.clone()).with_columns(
+        MONEY
+            .iter()
+            .map(|m| {
+                when(col(format!("{m}__count")).gt(lit(0.0)))
+                    .then(col(format!("{m}__sum")))
+                    .otherwise(null_f64())
+                    .alias(format!("{m}__x"))
+            })
+            .collect::<Vec<_>>(),
+    );
     // aggregate-sized, and read by the observations and the extra measures
     let groups = groups.collect()?.lazy();
 
@@ -240,8 +258,15 @@ pub fn aggregate(
         );
     let top4 = region_levels(top_parts)?
         .join(set_industries, [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .group_by(keys())
-        .agg(CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))));
+        .group_by(numbered())
+        .agg(CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))))
+        .select(
+            [col("region"), col("industry"), col("year"), col("q")]
+                .into_iter()
+                .chain(CONCENTRATED.map(|m| col(format!("{m}__top4"))))
+                .collect::<Vec<_>>(),
+        );
+    let top4 = with_codes(top4, industries).drop(cols(["region", "industry"]));
     let extra_groups = groups
         .clone()
         .filter(selection.extra.clone())
