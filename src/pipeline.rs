@@ -424,12 +424,12 @@ impl Seimon {
         let stored = self.store.observations(as_of, Some(period))?;
         let targets = crate::targets::overlay(&self.settings.targets, &self.store.targets(as_of)?);
         // only the quarters of enterprise records the measures read
-        let history = history(period);
+        let reads = compute::record_quarters(&history(period), &targets);
         let batches: Vec<_> = self
             .store
             .enterprise_batches(as_of, Some(period))?
             .into_iter()
-            .filter(|b| compute::reads_records_of(b.period.index(), &history, &targets))
+            .filter(|b| reads(b.period.index()))
             .collect();
         let projects = self.store.projects(as_of, Some(period))?;
         let mapping = self.store.mapping(&self.settings.catalogue.name, as_of)?;
@@ -681,7 +681,7 @@ impl Seimon {
         };
         let long = compute::compute(inputs, history)?;
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
-        let table = MeasureTable::from_frame(&long.lazy().filter(col("region_code").str().starts_with(lit(focus))).collect()?)?;
+        let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&focus))).collect()?)?;
         lap("compute", &mut timings);
 
         // Risks: business rules over the measure history, and data quality.

@@ -258,8 +258,10 @@ pub struct Inputs<'a> {
 /// a quarter need the quarter before, the same quarter a year earlier, last year's Q4, the
 /// base year's Q4 of a level target; its comparable growth needs the records a year
 /// before those): the scan of the store can leave out every other quarter.
-pub fn reads_records_of(quarter: i32, periods: &std::ops::RangeInclusive<i32>, targets: &[Target]) -> bool {
-    (*periods.start() - 5..=*periods.end()).contains(&quarter) || base_quarters(targets).contains(&quarter)
+pub fn record_quarters(periods: &std::ops::RangeInclusive<i32>, targets: &[Target]) -> impl Fn(i32) -> bool + use<> {
+    let range = *periods.start() - 5..=*periods.end();
+    let bases = base_quarters(targets);
+    move |quarter| range.contains(&quarter) || bases.contains(&quarter)
 }
 
 /// The Q4 of each level target's base year (its base value when not given).
@@ -273,8 +275,8 @@ fn base_quarters(targets: &[Target]) -> std::collections::BTreeSet<i32> {
         .collect()
 }
 
-/// Whether a row (with `region_code`) is in the focus.
-fn in_focus(focus: Option<&str>) -> Expr {
+/// Whether a row (with `region_code`) is in the focus (see [`Inputs::focus`]).
+pub fn in_focus(focus: Option<&str>) -> Expr {
     match focus {
         Some(prefix) => col("region_code").str().starts_with(lit(prefix.to_string())),
         None => lit(true),
@@ -412,10 +414,9 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     let wanted = || {
         col("p")
             .eq(lit(to))
-            .or(in_focus(inputs.focus.as_deref()).and(col("p").gt_eq(lit(from))))
+            .or(in_focus(inputs.focus.as_deref()).and(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))))
     };
-    let wide =
-        stage(targets::with_targets(measures_wide(obs, &inputs.stocks)?, inputs.targets)?.filter(wanted().and(col("p").lt_eq(lit(to)))))?;
+    let wide = stage(targets::with_targets(measures_wide(obs, &inputs.stocks)?, inputs.targets)?.filter(wanted()))?;
     let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
     let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?];
     if !inputs.projects.is_empty() {
@@ -441,7 +442,7 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
         * lit(64i64)
         + col("m_order").cast(DataType::Int64))
     .alias("order");
-    long.filter(wanted().and(col("p").lt_eq(lit(to))))
+    long.filter(wanted())
         .with_column(order)
         .sort(["order"], SortMultipleOptions::default())
         .select([
