@@ -680,8 +680,12 @@ impl Seimon {
             tiers: settings.tiers.clone(),
         };
         let long = compute::compute(inputs, history)?;
+        let t0 = Instant::now();
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
+        compute::prof("current", t0);
+        let t0 = Instant::now();
         let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&focus))).collect()?)?;
+        compute::prof("table", t0);
         lap("compute", &mut timings);
 
         // Risks: business rules over the measure history, and data quality.

@@ -43,8 +43,9 @@ pub struct Selection {
 /// classes): (class, set), (set, industry number) and (industry number, industry code)
 /// frames, where each set also feeds `TEN` once when any of its industries is a member,
 /// and `TOTAL`. Set 0 — a class mapped to no industry — feeds `TOTAL` only. Sets and
-/// industries are numbers so that grouping by them is grouping by integers.
-fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<[LazyFrame; 3]> {
+/// industries are numbers so that grouping by them is grouping by integers; with the
+/// frames come the number of sets and of industries.
+fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<([LazyFrame; 3], i64, i64)> {
     let mut by_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (class, industry) in mapping {
         let v = by_class.entry(class.as_str()).or_default();
@@ -77,11 +78,16 @@ fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResu
         }
     }
     let numbers: Vec<u32> = (0..codes.len() as u32).collect();
-    Ok([
-        df!("class_code" => classes, "set" => class_set)?.lazy(),
-        df!("set" => set, "industry" => industry)?.lazy(),
-        df!("industry" => numbers, "industry_code" => codes)?.lazy(),
-    ])
+    let counts = (sets.len() as i64, codes.len() as i64);
+    Ok((
+        [
+            df!("class_code" => classes, "set" => class_set)?.lazy(),
+            df!("set" => set, "industry" => industry)?.lazy(),
+            df!("industry" => numbers, "industry_code" => codes)?.lazy(),
+        ],
+        counts.0,
+        counts.1,
+    ))
 }
 
 /// A record's region (the number `region` of its six-digit code) at each level it counts
@@ -97,6 +103,37 @@ fn region_levels(frame: LazyFrame) -> PolarsResult<LazyFrame> {
         ],
         UnionArgs::default(),
     )
+}
+
+/// Quarter indices (`year` × 4 + `q` − 1) below this: years before 4096.
+const QUARTER_SPAN: i64 = 1 << 14;
+
+/// Group keys (region number, a group number below `groups`, quarter) packed into one
+/// integer `key`: a group-by on one integer is many times faster than on four columns.
+#[derive(Clone, Copy)]
+struct Packed {
+    groups: i64,
+}
+
+impl Packed {
+    fn key(self, region: Expr, group: Expr, quarter: Expr) -> Expr {
+        ((region.cast(DataType::Int64) * lit(self.groups) + group.cast(DataType::Int64)) * lit(QUARTER_SPAN)
+            + quarter.cast(DataType::Int64))
+        .alias("key")
+    }
+
+    /// `region`, the group (as `name`), `year` and `q` back from `key` (integer division:
+    /// every part is non-negative).
+    fn unpack(self, name: &str) -> [Expr; 4] {
+        let key = || col("key");
+        let quarter = || key() % lit(QUARTER_SPAN);
+        [
+            (key() / lit(self.groups * QUARTER_SPAN)).cast(DataType::Int32).alias("region"),
+            (key() / lit(QUARTER_SPAN) % lit(self.groups)).cast(DataType::UInt32).alias(name),
+            (quarter() / lit(4i64)).cast(DataType::Int32).alias("year"),
+            (quarter() % lit(4i64) + lit(1i64)).cast(DataType::Int32).alias("q"),
+        ]
+    }
 }
 
 /// Numbered industries and regions back to their codes.
@@ -119,7 +156,7 @@ pub fn aggregate(
     members: &[String],
     selection: &Selection,
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let [class_sets, set_industries, industries] = industry_sets(mapping, members)?;
+    let ([class_sets, set_industries, industries], set_count, industry_count) = industry_sets(mapping, members)?;
     // Each record whose growth is wanted joined with the same enterprise a year earlier
     // (wherever it was then): present in both years or not.
     let year_earlier = |lf: LazyFrame| {
@@ -150,6 +187,14 @@ pub fn aggregate(
     )?;
     let on = || vec![col("enterprise_id"), col("year"), col("q")];
     let current = records.filter(selection.levels.clone());
+    if std::env::var_os("SEIMON_PROFILE").is_some() {
+        let t0 = std::time::Instant::now();
+        let n = current.clone().collect()?.height();
+        super::prof(&format!("scan levels only {n}"), t0);
+        let t0 = std::time::Instant::now();
+        let n = before.clone().collect()?.height();
+        super::prof(&format!("scan before only {n}"), t0);
+    }
     let columns = || {
         [
             "year",
@@ -189,7 +234,9 @@ pub fn aggregate(
             col("region_code").cast(DataType::Int32).alias("region"),
         ]);
     // read by the sums and by CR4: materialised once rather than scanned and joined twice
+    let t0 = std::time::Instant::now();
     let records = records.collect()?.lazy();
+    super::prof("records scan+join", t0);
 
     // Additive partial sums per (region code, industry set, quarter): each term is a
     // column of the records, so every aggregation is a plain sum (the fast path of a
@@ -216,15 +263,43 @@ pub fn aggregate(
     terms.push(("with_profit".into(), col("profit").is_not_null().cast(DataType::Float64)));
     let additive: Vec<String> = terms.iter().map(|(name, _)| name.clone()).collect();
     let terms: Vec<Expr> = terms.into_iter().map(|(name, e)| e.alias(name)).collect();
-    let part_keys = || [col("region"), col("set"), col("year"), col("q")];
-    let numbered = || [col("region"), col("industry"), col("year"), col("q")];
+    let by_set = Packed { groups: set_count };
+    let by_industry = Packed { groups: industry_count };
+    let quarter = || col("year") * lit(4) + col("q") - lit(1);
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
     let sums = || additive.iter().map(|c| col(c.as_str()).sum()).collect::<Vec<_>>();
-    let parts = records.clone().with_columns(terms).group_by(part_keys()).agg(sums());
-    let groups = region_levels(parts)?
+    let t0 = std::time::Instant::now();
+    let parts = records
+        .clone()
+        .with_columns(terms)
+        .group_by([by_set.key(col("region"), col("set"), quarter())])
+        .agg(sums())
+        .with_columns(by_set.unpack("set"))
+        .collect()?;
+    super::prof(&format!("parts {}", parts.height()), t0);
+    let parts = parts.lazy();
+    // Rolled up level by level (county parts, then city, then province), each level a
+    // group-by of the one below, then spread over the industries of each set.
+    let region = || col("region");
+    let roll_up = |lf: LazyFrame, unit: i32| {
+        lf.group_by([by_set.key(region() - region() % lit(unit), col("set"), quarter())])
+            .agg(sums())
+            .with_columns(by_set.unpack("set"))
+    };
+    let cities = roll_up(parts.clone(), 100).collect()?.lazy();
+    let levels = concat(
+        [
+            parts.filter((region() % lit(100)).neq(lit(0))),
+            cities.clone(),
+            roll_up(cities, 10_000),
+        ],
+        UnionArgs::default(),
+    )?;
+    let groups = levels
         .join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .group_by(numbered())
-        .agg(sums());
+        .group_by([by_industry.key(region(), col("industry"), quarter())])
+        .agg(sums())
+        .with_columns(by_industry.unpack("industry"));
     let groups = with_codes(groups, industries.clone()).with_columns(
         MONEY
             .iter()
@@ -237,7 +312,9 @@ pub fn aggregate(
             .collect::<Vec<_>>(),
     );
     // aggregate-sized, and read by the observations and the extra measures
+    let t0 = std::time::Instant::now();
     let groups = groups.collect()?.lazy();
+    super::prof("groups", t0);
 
     // CR4: the four largest of each partial group, then of each rolled-up group.
     let largest = |m: &str| {
@@ -247,8 +324,9 @@ pub fn aggregate(
     };
     let top_parts = records
         .filter(selection.extra.clone())
-        .group_by(part_keys())
+        .group_by([by_set.key(col("region"), col("set"), quarter())])
         .agg(CONCENTRATED.map(largest))
+        .with_columns(by_set.unpack("set"))
         .explode(
             cols(CONCENTRATED),
             ExplodeOptions {
@@ -258,8 +336,9 @@ pub fn aggregate(
         );
     let top4 = region_levels(top_parts)?
         .join(set_industries, [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .group_by(numbered())
+        .group_by([by_industry.key(region(), col("industry"), quarter())])
         .agg(CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))))
+        .with_columns(by_industry.unpack("industry"))
         .select(
             [col("region"), col("industry"), col("year"), col("q")]
                 .into_iter()
@@ -270,9 +349,10 @@ pub fn aggregate(
     let extra_groups = groups
         .clone()
         .filter(selection.extra.clone())
-        .join(top4, keys(), keys(), JoinArgs::new(JoinType::Left))
-        .collect()?
-        .lazy();
+        .join(top4, keys(), keys(), JoinArgs::new(JoinType::Left));
+    let t0 = std::time::Instant::now();
+    let extra_groups = extra_groups.collect()?.lazy();
+    super::prof("cr4", t0);
 
     let mut observations = vec![
         groups.clone().select(

@@ -104,26 +104,101 @@ pub(crate) fn ratio(num: Expr, den: Expr) -> Expr {
 /// Materialises a stage. Each stage below joins the previous one with itself, so without
 /// this the plan tree doubles per stage; the frames are aggregate-sized (series × periods).
 pub(crate) fn stage(lf: LazyFrame) -> PolarsResult<LazyFrame> {
-    Ok(lf.collect()?.lazy())
+    let t = std::time::Instant::now();
+    let df = lf.collect()?;
+    prof(&format!("stage {} rows", df.height()), t);
+    Ok(df.lazy())
+}
+pub(crate) fn prof(label: &str, t: std::time::Instant) {
+    if std::env::var_os("SEIMON_PROFILE").is_some() { eprintln!("PROF {label}: {} ms", t.elapsed().as_millis()); }
 }
 
-/// The wide measure frame: one row per observation key and period, a column per measure
-/// (null where absent).
-pub fn measures_wide(obs: LazyFrame, stocks: &[String]) -> PolarsResult<LazyFrame> {
+/// Quarter indices below this (years before 4096) — the last factor of [`SeriesKeys`].
+const QUARTER_SPAN: i64 = 1 << 14;
+
+/// A series (region, industry, indicator) and quarter packed into one integer, so that
+/// the measure stages join series with themselves on one integer column rather than on
+/// three text columns and a number. Industries and indicators are numbered in text order.
+struct SeriesKeys {
+    industries: Vec<String>,
+    indicators: Vec<String>,
+}
+
+impl SeriesKeys {
+    fn of(df: &DataFrame) -> PolarsResult<SeriesKeys> {
+        let sorted = |name: &str| -> PolarsResult<Vec<String>> {
+            let unique = df.column(name)?.str()?.unique()?;
+            let mut v: Vec<String> = unique.iter().flatten().map(str::to_string).collect();
+            v.sort_unstable();
+            Ok(v)
+        };
+        Ok(SeriesKeys {
+            industries: sorted("industry_code")?,
+            indicators: sorted("indicator")?,
+        })
+    }
+
+    /// A frame numbering the values of a text column (`name` → `number`).
+    fn numbers(values: &[String], name: &str, number: &str) -> PolarsResult<LazyFrame> {
+        Ok(df!(name => values, number => (0..values.len() as i64).collect::<Vec<_>>())?.lazy())
+    }
+
+    /// Adds `ind` and `ndc`, the numbers of `industry_code` and `indicator`.
+    fn numbered(&self, frame: LazyFrame) -> PolarsResult<LazyFrame> {
+        let join = |lf: LazyFrame, values: &[String], name: &str, number: &str| -> PolarsResult<LazyFrame> {
+            Ok(left_join(lf, Self::numbers(values, name, number)?, vec![col(name)], vec![col(name)]))
+        };
+        join(join(frame, &self.industries, "industry_code", "ind")?, &self.indicators, "indicator", "ndc")
+    }
+
+    /// The key of the row's series in `region` (a region number) with industry `ind`.
+    fn key(&self, region: Expr, ind: Expr) -> Expr {
+        ((region * lit(self.industries.len() as i64) + ind) * lit(self.indicators.len() as i64) + col("ndc")) * lit(QUARTER_SPAN)
+            + col("p").cast(DataType::Int64)
+    }
+
+    /// The number of `TOTAL` (one past the last when absent: it then matches nothing).
+    fn total(&self) -> i64 {
+        self.industries.iter().position(|i| i == TOTAL).unwrap_or(self.industries.len()) as i64
+    }
+}
+
+/// The wide measure frame: one row per observation key and period in `wanted`, a column
+/// per measure (null where absent); and the Q4 rows (`KEYS`, `year`, `x`) of every
+/// period, which the target measures read.
+///
+/// `wanted(p)` says whether the rows of quarter `p` are output. A stage keeps only the
+/// rows a later stage reads: growth reads the same quarter a year earlier, the single
+/// quarter the quarter before, the change of share a year earlier; rows of other
+/// quarters (at national scale, most of them) are dropped as soon as nothing reads them.
+pub fn measures_wide(obs: LazyFrame, stocks: &[String], wanted: &dyn Fn(Expr) -> Expr) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    // rows of quarter p are read while a wanted quarter lies `lag` quarters later
+    let read = |lags: &[i32]| lags.iter().fold(lit(false), |e, lag| e.or(wanted(col("p") + lit(*lag))));
     // a stock (counted at the period's end) has no single quarter
     let stock = stocks
         .iter()
         .fold(lit(false), |any, code| any.or(col("indicator").eq(lit(code.as_str()))));
-    let obs = stage(obs.with_column(stock.alias("stock")))?;
+    let obs = obs.with_column(stock.alias("stock")).collect()?;
+    let series = SeriesKeys::of(&obs)?;
+    let obs = obs.lazy();
+    let q4 = obs.clone().filter(col("q").eq(lit(4))).select(keys_and(&["year", "x"]));
+    let region_number = |name: &str| col(name).cast(DataType::Int64);
+    let obs = stage(
+        series
+            .numbered(obs.filter(read(&[0, 1, 4, 5])))?
+            .with_columns([
+                series.key(region_number("region_code"), col("ind")).alias("k"),
+                series.key(region_number("parent"), col("ind")).alias("k_parent"),
+                series.key(region_number("region_code"), lit(series.total())).alias("k_total"),
+            ]),
+    )?;
+    let on = |name: &str| vec![col(name)];
+    // the same series `lag` quarters later
+    let later = |lag: i64| (col("k") + lit(lag)).alias("k");
+
     // yoy_pct: published growth wins; else from levels, absent when last year's level ≤ 0.
-    let last_year = obs.clone().select([
-        col("region_code"),
-        col("industry_code"),
-        col("indicator"),
-        (col("p") + lit(4)).alias("p"),
-        col("x").alias("x_ly"),
-    ]);
-    let with_yoy = left_join(obs, last_year, keys_and(&["p"]), keys_and(&["p"]))
+    let last_year = obs.clone().select([later(4), col("x").alias("x_ly")]);
+    let with_yoy = left_join(obs, last_year, on("k"), on("k"))
         .with_column(
             when(col("g_pub").is_not_null())
                 .then(col("g_pub"))
@@ -132,49 +207,42 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String]) -> PolarsResult<LazyFram
                 .otherwise(null_f64())
                 .alias("yoy_pct"),
         )
-        .with_column(ratio(col("x"), lit(1.0) + col("yoy_pct") / lit(100.0)).alias("base_ytd"));
+        .with_column(ratio(col("x"), lit(1.0) + col("yoy_pct") / lit(100.0)).alias("base_ytd"))
+        .filter(read(&[0, 1, 4]));
     let with_yoy = stage(with_yoy)?;
 
     // Single quarter: Q1 is the level; Qn is the difference with Qn−1 of the same year.
-    let previous = with_yoy.clone().select([
-        col("region_code"),
-        col("industry_code"),
-        col("indicator"),
-        (col("p") + lit(1)).alias("p"),
-        col("x").alias("x_prev"),
-        col("base_ytd").alias("b_prev"),
-    ]);
-    let with_quarter = left_join(with_yoy, previous, keys_and(&["p"]), keys_and(&["p"])).with_columns([
-        when(col("stock"))
-            .then(null_f64())
-            .when(col("q").eq(lit(1)))
-            .then(col("x"))
-            .otherwise(col("x") - col("x_prev"))
-            .alias("quarter"),
-        when(col("stock"))
-            .then(null_f64())
-            .when(col("q").eq(lit(1)))
-            .then(col("yoy_pct"))
-            .when((col("base_ytd") - col("b_prev")).gt(lit(0.0)))
-            .then(((col("x") - col("x_prev")) / (col("base_ytd") - col("b_prev")) - lit(1.0)) * lit(100.0))
-            .otherwise(null_f64())
-            .alias("quarter_yoy_pct"),
-    ]);
+    let previous = with_yoy.clone().select([later(1), col("x").alias("x_prev"), col("base_ytd").alias("b_prev")]);
+    let with_quarter = left_join(with_yoy, previous, on("k"), on("k"))
+        .with_columns([
+            when(col("stock"))
+                .then(null_f64())
+                .when(col("q").eq(lit(1)))
+                .then(col("x"))
+                .otherwise(col("x") - col("x_prev"))
+                .alias("quarter"),
+            when(col("stock"))
+                .then(null_f64())
+                .when(col("q").eq(lit(1)))
+                .then(col("yoy_pct"))
+                .when((col("base_ytd") - col("b_prev")).gt(lit(0.0)))
+                .then(((col("x") - col("x_prev")) / (col("base_ytd") - col("b_prev")) - lit(1.0)) * lit(100.0))
+                .otherwise(null_f64())
+                .alias("quarter_yoy_pct"),
+        ])
+        .filter(read(&[0, 4]));
     let with_quarter = stage(with_quarter)?;
 
     // Against TOTAL of the same region, indicator and period.
-    let total = with_quarter.clone().filter(col("industry_code").eq(lit(TOTAL))).select([
-        col("region_code"),
-        col("indicator"),
-        col("p"),
+    let total = with_quarter.clone().filter(col("ind").eq(lit(series.total()))).select([
+        col("k").alias("k_total"),
         col("x").alias("x_t"),
         col("yoy_pct").alias("yoy_t"),
         col("base_ytd").alias("b_t"),
     ]);
-    let not_total = col("industry_code").neq(lit(TOTAL));
+    let not_total = col("ind").neq(lit(series.total()));
     let only = |e: Expr| when(not_total.clone()).then(e).otherwise(null_f64());
-    let on = || vec![col("region_code"), col("indicator"), col("p")];
-    let with_total = left_join(with_quarter, total, on(), on()).with_columns([
+    let with_total = left_join(with_quarter, total, on("k_total"), on("k_total")).with_columns([
         only(ratio(col("x") * lit(100.0), col("x_t"))).alias("share_pct"),
         only(col("yoy_pct") - col("yoy_t")).alias("gap_to_total_pp"),
         only(ratio((col("x") - col("base_ytd")) * lit(100.0), col("b_t"))).alias("pull_pp"),
@@ -183,51 +251,35 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String]) -> PolarsResult<LazyFram
     let with_total = stage(with_total)?;
 
     // Share change against last year's share, as reported.
-    let share_ly = with_total.clone().select([
-        col("region_code"),
-        col("industry_code"),
-        col("indicator"),
-        (col("p") + lit(4)).alias("p"),
-        col("share_pct").alias("share_ly"),
-    ]);
-    let with_share = left_join(with_total, share_ly, keys_and(&["p"]), keys_and(&["p"]))
-        .with_column((col("share_pct") - col("share_ly")).alias("share_change_pp"));
+    let share_ly = with_total.clone().select([later(4), col("share_pct").alias("share_ly")]);
+    let with_share = left_join(with_total, share_ly, on("k"), on("k"))
+        .with_column((col("share_pct") - col("share_ly")).alias("share_change_pp"))
+        .filter(read(&[0]));
 
     // Against the parent region.
-    let parent = with_share.clone().select([
-        col("region_code").alias("parent"),
-        col("industry_code"),
-        col("indicator"),
-        col("p"),
-        col("yoy_pct").alias("yoy_parent"),
-    ]);
-    let on = || vec![col("parent"), col("industry_code"), col("indicator"), col("p")];
-    let with_parent =
-        stage(left_join(with_share, parent, on(), on()).with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp")))?;
+    let parent = with_share.clone().select([col("k").alias("k_parent"), col("yoy_pct").alias("yoy_parent")]);
+    let with_parent = stage(
+        left_join(with_share, parent, on("k_parent"), on("k_parent")).with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp")),
+    )?;
 
     // Rank among the cities of a province that have a growth rate.
-    let ranked = with_parent
-        .clone()
-        .filter(col("is_city").and(col("yoy_pct").is_not_null()))
-        .select([
-            col("region_code"),
-            col("industry_code"),
-            col("indicator"),
-            col("p"),
-            col("yoy_pct")
-                .rank(
-                    RankOptions {
-                        method: RankMethod::Min,
-                        descending: true,
-                    },
-                    None,
-                )
-                .over([col("parent"), col("industry_code"), col("indicator"), col("p")])
-                .expect("partitioned window")
-                .cast(DataType::Float64)
-                .alias("rank"),
-        ]);
-    stage(left_join(with_parent, ranked, keys_and(&["p"]), keys_and(&["p"])).with_column(col("x").alias("ytd")))
+    let ranked = with_parent.clone().filter(col("is_city").and(col("yoy_pct").is_not_null())).select([
+        col("k"),
+        col("yoy_pct")
+            .rank(
+                RankOptions {
+                    method: RankMethod::Min,
+                    descending: true,
+                },
+                None,
+            )
+            .over([col("k_parent")])
+            .expect("partitioned window")
+            .cast(DataType::Float64)
+            .alias("rank"),
+    ]);
+    let wide = stage(left_join(with_parent, ranked, on("k"), on("k")).with_column(col("x").alias("ytd")))?;
+    Ok((wide, q4))
 }
 
 /// Everything the measures are computed from.
@@ -411,12 +463,14 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     // The wide frame is aggregate-sized (series × periods, even at national scale): it is
     // materialised once here rather than re-planned for each measure below.
     // the last period for every region, the whole range for the focus
-    let wanted = || {
-        col("p")
+    let focus = inputs.focus.as_deref();
+    let wanted = |p: Expr| {
+        p.clone()
             .eq(lit(to))
-            .or(in_focus(inputs.focus.as_deref()).and(col("p").gt_eq(lit(from)).and(col("p").lt_eq(lit(to)))))
+            .or(in_focus(focus).and(p.clone().gt_eq(lit(from)).and(p.lt_eq(lit(to)))))
     };
-    let wide = stage(targets::with_targets(measures_wide(obs, &inputs.stocks)?, inputs.targets)?.filter(wanted()))?;
+    let (wide, q4) = measures_wide(obs, &inputs.stocks, &wanted)?;
+    let wide = stage(targets::with_targets(wide, q4, inputs.targets)?)?;
     let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
     let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?];
     if !inputs.projects.is_empty() {
@@ -442,7 +496,8 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
         * lit(64i64)
         + col("m_order").cast(DataType::Int64))
     .alias("order");
-    long.filter(wanted())
+    let t0 = std::time::Instant::now();
+    let r = long.filter(wanted(col("p")))
         .with_column(order)
         .sort(["order"], SortMultipleOptions::default())
         .select([
@@ -453,7 +508,9 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             col("measure"),
             col("value"),
         ])
-        .collect()
+        .collect();
+    prof("final long+sort", t0);
+    r
 }
 
 /// The rank (from 1) of a text column's values in their (byte-wise) order.

@@ -100,10 +100,10 @@ fn yearly_frame(targets: &[Target], name: &str, share: bool) -> PolarsResult<Dat
 }
 
 /// Adds the target measures to the wide frame (which has `x`, `x_ly`, `yoy_pct`,
-/// `share_pct`, `year`, `q`).
-pub fn with_targets(wide: LazyFrame, targets: &[Target]) -> PolarsResult<LazyFrame> {
+/// `share_pct`, `year`, `q`), reading base and last year's values from `q4`, the Q4 rows
+/// (keys, `year`, `x`) of every year.
+pub fn with_targets(wide: LazyFrame, q4: LazyFrame, targets: &[Target]) -> PolarsResult<LazyFrame> {
     let f = |e: Expr| e.cast(DataType::Float64);
-    let q4 = wide.clone().filter(col("q").eq(lit(4)));
     // V0 from the data when not given; VT from the multiple when not given.
     let base = q4.clone().select([
         col("region_code"),
