@@ -753,6 +753,15 @@ impl Seimon {
             assessment: assessment.as_ref(),
             lang,
         };
+        // indicators.csv is written out while the reports render
+        let csv = {
+            let mut current = current.clone();
+            std::thread::spawn(move || -> PolarsResult<Vec<u8>> {
+                let mut csv = Vec::new();
+                CsvWriter::new(&mut csv).include_header(true).finish(&mut current)?;
+                Ok(csv)
+            })
+        };
         let reports_set = render::report_set(&input)?;
         let workbook = render::xlsx::workbook(&reports_set[0])?;
         lap("render", &mut timings);
@@ -760,10 +769,15 @@ impl Seimon {
         // What changed since the previous run of the period.
         let reports = &settings.paths.reports;
         let dir = reports.join(period.to_string());
-        let changed = previous_values(&dir)
+        let t0 = Instant::now();
+        let prev = previous_values(&dir);
+        compute::prof("prev read", t0);
+        let t0 = Instant::now();
+        let changed = prev
             .map(|before| changes(&before, &current))
             .transpose()?
             .unwrap_or_default();
+        compute::prof("changes", t0);
         let sent = self.store.outbox()?;
 
         // Compose the e-mails: each subscription gets its audience's report.
@@ -863,8 +877,9 @@ impl Seimon {
             outputs.push(rel.to_string());
             Ok(())
         };
-        let mut csv = Vec::new();
-        CsvWriter::new(&mut csv).include_header(true).finish(&mut current)?;
+        let t0 = Instant::now();
+        let csv = csv.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        compute::prof("csv", t0);
         put("indicators.csv", &csv, &mut outputs)?;
         put("risks.csv", &risk::to_csv(&flags), &mut outputs)?;
         for report in &reports_set {

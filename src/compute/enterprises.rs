@@ -33,6 +33,8 @@ const CONCENTRATED: [&str; 2] = ["output_value", "operating_income"];
 pub struct Selection {
     pub levels: Expr,
     pub growth: Expr,
+    /// The quarters some of whose records are in `growth`.
+    pub growth_quarters: std::ops::RangeInclusive<i32>,
     pub before: Expr,
     pub movers: Expr,
     pub focus: Expr,
@@ -157,123 +159,131 @@ pub fn aggregate(
     selection: &Selection,
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
     let ([class_sets, set_industries, industries], set_count, industry_count) = industry_sets(mapping, members)?;
+    let by_set = Packed { groups: set_count };
     // Each record whose growth is wanted joined with the same enterprise a year earlier
     // (wherever it was then): present in both years or not.
     let year_earlier = |lf: LazyFrame| {
         lf.select([
             col("enterprise_id"),
-            (col("year") + lit(1)).alias("year"),
-            col("q"),
+            ((col("year") + lit(1)) * lit(4) + col("q") - lit(1)).alias("quarter"),
             lit(true).alias("in_both"),
             col("output_value").alias("output_value_ly"),
             col("operating_income").alias("operating_income_ly"),
             col("profit").alias("profit_ly"),
         ])
     };
-    let focus_ids = records
+    // The records of the quarters aggregated, read once: the year-earlier side of the
+    // comparable basis is among them (all but the movers').
+    let t0 = std::time::Instant::now();
+    let levels = records
         .clone()
-        .filter(selection.focus.clone())
+        .filter(selection.levels.clone())
+        .select(["year", "q", "enterprise_id", "region_code", "class_code"].map(col).into_iter().chain(MONEY.map(col)).collect::<Vec<_>>())
+        .join(class_sets, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Left))
+        .with_columns([
+            col("set").fill_null(lit(0u32)),
+            col("region_code").cast(DataType::Int32).alias("region"),
+        ])
+        .with_columns([
+            by_set.key(col("region"), col("set"), col("year") * lit(4) + col("q") - lit(1)),
+            (col("year") * lit(4) + col("q") - lit(1)).alias("quarter"),
+            // which parts of the selection each record is in, evaluated once
+            selection.growth.clone().alias("in_growth"),
+            selection.before.clone().alias("in_before"),
+            selection.focus.clone().alias("in_focus"),
+            selection.extra.clone().alias("in_extra"),
+        ])
+        // sorted by the key of their partial sum: a group-by on a sorted key sums slices
+        .sort(["key"], SortMultipleOptions::default())
+        .collect()?
+        .lazy();
+    super::prof("levels scan", t0);
+    let focus_ids = levels
+        .clone()
+        .filter(col("in_focus"))
         .select([col("enterprise_id")])
         .unique(None, UniqueKeepStrategy::Any);
-    let movers = records.clone().filter(selection.movers.clone()).join(
+    let movers = records.filter(selection.movers.clone()).join(
         focus_ids,
         [col("enterprise_id")],
         [col("enterprise_id")],
         JoinArgs::new(JoinType::Inner),
     );
     let before = concat(
-        [year_earlier(records.clone().filter(selection.before.clone())), year_earlier(movers)],
+        [year_earlier(levels.clone().filter(col("in_before"))), year_earlier(movers)],
         UnionArgs::default(),
     )?;
-    let on = || vec![col("enterprise_id"), col("year"), col("q")];
-    let current = records.filter(selection.levels.clone());
-    if std::env::var_os("SEIMON_PROFILE").is_some() {
-        let t0 = std::time::Instant::now();
-        let n = current.clone().collect()?.height();
-        super::prof(&format!("scan levels only {n}"), t0);
-        let t0 = std::time::Instant::now();
-        let n = before.clone().collect()?.height();
-        super::prof(&format!("scan before only {n}"), t0);
-    }
-    let columns = || {
-        [
-            "year",
-            "q",
-            "enterprise_id",
-            "region_code",
-            "class_code",
-            "output_value",
-            "operating_income",
-            "profit",
-            "in_both",
-            "output_value_ly",
-            "operating_income_ly",
-            "profit_ly",
-        ]
-        .map(col)
-    };
-    let with_growth = current
-        .clone()
-        .filter(selection.growth.clone())
-        .join(before, on(), on(), JoinArgs::new(JoinType::Left))
-        .with_column(col("in_both").fill_null(lit(false)))
-        .select(columns());
-    let levels_only = current
-        .filter(selection.growth.clone().not())
-        .with_columns([
-            lit(false).alias("in_both"),
-            null_f64().alias("output_value_ly"),
-            null_f64().alias("operating_income_ly"),
-            null_f64().alias("profit_ly"),
-        ])
-        .select(columns());
-    let records = concat([with_growth, levels_only], UnionArgs::default())?
-        .join(class_sets, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Left))
-        .with_columns([
-            col("set").fill_null(lit(0u32)),
-            col("region_code").cast(DataType::Int32).alias("region"),
-        ]);
-    // read by the sums and by CR4: materialised once rather than scanned and joined twice
+    // one join per quarter, on the enterprise alone: a join on one text key is much
+    // faster than on three keys
     let t0 = std::time::Instant::now();
-    let records = records.collect()?.lazy();
-    super::prof("records scan+join", t0);
+    let before = before.collect()?.lazy();
+    super::prof("before+movers", t0);
+    let quarter = || col("year") * lit(4) + col("q") - lit(1);
+    let with_growth = concat(
+        selection
+            .growth_quarters
+            .clone()
+            .map(|g| {
+                levels
+                    .clone()
+                    .filter(col("in_growth").and(col("quarter").eq(lit(g))))
+                    .join(
+                        before.clone().filter(col("quarter").eq(lit(g))).drop(cols(["quarter"])),
+                        [col("enterprise_id")],
+                        [col("enterprise_id")],
+                        JoinArgs::new(JoinType::Left),
+                    )
+                    .with_column(col("in_both").fill_null(lit(false)))
+            })
+            .collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )?;
 
     // Additive partial sums per (region code, industry set, quarter): each term is a
     // column of the records, so every aggregation is a plain sum (the fast path of a
-    // group-by; conditions inside an aggregation are not).
-    let mut terms: Vec<(String, Expr)> = vec![("enterprises__x".into(), lit(1.0))];
+    // group-by; conditions inside an aggregation are not). Terms of levels are summed
+    // over every record, terms of the comparable basis over the records whose growth is
+    // wanted.
+    let flag = |e: Expr| e.cast(DataType::Float64);
+    let mut level_terms: Vec<(String, Expr)> = vec![("enterprises__x".into(), lit(1.0))];
+    let mut growth_terms: Vec<(String, Expr)> = Vec::new();
     for m in MONEY {
         let ly = format!("{m}_ly");
         let both = col("in_both").and(col(m).is_not_null()).and(col(ly.as_str()).is_not_null());
-        let flag = |e: Expr| e.cast(DataType::Float64);
-        terms.extend(
-            [
-                ("sum", col(m)),
-                ("count", flag(col(m).is_not_null())),
-                ("now", when(both.clone()).then(col(m)).otherwise(lit(0.0))),
-                ("base", when(both.clone()).then(col(ly.as_str())).otherwise(lit(0.0))),
-                ("both", flag(both.clone())),
-                ("grew", flag(both.and(col(m).gt(col(ly.as_str()))))),
-                ("sq", col(m) * col(m)),
-            ]
-            .map(|(name, e)| (format!("{m}__{name}"), e)),
-        );
+        let name = |term: &str| format!("{m}__{term}");
+        level_terms.push((name("sum"), col(m)));
+        level_terms.push((name("count"), flag(col(m).is_not_null())));
+        growth_terms.push((name("now"), when(both.clone()).then(col(m)).otherwise(lit(0.0))));
+        growth_terms.push((name("base"), when(both.clone()).then(col(ly.as_str())).otherwise(lit(0.0))));
+        growth_terms.push((name("both"), flag(both.clone())));
+        if CONCENTRATED.contains(&m) {
+            level_terms.push((name("sq"), col(m) * col(m)));
+            growth_terms.push((name("grew"), flag(both.and(col(m).gt(col(ly.as_str()))))));
+        }
     }
-    terms.push(("losses".into(), col("profit").lt(lit(0.0)).cast(DataType::Float64)));
-    terms.push(("with_profit".into(), col("profit").is_not_null().cast(DataType::Float64)));
-    let additive: Vec<String> = terms.iter().map(|(name, _)| name.clone()).collect();
-    let terms: Vec<Expr> = terms.into_iter().map(|(name, e)| e.alias(name)).collect();
-    let by_set = Packed { groups: set_count };
+    level_terms.push(("losses".into(), flag(col("profit").lt(lit(0.0)))));
+    level_terms.push(("with_profit".into(), flag(col("profit").is_not_null())));
+    let names = |terms: &[(String, Expr)]| terms.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
+    let (level_names, growth_names) = (names(&level_terms), names(&growth_terms));
+    let additive: Vec<String> = level_names.iter().chain(&growth_names).cloned().collect();
     let by_industry = Packed { groups: industry_count };
-    let quarter = || col("year") * lit(4) + col("q") - lit(1);
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
-    let sums = || additive.iter().map(|c| col(c.as_str()).sum()).collect::<Vec<_>>();
+    let sum_of = |names: &[String]| names.iter().map(|c| col(c.as_str()).sum()).collect::<Vec<_>>();
+    let sums = || sum_of(&additive);
+    let part_sums = |lf: LazyFrame, terms: Vec<(String, Expr)>, names: &[String]| {
+        lf.with_columns(terms.into_iter().map(|(name, e)| e.alias(name)).collect::<Vec<_>>())
+            .group_by([col("key")])
+            .agg(sum_of(names))
+    };
     let t0 = std::time::Instant::now();
-    let parts = records
-        .clone()
-        .with_columns(terms)
-        .group_by([by_set.key(col("region"), col("set"), quarter())])
-        .agg(sums())
+    let parts = part_sums(levels.clone(), level_terms, &level_names)
+        .join(
+            part_sums(with_growth, growth_terms, &growth_names),
+            [col("key")],
+            [col("key")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns(growth_names.iter().map(|c| col(c.as_str()).fill_null(lit(0.0))).collect::<Vec<_>>())
         .with_columns(by_set.unpack("set"))
         .collect()?;
     super::prof(&format!("parts {}", parts.height()), t0);
@@ -287,7 +297,7 @@ pub fn aggregate(
             .with_columns(by_set.unpack("set"))
     };
     let cities = roll_up(parts.clone(), 100).collect()?.lazy();
-    let levels = concat(
+    let every_level = concat(
         [
             parts.filter((region() % lit(100)).neq(lit(0))),
             cities.clone(),
@@ -295,7 +305,7 @@ pub fn aggregate(
         ],
         UnionArgs::default(),
     )?;
-    let groups = levels
+    let groups = every_level
         .join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
         .group_by([by_industry.key(region(), col("industry"), quarter())])
         .agg(sums())
@@ -322,9 +332,9 @@ pub fn aggregate(
             .sort(SortOptions::default().with_order_descending(true).with_nulls_last(true))
             .head(Some(4))
     };
-    let top_parts = records
-        .filter(selection.extra.clone())
-        .group_by([by_set.key(col("region"), col("set"), quarter())])
+    let top_parts = levels
+        .filter(col("in_extra"))
+        .group_by([col("key")])
         .agg(CONCENTRATED.map(largest))
         .with_columns(by_set.unpack("set"))
         .explode(
@@ -374,6 +384,7 @@ pub fn aggregate(
                 .chain([
                     lit(indicator.to_string()).alias("indicator"),
                     lit(measure.to_string()).alias("measure"),
+                    lit(super::measure_order(measure)).alias("m_order"),
                     value.alias("value"),
                 ])
                 .collect::<Vec<_>>(),

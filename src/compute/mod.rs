@@ -126,29 +126,18 @@ struct SeriesKeys {
 
 impl SeriesKeys {
     fn of(df: &DataFrame) -> PolarsResult<SeriesKeys> {
-        let sorted = |name: &str| -> PolarsResult<Vec<String>> {
-            let unique = df.column(name)?.str()?.unique()?;
-            let mut v: Vec<String> = unique.iter().flatten().map(str::to_string).collect();
-            v.sort_unstable();
-            Ok(v)
-        };
         Ok(SeriesKeys {
-            industries: sorted("industry_code")?,
-            indicators: sorted("indicator")?,
+            industries: sorted_values(df, "industry_code")?,
+            indicators: sorted_values(df, "indicator")?,
         })
     }
 
-    /// A frame numbering the values of a text column (`name` → `number`).
-    fn numbers(values: &[String], name: &str, number: &str) -> PolarsResult<LazyFrame> {
-        Ok(df!(name => values, number => (0..values.len() as i64).collect::<Vec<_>>())?.lazy())
-    }
-
     /// Adds `ind` and `ndc`, the numbers of `industry_code` and `indicator`.
-    fn numbered(&self, frame: LazyFrame) -> PolarsResult<LazyFrame> {
-        let join = |lf: LazyFrame, values: &[String], name: &str, number: &str| -> PolarsResult<LazyFrame> {
-            Ok(left_join(lf, Self::numbers(values, name, number)?, vec![col(name)], vec![col(name)]))
-        };
-        join(join(frame, &self.industries, "industry_code", "ind")?, &self.indicators, "indicator", "ndc")
+    fn numbered(&self, frame: LazyFrame) -> LazyFrame {
+        frame.with_columns([
+            numbered_in(&self.industries, "industry_code").alias("ind"),
+            numbered_in(&self.indicators, "indicator").alias("ndc"),
+        ])
     }
 
     /// The key of the row's series in `region` (a region number) with industry `ind`.
@@ -185,7 +174,7 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String], wanted: &dyn Fn(Expr) ->
     let region_number = |name: &str| col(name).cast(DataType::Int64);
     let obs = stage(
         series
-            .numbered(obs.filter(read(&[0, 1, 4, 5])))?
+            .numbered(obs.filter(read(&[0, 1, 4, 5])))
             .with_columns([
                 series.key(region_number("region_code"), col("ind")).alias("k"),
                 series.key(region_number("parent"), col("ind")).alias("k_parent"),
@@ -353,6 +342,7 @@ fn record_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target])
         levels: any_of(&last).or(focus().and(between(from - 5, to))),
         // growth of the last period and the one before (its single quarter's base)
         growth: any_of(&[to, to - 1]).or(focus().and(between(from - 1, to))),
+        growth_quarters: from - 1..=to,
         before: any_of(&[to - 4, to - 5]).or(focus().and(between(from - 5, to - 4))),
         movers: focus().not().and(between(from - 5, to - 6)),
         focus: focus().and(between(from - 1, to)),
@@ -384,6 +374,7 @@ pub(crate) fn unpivot(wide: &LazyFrame, measures: &[&str], indicator: Expr) -> P
                     col("industry_code"),
                     indicator.clone().alias("indicator"),
                     lit(*m).alias("measure"),
+                    lit(measure_order(m)).alias("m_order"),
                     col(*m).cast(DataType::Float64).alias("value"),
                 ])
                 .filter(col("value").is_not_null())
@@ -392,26 +383,31 @@ pub(crate) fn unpivot(wide: &LazyFrame, measures: &[&str], indicator: Expr) -> P
     concat(parts, UnionArgs::default())
 }
 
-/// Long rows (`year`, `q`, keys, `measure`, `value`) → the output schema with sort keys.
-fn finish_long(long: LazyFrame) -> LazyFrame {
-    let order: Vec<&str> = all_measures().collect();
-    let order_df = df!("measure" => &order, "m_order" => (0..order.len() as i32).collect::<Vec<_>>()).expect("measure order frame");
-    long.join(order_df.lazy(), [col("measure")], [col("measure")], JoinArgs::new(JoinType::Left))
-        .select([
-            (col("year") * lit(4) + col("q") - lit(1)).alias("p"),
-            concat_str(
-                [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
-                "",
-                true,
-            )
-            .alias("period"),
-            col("region_code"),
-            col("industry_code"),
-            col("indicator"),
-            col("measure"),
-            col("m_order"),
-            col("value").cast(DataType::Float64),
-        ])
+/// A measure's place in the output order ([`all_measures`]).
+pub(crate) fn measure_order(measure: &str) -> i32 {
+    all_measures()
+        .position(|m| m == measure)
+        .unwrap_or_else(|| panic!("{measure} is not a measure")) as i32
+}
+
+/// The distinct values of a text column, in byte order.
+fn sorted_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
+    let unique = df.column(name)?.str()?.unique()?;
+    let mut v: Vec<String> = unique.iter().flatten().map(str::to_string).collect();
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// The number of a text column's value among `values` (a few: a chain of comparisons
+/// is cheaper than a join).
+fn numbered_in(values: &[String], column: &str) -> Expr {
+    values
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(lit(NULL).cast(DataType::Int64), |rest, (n, v)| {
+            when(col(column).eq(lit(v.as_str()))).then(lit(n as i64)).otherwise(rest)
+        })
 }
 
 /// The long table of `indicators.csv` for the periods with index in `periods` (inclusive
@@ -479,29 +475,40 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     if let Some(extra) = extra {
         parts.push(extra);
     }
-    let long = finish_long(concat(
+    let t0 = std::time::Instant::now();
+    let long = concat(
         parts,
         UnionArgs {
             to_supertypes: true,
             ..Default::default()
         },
-    )?);
+    )?
+    .with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p"))
+    .filter(wanted(col("p")))
+    .collect()?;
+    prof("long collect", t0);
     // Sorted by one number standing for (period, region, industry, indicator, measure
     // order): a sort on several keys, text among them, is many times slower. Region codes
-    // are six digits; industries and indicators (a few dozen) are ranked in text order.
+    // are six digits; industries and indicators (a few dozen) are numbered in text order.
     let order = ((((col("p").cast(DataType::Int64) * lit(1_000_000i64) + col("region_code").cast(DataType::Int64)) * lit(1024i64)
-        + text_order("industry_code"))
+        + numbered_in(&sorted_values(&long, "industry_code")?, "industry_code"))
         * lit(1024i64)
-        + text_order("indicator"))
+        + numbered_in(&sorted_values(&long, "indicator")?, "indicator"))
         * lit(64i64)
         + col("m_order").cast(DataType::Int64))
     .alias("order");
+    let period = concat_str(
+        [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
+        "",
+        true,
+    );
     let t0 = std::time::Instant::now();
-    let r = long.filter(wanted(col("p")))
+    let r = long
+        .lazy()
         .with_column(order)
         .sort(["order"], SortMultipleOptions::default())
         .select([
-            col("period"),
+            period.alias("period"),
             col("region_code"),
             col("industry_code"),
             col("indicator"),
@@ -511,19 +518,6 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
         .collect();
     prof("final long+sort", t0);
     r
-}
-
-/// The rank (from 1) of a text column's values in their (byte-wise) order.
-fn text_order(name: &str) -> Expr {
-    col(name)
-        .rank(
-            RankOptions {
-                method: RankMethod::Dense,
-                descending: false,
-            },
-            None,
-        )
-        .cast(DataType::Int64)
 }
 
 /// Adds the columns [`observations_frame`] derives (`p`, `parent`, `is_city`) to
@@ -561,83 +555,109 @@ fn with_hierarchy(rows: LazyFrame) -> LazyFrame {
     )
 }
 
-/// One measure value, keyed for look-up by the renderers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MeasureKey {
-    pub period: String,
-    pub region: String,
-    pub industry: String,
-    pub indicator: String,
-    pub measure: String,
+/// The distinct values of one text field, each numbered once.
+#[derive(Debug, Clone, Default)]
+struct Vocabulary {
+    numbers: rustc_hash::FxHashMap<String, u32>,
+    values: Vec<String>,
 }
 
-/// The long table as a map, for renderers that look values up one by one.
+impl Vocabulary {
+    fn number(&mut self, value: &str) -> u32 {
+        if let Some(n) = self.numbers.get(value) {
+            return *n;
+        }
+        let n = self.values.len() as u32;
+        self.values.push(value.to_string());
+        self.numbers.insert(value.to_string(), n);
+        n
+    }
+
+    fn find(&self, value: &str) -> Option<u32> {
+        self.numbers.get(value).copied()
+    }
+}
+
+/// The long table as a map, for renderers that look values up one by one. The five key
+/// fields (period, region, industry, indicator, measure) are interned: a key is five
+/// numbers, and each distinct text is stored once.
 #[derive(Debug, Clone, Default)]
 pub struct MeasureTable {
-    values: std::collections::HashMap<MeasureKey, f64>,
+    fields: [Vocabulary; 5],
+    values: rustc_hash::FxHashMap<[u32; 5], f64>,
 }
 
 impl MeasureTable {
     /// Indexes a long measure frame (as returned by [`compute`]).
     pub fn from_frame(df: &DataFrame) -> PolarsResult<MeasureTable> {
-        let s = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
+        let s = |name: &str| -> PolarsResult<&StringChunked> { df.column(name)?.str() };
         let (period, region, industry, indicator, measure) =
             (s("period")?, s("region_code")?, s("industry_code")?, s("indicator")?, s("measure")?);
-        let value = df.column("value")?.f64()?.clone();
-        let mut values = std::collections::HashMap::with_capacity(df.height());
-        for i in 0..df.height() {
-            let key = MeasureKey {
-                period: period.get(i).unwrap_or_default().to_string(),
-                region: region.get(i).unwrap_or_default().to_string(),
-                industry: industry.get(i).unwrap_or_default().to_string(),
-                indicator: indicator.get(i).unwrap_or_default().to_string(),
-                measure: measure.get(i).unwrap_or_default().to_string(),
-            };
-            if let Some(v) = value.get(i) {
-                values.insert(key, v);
+        let mut table = MeasureTable::default();
+        table.values.reserve(df.height());
+        // rows come sorted, so a field mostly repeats the row before's value: it is
+        // looked up only when it changes
+        let mut last: [(&str, u32); 5] = [("", u32::MAX); 5];
+        let rows = period
+            .iter()
+            .zip(region.iter())
+            .zip(industry.iter())
+            .zip(indicator.iter())
+            .zip(measure.iter())
+            .zip(df.column("value")?.f64()?.iter());
+        for (((((p, r), i), k), m), v) in rows {
+            let Some(v) = v else { continue };
+            let mut key = [0u32; 5];
+            for (f, text) in [p, r, i, k, m].into_iter().enumerate() {
+                let text = text.unwrap_or_default();
+                if last[f].1 == u32::MAX || last[f].0 != text {
+                    last[f] = (text, table.fields[f].number(text));
+                }
+                key[f] = last[f].1;
             }
+            table.values.insert(key, v);
         }
-        Ok(MeasureTable { values })
+        Ok(table)
     }
 
     pub fn get(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> Option<f64> {
-        self.values
-            .get(&MeasureKey {
-                period: period.to_string(),
-                region: region.to_string(),
-                industry: industry.to_string(),
-                indicator: indicator.to_string(),
-                measure: measure.to_string(),
-            })
-            .copied()
+        let mut key = [0u32; 5];
+        for (f, text) in [period, region, industry, indicator, measure].into_iter().enumerate() {
+            key[f] = self.fields[f].find(text)?;
+        }
+        self.values.get(&key).copied()
     }
 
     pub fn len(&self) -> usize {
         self.values.len()
     }
 
-    /// The values of the given measures, as rows for the risk rules.
-    pub fn rows(&self, measures: &[&str]) -> Vec<crate::risk::MeasureRow> {
+    /// Every value with its key's texts (period, region, industry, indicator, measure).
+    pub fn entries(&self) -> impl Iterator<Item = ([&str; 5], f64)> {
         self.values
             .iter()
-            .filter(|(k, _)| measures.contains(&k.measure.as_str()))
+            .map(|(key, v)| (std::array::from_fn(|f| self.fields[f].values[key[f] as usize].as_str()), *v))
+    }
+
+    /// The values of the given measures, as rows for the risk rules.
+    pub fn rows(&self, measures: &[&str]) -> Vec<crate::risk::MeasureRow> {
+        let wanted: Vec<u32> = measures.iter().filter_map(|m| self.fields[4].find(m)).collect();
+        let periods: Vec<Option<crate::period::Period>> = self.fields[0].values.iter().map(|p| p.parse().ok()).collect();
+        let text = |f: usize, n: u32| self.fields[f].values[n as usize].clone();
+        self.values
+            .iter()
+            .filter(|(k, _)| wanted.contains(&k[4]))
             .filter_map(|(k, v)| {
                 Some(crate::risk::MeasureRow {
-                    period: k.period.parse().ok()?,
-                    region: k.region.clone(),
-                    industry: k.industry.clone(),
-                    indicator: k.indicator.clone(),
-                    measure: k.measure.clone(),
+                    period: periods[k[0] as usize]?,
+                    region: text(1, k[1]),
+                    industry: text(2, k[2]),
+                    indicator: text(3, k[3]),
+                    measure: text(4, k[4]),
                     value: *v,
                 })
             })
             .collect()
-    }
-
-    /// Every value of one period.
-    pub fn period(&self, period: &str) -> impl Iterator<Item = (&MeasureKey, f64)> {
-        let period = period.to_string();
-        self.values.iter().filter(move |(k, _)| k.period == period).map(|(k, v)| (k, *v))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -680,10 +700,9 @@ mod tests {
     }
 
     fn get(t: &MeasureTable, region: &str, industry: &str, measure: &str) -> Option<f64> {
-        t.values
-            .iter()
-            .find(|(k, _)| k.region == region && k.industry == industry && k.measure == measure)
-            .map(|(_, v)| *v)
+        t.entries()
+            .find(|(k, _)| k[1] == region && k[2] == industry && k[4] == measure)
+            .map(|(_, v)| v)
     }
 
     fn close(actual: Option<f64>, expected: f64) {
