@@ -680,12 +680,8 @@ impl Seimon {
             tiers: settings.tiers.clone(),
         };
         let long = compute::compute(inputs, history)?;
-        let t0 = Instant::now();
         let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
-        compute::prof("current", t0);
-        let t0 = Instant::now();
         let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&focus))).collect()?)?;
-        compute::prof("table", t0);
         lap("compute", &mut timings);
 
         // Risks: business rules over the measure history, and data quality.
@@ -769,15 +765,10 @@ impl Seimon {
         // What changed since the previous run of the period.
         let reports = &settings.paths.reports;
         let dir = reports.join(period.to_string());
-        let t0 = Instant::now();
-        let prev = previous_values(&dir);
-        compute::prof("prev read", t0);
-        let t0 = Instant::now();
-        let changed = prev
+        let changed = previous_values(&dir)
             .map(|before| changes(&before, &current))
             .transpose()?
             .unwrap_or_default();
-        compute::prof("changes", t0);
         let sent = self.store.outbox()?;
 
         // Compose the e-mails: each subscription gets its audience's report.
@@ -877,9 +868,7 @@ impl Seimon {
             outputs.push(rel.to_string());
             Ok(())
         };
-        let t0 = Instant::now();
         let csv = csv.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        compute::prof("csv", t0);
         put("indicators.csv", &csv, &mut outputs)?;
         put("risks.csv", &risk::to_csv(&flags), &mut outputs)?;
         for report in &reports_set {

@@ -148,10 +148,12 @@ fn with_codes(frame: LazyFrame, industries: LazyFrame) -> LazyFrame {
 /// Aggregates enterprise records: (observation-shaped rows, extra measures in long form).
 ///
 /// Every aggregate but CR4 adds up, so the records are summed once per (region code,
-/// industry set, quarter) — one pass over the records — and those partial sums, a few
-/// hundred thousand rows at national scale, are rolled up to each region level and spread
-/// over the industries of their set. CR4 keeps each partial group's four largest values:
-/// the four largest of a union are among the four largest of its parts.
+/// industry set, quarter) — one pass over the records, read once, sorted by that key —
+/// and those partial sums, a few hundred thousand rows at national scale, are rolled up
+/// to each region level and spread over the industries of their set. The comparable
+/// basis pairs each record whose growth is wanted with the same enterprise a year
+/// earlier, quarter by quarter. CR4 keeps each partial group's four largest values: the
+/// four largest of a union are among the four largest of its parts.
 pub fn aggregate(
     records: LazyFrame,
     mapping: &[(String, String)],
@@ -160,6 +162,7 @@ pub fn aggregate(
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
     let ([class_sets, set_industries, industries], set_count, industry_count) = industry_sets(mapping, members)?;
     let by_set = Packed { groups: set_count };
+    let quarter = || col("year") * lit(4) + col("q") - lit(1);
     // Each record whose growth is wanted joined with the same enterprise a year earlier
     // (wherever it was then): present in both years or not.
     let year_earlier = |lf: LazyFrame| {
@@ -174,19 +177,24 @@ pub fn aggregate(
     };
     // The records of the quarters aggregated, read once: the year-earlier side of the
     // comparable basis is among them (all but the movers').
-    let t0 = std::time::Instant::now();
     let levels = records
         .clone()
         .filter(selection.levels.clone())
-        .select(["year", "q", "enterprise_id", "region_code", "class_code"].map(col).into_iter().chain(MONEY.map(col)).collect::<Vec<_>>())
+        .select(
+            ["year", "q", "enterprise_id", "region_code", "class_code"]
+                .map(col)
+                .into_iter()
+                .chain(MONEY.map(col))
+                .collect::<Vec<_>>(),
+        )
         .join(class_sets, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Left))
         .with_columns([
             col("set").fill_null(lit(0u32)),
             col("region_code").cast(DataType::Int32).alias("region"),
         ])
         .with_columns([
-            by_set.key(col("region"), col("set"), col("year") * lit(4) + col("q") - lit(1)),
-            (col("year") * lit(4) + col("q") - lit(1)).alias("quarter"),
+            by_set.key(col("region"), col("set"), quarter()),
+            quarter().alias("quarter"),
             // which parts of the selection each record is in, evaluated once
             selection.growth.clone().alias("in_growth"),
             selection.before.clone().alias("in_before"),
@@ -197,7 +205,6 @@ pub fn aggregate(
         .sort(["key"], SortMultipleOptions::default())
         .collect()?
         .lazy();
-    super::prof("levels scan", t0);
     let focus_ids = levels
         .clone()
         .filter(col("in_focus"))
@@ -215,10 +222,7 @@ pub fn aggregate(
     )?;
     // one join per quarter, on the enterprise alone: a join on one text key is much
     // faster than on three keys
-    let t0 = std::time::Instant::now();
     let before = before.collect()?.lazy();
-    super::prof("before+movers", t0);
-    let quarter = || col("year") * lit(4) + col("q") - lit(1);
     let with_growth = concat(
         selection
             .growth_quarters
@@ -275,7 +279,6 @@ pub fn aggregate(
             .group_by([col("key")])
             .agg(sum_of(names))
     };
-    let t0 = std::time::Instant::now();
     let parts = part_sums(levels.clone(), level_terms, &level_names)
         .join(
             part_sums(with_growth, growth_terms, &growth_names),
@@ -286,7 +289,6 @@ pub fn aggregate(
         .with_columns(growth_names.iter().map(|c| col(c.as_str()).fill_null(lit(0.0))).collect::<Vec<_>>())
         .with_columns(by_set.unpack("set"))
         .collect()?;
-    super::prof(&format!("parts {}", parts.height()), t0);
     let parts = parts.lazy();
     // Rolled up level by level (county parts, then city, then province), each level a
     // group-by of the one below, then spread over the industries of each set.
@@ -322,9 +324,7 @@ pub fn aggregate(
             .collect::<Vec<_>>(),
     );
     // aggregate-sized, and read by the observations and the extra measures
-    let t0 = std::time::Instant::now();
     let groups = groups.collect()?.lazy();
-    super::prof("groups", t0);
 
     // CR4: the four largest of each partial group, then of each rolled-up group.
     let largest = |m: &str| {
@@ -360,9 +360,7 @@ pub fn aggregate(
         .clone()
         .filter(selection.extra.clone())
         .join(top4, keys(), keys(), JoinArgs::new(JoinType::Left));
-    let t0 = std::time::Instant::now();
     let extra_groups = extra_groups.collect()?.lazy();
-    super::prof("cr4", t0);
 
     let mut observations = vec![
         groups.clone().select(

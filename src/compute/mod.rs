@@ -104,13 +104,7 @@ pub(crate) fn ratio(num: Expr, den: Expr) -> Expr {
 /// Materialises a stage. Each stage below joins the previous one with itself, so without
 /// this the plan tree doubles per stage; the frames are aggregate-sized (series × periods).
 pub(crate) fn stage(lf: LazyFrame) -> PolarsResult<LazyFrame> {
-    let t = std::time::Instant::now();
-    let df = lf.collect()?;
-    prof(&format!("stage {} rows", df.height()), t);
-    Ok(df.lazy())
-}
-pub(crate) fn prof(label: &str, t: std::time::Instant) {
-    if std::env::var_os("SEIMON_PROFILE").is_some() { eprintln!("PROF {label}: {} ms", t.elapsed().as_millis()); }
+    Ok(lf.collect()?.lazy())
 }
 
 /// Quarter indices below this (years before 4096) — the last factor of [`SeriesKeys`].
@@ -172,15 +166,11 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String], wanted: &dyn Fn(Expr) ->
     let obs = obs.lazy();
     let q4 = obs.clone().filter(col("q").eq(lit(4))).select(keys_and(&["year", "x"]));
     let region_number = |name: &str| col(name).cast(DataType::Int64);
-    let obs = stage(
-        series
-            .numbered(obs.filter(read(&[0, 1, 4, 5])))
-            .with_columns([
-                series.key(region_number("region_code"), col("ind")).alias("k"),
-                series.key(region_number("parent"), col("ind")).alias("k_parent"),
-                series.key(region_number("region_code"), lit(series.total())).alias("k_total"),
-            ]),
-    )?;
+    let obs = stage(series.numbered(obs.filter(read(&[0, 1, 4, 5]))).with_columns([
+        series.key(region_number("region_code"), col("ind")).alias("k"),
+        series.key(region_number("parent"), col("ind")).alias("k_parent"),
+        series.key(region_number("region_code"), lit(series.total())).alias("k_total"),
+    ]))?;
     let on = |name: &str| vec![col(name)];
     // the same series `lag` quarters later
     let later = |lag: i64| (col("k") + lit(lag)).alias("k");
@@ -201,7 +191,9 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String], wanted: &dyn Fn(Expr) ->
     let with_yoy = stage(with_yoy)?;
 
     // Single quarter: Q1 is the level; Qn is the difference with Qn−1 of the same year.
-    let previous = with_yoy.clone().select([later(1), col("x").alias("x_prev"), col("base_ytd").alias("b_prev")]);
+    let previous = with_yoy
+        .clone()
+        .select([later(1), col("x").alias("x_prev"), col("base_ytd").alias("b_prev")]);
     let with_quarter = left_join(with_yoy, previous, on("k"), on("k"))
         .with_columns([
             when(col("stock"))
@@ -246,27 +238,33 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String], wanted: &dyn Fn(Expr) ->
         .filter(read(&[0]));
 
     // Against the parent region.
-    let parent = with_share.clone().select([col("k").alias("k_parent"), col("yoy_pct").alias("yoy_parent")]);
+    let parent = with_share
+        .clone()
+        .select([col("k").alias("k_parent"), col("yoy_pct").alias("yoy_parent")]);
     let with_parent = stage(
-        left_join(with_share, parent, on("k_parent"), on("k_parent")).with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp")),
+        left_join(with_share, parent, on("k_parent"), on("k_parent"))
+            .with_column((col("yoy_pct") - col("yoy_parent")).alias("gap_to_parent_pp")),
     )?;
 
     // Rank among the cities of a province that have a growth rate.
-    let ranked = with_parent.clone().filter(col("is_city").and(col("yoy_pct").is_not_null())).select([
-        col("k"),
-        col("yoy_pct")
-            .rank(
-                RankOptions {
-                    method: RankMethod::Min,
-                    descending: true,
-                },
-                None,
-            )
-            .over([col("k_parent")])
-            .expect("partitioned window")
-            .cast(DataType::Float64)
-            .alias("rank"),
-    ]);
+    let ranked = with_parent
+        .clone()
+        .filter(col("is_city").and(col("yoy_pct").is_not_null()))
+        .select([
+            col("k"),
+            col("yoy_pct")
+                .rank(
+                    RankOptions {
+                        method: RankMethod::Min,
+                        descending: true,
+                    },
+                    None,
+                )
+                .over([col("k_parent")])
+                .expect("partitioned window")
+                .cast(DataType::Float64)
+                .alias("rank"),
+        ]);
     let wide = stage(left_join(with_parent, ranked, on("k"), on("k")).with_column(col("x").alias("ytd")))?;
     Ok((wide, q4))
 }
@@ -475,7 +473,6 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     if let Some(extra) = extra {
         parts.push(extra);
     }
-    let t0 = std::time::Instant::now();
     let long = concat(
         parts,
         UnionArgs {
@@ -486,7 +483,6 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     .with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p"))
     .filter(wanted(col("p")))
     .collect()?;
-    prof("long collect", t0);
     // Sorted by one number standing for (period, region, industry, indicator, measure
     // order): a sort on several keys, text among them, is many times slower. Region codes
     // are six digits; industries and indicators (a few dozen) are numbered in text order.
@@ -502,9 +498,7 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
         "",
         true,
     );
-    let t0 = std::time::Instant::now();
-    let r = long
-        .lazy()
+    long.lazy()
         .with_column(order)
         .sort(["order"], SortMultipleOptions::default())
         .select([
@@ -515,9 +509,7 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             col("measure"),
             col("value"),
         ])
-        .collect();
-    prof("final long+sort", t0);
-    r
+        .collect()
 }
 
 /// Adds the columns [`observations_frame`] derives (`p`, `parent`, `is_city`) to
@@ -846,5 +838,48 @@ mod tests {
             assert_eq!(get(&t, "340000", "NGIT", m), None, "{m}");
         }
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn the_measure_table_finds_each_value_by_its_five_texts_and_nothing_else() {
+        // rows partly in order (fields repeat the row before), partly not, one value absent
+        let df = df!(
+            "period" => ["2025Q3", "2025Q3", "2025Q3", "2025Q2", "2025Q3"],
+            "region_code" => ["340000", "340000", "340100", "340000", "340000"],
+            "industry_code" => ["TEN", "TEN", "TEN", "TEN", "NGIT"],
+            "indicator" => ["output_value", "output_value", "output_value", "output_value", "output_value"],
+            "measure" => ["ytd", "yoy_pct", "ytd", "ytd", "ytd"],
+            "value" => [Some(10.0), Some(2.5), Some(4.0), Some(7.0), None],
+        )
+        .unwrap();
+        let t = MeasureTable::from_frame(&df).unwrap();
+        assert_eq!(t.len(), 4, "the absent value is not stored");
+        assert_eq!(t.get("2025Q3", "340000", "TEN", "output_value", "ytd"), Some(10.0));
+        assert_eq!(t.get("2025Q3", "340000", "TEN", "output_value", "yoy_pct"), Some(2.5));
+        assert_eq!(t.get("2025Q3", "340100", "TEN", "output_value", "ytd"), Some(4.0));
+        assert_eq!(t.get("2025Q2", "340000", "TEN", "output_value", "ytd"), Some(7.0));
+        // each text is known, the combination is not
+        assert_eq!(t.get("2025Q2", "340100", "TEN", "output_value", "ytd"), None);
+        assert_eq!(t.get("2025Q3", "340000", "NGIT", "output_value", "ytd"), None);
+        assert_eq!(t.get("2025Q3", "340000", "TEN", "output_value", "share_pct"), None);
+        assert_eq!(t.get("2025Q4", "340000", "TEN", "output_value", "ytd"), None);
+        let mut rows: Vec<(String, String, f64)> = t
+            .rows(&["ytd", "rank"])
+            .into_iter()
+            .map(|r| (r.period.to_string(), r.region, r.value))
+            .collect();
+        rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(
+            rows,
+            vec![
+                ("2025Q2".to_string(), "340000".to_string(), 7.0),
+                ("2025Q3".to_string(), "340000".to_string(), 10.0),
+                ("2025Q3".to_string(), "340100".to_string(), 4.0),
+            ]
+        );
+        let mut entries: Vec<_> = t.entries().map(|(k, v)| (k.map(str::to_string), v)).collect();
+        entries.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(entries[0].0, ["2025Q2", "340000", "TEN", "output_value", "ytd"].map(str::to_string));
+        assert_eq!(entries.len(), 4);
     }
 }
