@@ -581,11 +581,15 @@ mod focus_tests {
     }
 
     fn run(focus: Option<&str>) -> DataFrame {
+        let to = Period::new(2025, 3).unwrap().index();
+        run_range(focus, (to - 8)..=to)
+    }
+
+    fn run_range(focus: Option<&str>, periods: std::ops::RangeInclusive<i32>) -> DataFrame {
         let mapping: Vec<(String, String)> = [("3971", "NGIT"), ("3562", "NGIT"), ("3562", "HEM"), ("1310", "GFD")]
             .iter()
             .map(|(c, i)| (c.to_string(), i.to_string()))
             .collect();
-        let to = Period::new(2025, 3).unwrap().index();
         let inputs = Inputs {
             enterprises: Some(records()),
             mapping: &mapping,
@@ -593,7 +597,36 @@ mod focus_tests {
             focus: focus.map(str::to_string),
             ..Inputs::default()
         };
-        compute(inputs, (to - 8)..=to).unwrap()
+        compute(inputs, periods).unwrap()
+    }
+
+    /// Rows as (key texts, value), for comparing two tables whatever their order.
+    fn keyed(df: &DataFrame) -> std::collections::BTreeMap<[String; 5], f64> {
+        let text = |c: &str| df.column(c).unwrap().str().unwrap().clone();
+        let keys = ["period", "region_code", "industry_code", "indicator", "measure"].map(text);
+        let value = df.column("value").unwrap().f64().unwrap();
+        (0..df.height())
+            .map(|i| (std::array::from_fn(|k| keys[k].get(i).unwrap().to_string()), value.get(i).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_quarter_computed_alone_has_the_values_it_has_in_a_longer_range() {
+        // Computed alone, a quarter's stages drop every row but the few quarters it reads;
+        // in a range of nine, they keep the others' too. The values must not differ.
+        let to = Period::new(2025, 3).unwrap().index();
+        let long = keyed(&run_range(None, (to - 8)..=to));
+        for p in [to, to - 2, to - 5] {
+            let alone = keyed(&run_range(None, p..=p));
+            let period = Period::from_index(p).unwrap().to_string();
+            let same_quarter: Vec<_> = long.iter().filter(|(k, _)| k[0] == period).collect();
+            assert!(alone.len() > 100, "{period}: a real table ({} rows)", alone.len());
+            assert_eq!(alone.len(), same_quarter.len(), "{period}: the same rows");
+            for (k, v) in same_quarter {
+                let a = alone.get(k).unwrap_or_else(|| panic!("{k:?} absent when computed alone"));
+                assert!((a - v).abs() <= 1e-12 * v.abs().max(1.0), "{k:?}: {a} alone vs {v}");
+            }
+        }
     }
 
     #[test]
