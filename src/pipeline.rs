@@ -174,8 +174,9 @@ fn previous_values(dir: &Path) -> Option<DataFrame> {
         .ok()
 }
 
-/// What changed between the previous run's values and this one's: a full join on the
-/// keys, values equal within 10⁻⁹ (relative, or absolute below 1) counting as the same.
+/// What changed between the previous run's values and this one's: compared row by row
+/// when both hold the same rows in the same order, else by a full join on the keys;
+/// values equal within 10⁻⁹ (relative, or absolute below 1) count as the same.
 fn changes(before: &DataFrame, current: &DataFrame) -> PolarsResult<Vec<Change>> {
     const KEYS: [&str; 4] = ["region_code", "industry_code", "indicator", "measure"];
     let side = |df: &DataFrame, name: &str| {

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
-use super::{null_f64, ratio};
+use super::{QUARTER_SPAN, null_f64, quarter_index, ratio};
 use crate::catalogue::{TEN, TOTAL};
 
 /// Measures computed only from enterprise records, in output order.
@@ -107,9 +107,6 @@ fn region_levels(frame: LazyFrame) -> PolarsResult<LazyFrame> {
     )
 }
 
-/// Quarter indices (`year` × 4 + `q` − 1) below this: years before 4096.
-const QUARTER_SPAN: i64 = 1 << 14;
-
 /// Group keys (region number, a group number below `groups`, quarter) packed into one
 /// integer `key`: a group-by on one integer is many times faster than on four columns.
 #[derive(Clone, Copy)]
@@ -162,13 +159,13 @@ pub fn aggregate(
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
     let ([class_sets, set_industries, industries], set_count, industry_count) = industry_sets(mapping, members)?;
     let by_set = Packed { groups: set_count };
-    let quarter = || col("year") * lit(4) + col("q") - lit(1);
+    let quarter = quarter_index;
     // Each record whose growth is wanted joined with the same enterprise a year earlier
     // (wherever it was then): present in both years or not.
     let year_earlier = |lf: LazyFrame| {
         lf.select([
             col("enterprise_id"),
-            ((col("year") + lit(1)) * lit(4) + col("q") - lit(1)).alias("quarter"),
+            (quarter_index() + lit(4)).alias("quarter"),
             lit(true).alias("in_both"),
             col("output_value").alias("output_value_ly"),
             col("operating_income").alias("operating_income_ly"),
@@ -307,11 +304,14 @@ pub fn aggregate(
         ],
         UnionArgs::default(),
     )?;
-    let groups = every_level
-        .join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .group_by([by_industry.key(region(), col("industry"), quarter())])
-        .agg(sums())
-        .with_columns(by_industry.unpack("industry"));
+    // partial groups spread over the industries of their set, and aggregated per industry
+    let by_industries = |lf: LazyFrame, aggregates: Vec<Expr>| {
+        lf.join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
+            .group_by([by_industry.key(region(), col("industry"), quarter())])
+            .agg(aggregates)
+            .with_columns(by_industry.unpack("industry"))
+    };
+    let groups = by_industries(every_level, sums());
     let groups = with_codes(groups, industries.clone()).with_columns(
         MONEY
             .iter()
@@ -344,17 +344,16 @@ pub fn aggregate(
                 keep_nulls: false,
             },
         );
-    let top4 = region_levels(top_parts)?
-        .join(set_industries, [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .group_by([by_industry.key(region(), col("industry"), quarter())])
-        .agg(CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))))
-        .with_columns(by_industry.unpack("industry"))
-        .select(
-            [col("region"), col("industry"), col("year"), col("q")]
-                .into_iter()
-                .chain(CONCENTRATED.map(|m| col(format!("{m}__top4"))))
-                .collect::<Vec<_>>(),
-        );
+    let top4 = by_industries(
+        region_levels(top_parts)?,
+        CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))).to_vec(),
+    )
+    .select(
+        [col("region"), col("industry"), col("year"), col("q")]
+            .into_iter()
+            .chain(CONCENTRATED.map(|m| col(format!("{m}__top4"))))
+            .collect::<Vec<_>>(),
+    );
     let top4 = with_codes(top4, industries).drop(cols(["region", "industry"]));
     let extra_groups = groups
         .clone()

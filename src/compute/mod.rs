@@ -83,9 +83,7 @@ pub fn observations_frame(rows: &[Observation]) -> PolarsResult<DataFrame> {
         "x" => x,
         "g_pub" => g,
     )?;
-    df.lazy()
-        .with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p"))
-        .collect()
+    df.lazy().with_column(quarter_index().alias("p")).collect()
 }
 
 pub(crate) fn left_join(left: LazyFrame, right: LazyFrame, left_on: Vec<Expr>, right_on: Vec<Expr>) -> LazyFrame {
@@ -107,8 +105,14 @@ pub(crate) fn stage(lf: LazyFrame) -> PolarsResult<LazyFrame> {
     Ok(lf.collect()?.lazy())
 }
 
-/// Quarter indices below this (years before 4096) — the last factor of [`SeriesKeys`].
-const QUARTER_SPAN: i64 = 1 << 14;
+/// Quarter indices below this (years before 4096): the last factor of a packed key
+/// ([`SeriesKeys`], [`enterprises`]' group keys).
+pub(crate) const QUARTER_SPAN: i64 = 1 << 14;
+
+/// A row's quarter index from its `year` and `q`, as [`crate::period::Period::index`].
+pub(crate) fn quarter_index() -> Expr {
+    col("year") * lit(4) + col("q") - lit(1)
+}
 
 /// A series (region, industry, indicator) and quarter packed into one integer, so that
 /// the measure stages join series with themselves on one integer column rather than on
@@ -327,7 +331,7 @@ pub fn in_focus(focus: Option<&str>) -> Expr {
 /// regions' records of every quarter the range reads, and a year earlier for the
 /// comparable basis — of every region, since an enterprise may have moved.
 fn record_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target]) -> enterprises::Selection {
-    let quarter = || col("year") * lit(4) + col("q") - lit(1);
+    let quarter = quarter_index;
     let between = |a: i32, b: i32| quarter().gt_eq(lit(a)).and(quarter().lt_eq(lit(b)));
     let mut last: std::collections::BTreeSet<i32> = base_quarters(targets);
     // the last period and the quarter before, each a year earlier too (growth from levels
@@ -480,7 +484,7 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             ..Default::default()
         },
     )?
-    .with_column((col("year") * lit(4) + col("q") - lit(1)).alias("p"))
+    .with_column(quarter_index().alias("p"))
     .filter(wanted(col("p")))
     .collect()?;
     // Sorted by one number standing for (period, region, industry, indicator, measure
@@ -528,7 +532,7 @@ fn with_hierarchy(rows: LazyFrame) -> LazyFrame {
             .otherwise(county_parent)
             .alias("parent"),
         is_city.alias("is_city"),
-        (col("year") * lit(4) + col("q") - lit(1)).alias("p"),
+        quarter_index().alias("p"),
     ])
     .select(
         [
