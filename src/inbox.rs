@@ -97,7 +97,8 @@ impl Inbox {
     }
 
     fn take(&mut self, app: &Seimon, path: &Path) -> Picked {
-        let name = path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        // the name its copies get (a long name shortened, so that they can be written)
+        let name = ingest::safe_name(&path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
         let options = ingest::Options {
             today: Some(app.settings.today()),
             ..ingest::Options::default()

@@ -154,17 +154,19 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
             }
             _ = loaded.notified() => tick(&scheduler).await,
             _ = poll.tick() => {
-                let app = app.clone();
+                let scanning = app.clone();
                 let (back, picked) = match tokio::task::spawn_blocking(move || {
-                    let picked = inbox.scan(&app);
+                    let picked = inbox.scan(&scanning);
                     (inbox, picked)
                 })
                 .await
                 {
                     Ok(r) => r,
                     Err(e) => {
+                        // a load that fails in any way rejects its file (see ingest); should
+                        // the look itself fail, the inbox is looked at afresh next time
                         tracing::error!(error = %e, "the inbox task failed");
-                        break;
+                        (Inbox::new(&app.settings.paths.inbox), Vec::new())
                     }
                 };
                 inbox = back;

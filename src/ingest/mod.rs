@@ -252,6 +252,15 @@ fn missing_columns(headers: &[String], kind: Kind) -> Result<(), Vec<RowProblem>
     }])
 }
 
+/// The text a panic carried (a `&str` or a `String`), for the rejection report.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}
+
 fn file_problem(e: TableError) -> Vec<RowProblem> {
     vec![RowProblem {
         row: 0,
@@ -261,8 +270,30 @@ fn file_problem(e: TableError) -> Vec<RowProblem> {
     }]
 }
 
-/// A file name safe to use on disk: the base name, path separators and controls removed.
-fn safe_name(name: &str) -> String {
+/// The longest file name seimon keeps, in bytes: a copy's name adds a time stamp and
+/// `.report.txt` to it, and a file system allows 255.
+const NAME_BYTES: usize = 160;
+
+/// A file name safe to use on disk: the base name, path separators and controls removed,
+/// and a long name shortened (its extension kept) so that the names seimon gives its
+/// copies stay within what a file system allows.
+pub fn safe_name(name: &str) -> String {
+    let s = clean_name(name);
+    if s.len() <= NAME_BYTES {
+        return s;
+    }
+    let (stem, ext) = match s.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.len() <= 16 => (stem, format!(".{ext}")),
+        _ => (s.as_str(), String::new()),
+    };
+    let mut cut = NAME_BYTES - ext.len() - 1;
+    while !stem.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}~{ext}", &stem[..cut])
+}
+
+fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let s: String = base
         .chars()
@@ -297,43 +328,12 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     }
     let today = options.today.unwrap_or_else(|| chrono::Local::now().date_naive());
     let name = safe_name(name);
-    let result = Input::read(&name, bytes, options.sheet.as_deref())
-        .map_err(file_problem)
-        .and_then(|input| {
-            let headers = input.headers();
-            let encoding = input.encoding();
-            let kind = options.kind.unwrap_or_else(|| detect(&headers));
-            missing_columns(&headers, kind)?;
-            let payload = match (kind, input) {
-                (Kind::Enterprises, Input::Frame(df)) => {
-                    let text = enterprises::frame_text(&df).map_err(|e| file_problem(TableError::Parquet(e.to_string())))?;
-                    drop(df);
-                    enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue).map(Payload::Enterprises)
-                }
-                (Kind::Enterprises, Input::Table(table)) => {
-                    let (cells, problems) = enterprises::TextColumns::from_table(&table);
-                    match enterprises::validate(&cells, catalogue) {
-                        Ok(records) if problems.is_empty() => Ok(Payload::Enterprises(records)),
-                        Ok(_) => Err(problems),
-                        Err(more) => Err(problems.into_iter().chain(more).collect()),
-                    }
-                }
-                (kind, input) => {
-                    let table = match input {
-                        Input::Table(t) => t,
-                        Input::Frame(df) => table::frame_table(&df).map_err(file_problem)?,
-                    };
-                    match kind {
-                        Kind::Observations => observations::validate(&table, catalogue, today).map(Payload::Observations),
-                        Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),
-                        Kind::Projects => projects::validate(&table, catalogue, today).map(Payload::Projects),
-                        Kind::Targets => targets::validate(&table, catalogue).map(Payload::Targets),
-                        Kind::Enterprises => unreachable!("enterprise records are read from columns above"),
-                    }
-                }
-            }?;
-            Ok((kind, headers, encoding, payload))
-        });
+    // A reader crate that panics on a hostile file rejects that file; it never takes the
+    // process (the daemon's inbox) down with it.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_and_validate(catalogue, &name, bytes, options, today)
+    }))
+    .unwrap_or_else(|panic| Err(file_problem(TableError::ReaderFailed(panic_message(&panic)))));
     match result {
         Ok((kind, headers, encoding, payload)) => {
             let (_, extra) = observations::map_headers(&headers, kind.columns());
@@ -384,6 +384,52 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
             Ok(Outcome::Rejected(rejection))
         }
     }
+}
+
+type Validated = (Kind, Vec<String>, &'static str, Payload);
+
+/// Reads a file's bytes and validates its rows: the payload to store, or every problem.
+fn read_and_validate(
+    catalogue: &Catalogue,
+    name: &str,
+    bytes: &[u8],
+    options: &Options,
+    today: NaiveDate,
+) -> Result<Validated, Vec<RowProblem>> {
+    let input = Input::read(name, bytes, options.sheet.as_deref()).map_err(file_problem)?;
+    let headers = input.headers();
+    let encoding = input.encoding();
+    let kind = options.kind.unwrap_or_else(|| detect(&headers));
+    missing_columns(&headers, kind)?;
+    let payload = match (kind, input) {
+        (Kind::Enterprises, Input::Frame(df)) => {
+            let text = enterprises::frame_text(&df).map_err(|e| file_problem(TableError::Parquet(e.to_string())))?;
+            drop(df);
+            enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue).map(Payload::Enterprises)
+        }
+        (Kind::Enterprises, Input::Table(table)) => {
+            let (cells, problems) = enterprises::TextColumns::from_table(&table);
+            match enterprises::validate(&cells, catalogue) {
+                Ok(records) if problems.is_empty() => Ok(Payload::Enterprises(records)),
+                Ok(_) => Err(problems),
+                Err(more) => Err(problems.into_iter().chain(more).collect()),
+            }
+        }
+        (kind, input) => {
+            let table = match input {
+                Input::Table(t) => t,
+                Input::Frame(df) => table::frame_table(&df).map_err(file_problem)?,
+            };
+            match kind {
+                Kind::Observations => observations::validate(&table, catalogue, today).map(Payload::Observations),
+                Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),
+                Kind::Projects => projects::validate(&table, catalogue, today).map(Payload::Projects),
+                Kind::Targets => targets::validate(&table, catalogue).map(Payload::Targets),
+                Kind::Enterprises => unreachable!("enterprise records are read from columns above"),
+            }
+        }
+    }?;
+    Ok((kind, headers, encoding, payload))
 }
 
 /// Writes one Parquet file per period under `dir/<period>/<file id>.parquet`, its rows in
@@ -471,5 +517,9 @@ mod tests {
         assert_eq!(safe_name("../../etc/passwd"), "passwd");
         assert_eq!(safe_name("a\\b:c.csv"), "b_c.csv");
         assert_eq!(safe_name(".."), "file");
+        let long = format!("{}.csv", "观测数据".repeat(40));
+        let short = safe_name(&long);
+        assert!(short.len() <= NAME_BYTES && short.ends_with("~.csv"), "{short}");
+        assert!(long.starts_with(short.trim_end_matches("~.csv")));
     }
 }

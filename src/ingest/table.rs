@@ -6,7 +6,7 @@
 //! the number a user sees in their spreadsheet or editor, so errors can point at it.
 //! Interpretation of the cells belongs to the loaders of each kind.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// The formats seimon reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +50,10 @@ pub enum TableError {
     Encoding,
     #[error("not a readable CSV file: {0}")]
     Csv(String),
+    #[error("the file could not be read (the reader failed on it: {0})")]
+    ReaderFailed(String),
+    #[error("too large to read: {0}")]
+    TooLarge(String),
     #[error("not a readable XLSX workbook (damaged or truncated?): {0}")]
     Xlsx(String),
     #[error("the workbook has no sheet named `{0}` (sheets: {1})")]
@@ -138,51 +142,141 @@ fn read_csv(bytes: &[u8]) -> Result<RawTable, TableError> {
     })
 }
 
+/// What an XLSX file may make the reader allocate. A workbook is a zip of XML parts; a
+/// small file can declare a used range of 17 billion cells or decompress to gigabytes, so
+/// the parts' real decompressed sizes are checked before the reader opens the workbook,
+/// and the sheet is read cell by cell into rows (never as its whole used range).
+pub mod xlsx_limits {
+    /// The largest decompressed part (a sheet, the shared strings).
+    pub const PART_BYTES: u64 = 256 * 1024 * 1024;
+    /// The largest decompressed workbook, all parts together.
+    pub const TOTAL_BYTES: u64 = 512 * 1024 * 1024;
+    /// The most non-empty cells a sheet may hold.
+    pub const CELLS: usize = 10_000_000;
+    /// The most columns a sheet may use (every file kind has fewer than 20).
+    pub const COLUMNS: u32 = 1024;
+}
+
+/// Checks the zip container's parts against [`xlsx_limits`] by decompressing each into a
+/// counter (a declared size can lie): nothing the workbook holds is kept.
+fn check_xlsx_container(bytes: &[u8]) -> Result<(), TableError> {
+    use xlsx_limits::{PART_BYTES, TOTAL_BYTES};
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| TableError::Xlsx(e.to_string()))?;
+    let mib = |b: u64| b / (1024 * 1024);
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| TableError::Xlsx(e.to_string()))?;
+        let name = part.name().map(|n| n.into_owned()).unwrap_or_default();
+        let too_big = |size: u64| {
+            TableError::TooLarge(format!(
+                "the workbook's part `{name}` decompresses to more than {} MiB (it has {} MiB)",
+                mib(PART_BYTES),
+                mib(size)
+            ))
+        };
+        if part.size() > PART_BYTES {
+            return Err(too_big(part.size()));
+        }
+        let read = std::io::copy(&mut (&mut part).take(PART_BYTES + 1), &mut std::io::sink())
+            .map_err(|e| TableError::Xlsx(format!("part `{name}`: {e}")))?;
+        if read > PART_BYTES {
+            return Err(too_big(read));
+        }
+        total += read;
+        if total > TOTAL_BYTES {
+            return Err(TableError::TooLarge(format!(
+                "the workbook decompresses to more than {} MiB",
+                mib(TOTAL_BYTES)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A column number (0-based) as Excel names it: 0 → A, 16383 → XFD.
+fn column_name(mut c: u32) -> String {
+    let mut name = Vec::new();
+    loop {
+        name.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    name.reverse();
+    String::from_utf8(name).expect("ASCII")
+}
+
 fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawTable, TableError> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
+    use xlsx_limits::{CELLS, COLUMNS};
+    check_xlsx_container(bytes)?;
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| TableError::Xlsx(e.to_string()))?;
-    let range = match sheet {
-        Some(name) => {
-            let names = book.sheet_names();
-            if !names.iter().any(|n| n == name) {
-                return Err(TableError::NoSheet(name.to_string(), names.join(", ")));
-            }
-            book.worksheet_range(name).map_err(|e| TableError::Xlsx(e.to_string()))?
-        }
-        None => book
-            .worksheet_range_at(0)
-            .ok_or_else(|| TableError::Xlsx("the workbook has no sheet".into()))?
-            .map_err(|e| TableError::Xlsx(e.to_string()))?,
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(name) if !names.iter().any(|n| n == name) => return Err(TableError::NoSheet(name.to_string(), names.join(", "))),
+        Some(name) => name.to_string(),
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| TableError::Xlsx("the workbook has no sheet".into()))?,
     };
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    let cell = |d: &Data| -> String {
+    let mut cells = book.worksheet_cells_reader(&name).map_err(|e| TableError::Xlsx(e.to_string()))?;
+    let text = |d: &DataRef<'_>| -> String {
         match d {
-            Data::Empty => String::new(),
-            Data::String(s) => s.trim().to_string(),
-            Data::Int(i) => i.to_string(),
-            Data::Float(f) => format!("{f}"),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(dt) => excel_date(dt.as_f64()),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-            Data::Error(e) => format!("#{e:?}"),
+            DataRef::Empty => String::new(),
+            DataRef::String(s) => s.trim().to_string(),
+            DataRef::SharedString(s) => s.trim().to_string(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Float(f) => format!("{f}"),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(dt) => excel_date(dt.as_f64()),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+            DataRef::Error(e) => format!("#{e:?}"),
         }
     };
+    // Rows as the sheet holds them: only non-empty cells are kept, so memory follows the
+    // cells the file really has, not the range it declares.
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut count = 0usize;
+    while let Some(cell) = cells.next_cell().map_err(|e| TableError::Xlsx(e.to_string()))? {
+        let value = text(cell.get_value());
+        if value.is_empty() {
+            continue; // a formatted empty cell, however far out
+        }
+        let (row, column) = cell.get_position();
+        if column >= COLUMNS {
+            return Err(TableError::TooLarge(format!(
+                "cell {}{} lies beyond column {}: seimon reads at most {COLUMNS} columns",
+                column_name(column),
+                u64::from(row) + 1,
+                column_name(COLUMNS - 1)
+            )));
+        }
+        count += 1;
+        if count > CELLS {
+            return Err(TableError::TooLarge(format!("the sheet has more than {CELLS} non-empty cells")));
+        }
+        rows.entry(row).or_default().push((column, value));
+    }
     let mut headers = None;
-    let mut rows = Vec::new();
-    for (i, row) in range.rows().enumerate() {
-        let cells: Vec<String> = row.iter().map(cell).collect();
-        if cells.iter().all(String::is_empty) {
-            continue;
+    let mut out = Vec::new();
+    for (row, mut values) in rows {
+        values.sort_by_key(|(c, _)| *c);
+        let width = values.last().map_or(0, |(c, _)| *c as usize + 1);
+        let mut line = vec![String::new(); width];
+        for (c, v) in values {
+            line[c as usize] = v;
         }
         if headers.is_none() {
-            headers = Some(cells);
+            headers = Some(line);
         } else {
-            rows.push((first_row + i + 1, cells));
+            out.push((row as usize + 1, line));
         }
     }
     Ok(RawTable {
         headers: headers.ok_or(TableError::Empty)?,
-        rows,
+        rows: out,
         encoding: "XLSX",
     })
 }

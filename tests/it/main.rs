@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod delivery;
 mod demo;
+mod hardening;
 mod ingest;
 mod measures;
 mod national;

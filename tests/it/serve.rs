@@ -6,9 +6,9 @@
 //! metrics; SIGTERM during a run: the run completes, the process exits 0 and leaves no run
 //! half-done; the JSON log has one span per run with its period and run id.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use crate::support::{Daemon, http, json, poll};
 
 const TOKEN: &str = "test-token-7f3a";
 
@@ -31,41 +31,6 @@ const REVISION: &str = "period,region_code,industry_code,indicator,value,unit,yo
 ";
 
 const RISK: &str = "negative_growth:340000:NEV:operating_income";
-
-/// Polls `check` every 200 ms until it gives a value, for at most three minutes.
-fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
-}
-
-/// One HTTP/1.0 request; returns (status, body).
-fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nContent-Type: application/json\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    stream.write_all(body).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
-    (status, body)
-}
-
-fn json(body: &str) -> serde_json::Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
 
 /// The rows of the total of the ten's growth in 2025Q3, over the API.
 fn ten_growth(addr: &str) -> Vec<serde_json::Value> {
@@ -92,20 +57,8 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
         ("SEIMON_SCHEDULE__INBOX_POLL_SECS", "1"),
         ("SEIMON_LOG__FORMAT", "json"),
     ];
-    let log = std::fs::File::create(tmp.path().join("serve.log")).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_seimon"));
-    command.current_dir(tmp.path()).arg("serve").env("RUST_LOG", "info");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_string();
+    let mut daemon = Daemon::start(tmp.path(), &env);
+    let addr = daemon.addr.clone();
 
     let (status, body) = http(&addr, "GET", "/healthz", None, b"");
     assert_eq!(status, 200, "{body}");
@@ -264,9 +217,12 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
     assert_eq!(status, 202);
     let second = json(&body)["run_id"].as_str().unwrap().to_string();
     assert_ne!(second, run_id, "a new run once the first has finished");
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &daemon.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
-    let exit = child.wait().unwrap();
+    let exit = daemon.child.wait().unwrap();
     assert_eq!(exit.code(), Some(0), "a clean exit");
     let store = seimon::store::Store::open(&tmp.path().join("data")).unwrap();
     let record = store.run(&second).unwrap().expect("the run was recorded");

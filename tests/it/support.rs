@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests.
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use seimon::catalogue::Catalogue;
 use seimon::store::{EnterpriseBatch, Project, Store, StoredObservation};
@@ -62,4 +64,86 @@ pub fn uscc(n: u32) -> String {
 
 pub fn catalogue() -> Catalogue {
     Catalogue::anhui()
+}
+
+/// Polls `check` every 200 ms until it gives a value, for at most three minutes.
+pub fn poll<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// One HTTP/1.0 request; returns (status, body).
+pub fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: {addr}\r\n{auth}Content-Length: {}\r\nContent-Type: application/json\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
+    (status, body)
+}
+
+pub fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+/// `seimon serve` started in `dir` with `env` (log lines, at info, in `dir/serve.log`),
+/// once it listens.
+pub struct Daemon {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Daemon {
+    pub fn start(dir: &Path, env: &[(&str, &str)]) -> Daemon {
+        let log = std::fs::File::create(dir.join("serve.log")).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_seimon"));
+        command.current_dir(dir).arg("serve").env("RUST_LOG", "info");
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("SEIMON_")) {
+            command.env_remove(k);
+        }
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(log).spawn().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the daemon did not start: {line}"))
+            .to_string();
+        Daemon { child, addr }
+    }
+
+    /// The process's peak resident memory so far (VmHWM), in KiB.
+    pub fn peak_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status")
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
