@@ -177,11 +177,52 @@ pub struct DrainReport {
     pub dead: usize,
 }
 
+/// This process's identity as an outbox sender: an id, and an OS file lock under
+/// `<data>/locks/` held for the life of the process. Another sender tells that this one is
+/// dead — and its leases safe to take over at once — when it can take the lock itself.
+struct SenderIdentity {
+    id: String,
+    _lock: std::fs::File,
+}
+
+fn identity(store: &Store) -> Result<&'static SenderIdentity, StoreError> {
+    static IDENTITY: std::sync::OnceLock<SenderIdentity> = std::sync::OnceLock::new();
+    if let Some(me) = IDENTITY.get() {
+        return Ok(me);
+    }
+    let id = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let path = sender_lock(store, &id);
+    let io = |source| StoreError::Dir {
+        path: path.clone(),
+        source,
+    };
+    std::fs::create_dir_all(path.parent().expect("in the locks folder")).map_err(io)?;
+    let lock = std::fs::File::create(&path).map_err(io)?;
+    lock.lock().map_err(io)?;
+    Ok(IDENTITY.get_or_init(|| SenderIdentity { id, _lock: lock }))
+}
+
+fn sender_lock(store: &Store, id: &str) -> PathBuf {
+    store.dir().join("locks").join(format!("outbox-{id}.lock"))
+}
+
+/// Whether the sender `id` is alive: its lock file is held (by its process).
+fn alive(store: &Store, id: &str) -> bool {
+    let path = sender_lock(store, id);
+    match std::fs::OpenOptions::new().write(true).open(&path) {
+        Ok(f) => f.try_lock().is_err(),
+        Err(_) => false, // no lock file: a sender of an older version, or long gone
+    }
+}
+
 /// One pass of the outbox worker: every message due at `now` is sent; each outcome is
-/// recorded before the next message goes. A temporary failure (4xx, no connection, a
-/// timeout) is retried after `base × 2^(attempts − 1)`; a permanent one (5xx) or the last
-/// allowed attempt makes the message dead, with its reason. One bad address does not stop
-/// the others.
+/// recorded before the next message goes. Each message is leased to this process while it
+/// is sent (for the send's timeout, twice over), so a second sender — another pass of this
+/// process, or another process — never sends it too; the leases of a sender that died are
+/// taken over at once. A temporary failure (4xx, no connection, a timeout) is retried
+/// `base × 2^(attempts − 1)` after the failure; a permanent one (5xx) or the last allowed
+/// attempt makes the message dead, with its reason. One bad address does not stop the
+/// others.
 pub async fn drain(
     store: &Store,
     sender: &SmtpSender,
@@ -189,28 +230,44 @@ pub async fn drain(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<DrainReport, StoreError> {
     let stamp = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let me = &identity(store)?.id;
+    for owner in store.lease_owners(me)? {
+        if !alive(store, &owner) {
+            let n = store.release_leases(&owner)?;
+            tracing::warn!(sender = %owner, messages = n, "a sender died while sending: its messages go out again");
+            let _ = std::fs::remove_file(sender_lock(store, &owner));
+        }
+    }
+    // the pass's clock: `now`, advanced by the time the pass has taken
+    let started = std::time::Instant::now();
+    let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    let lease = chrono::Duration::from_std(sender.timeout * 2).unwrap_or(chrono::Duration::hours(1)) + chrono::Duration::seconds(30);
     let mut report = DrainReport::default();
-    for m in store.claim_due(&stamp(now), 1000)? {
-        match sender.send_raw(&m.sender, &m.recipient, &m.message).await {
+    while let Some(m) = store.claim_next(me, &stamp(clock()), &stamp(clock() + lease))? {
+        let outcome = sender.send_raw(&m.sender, &m.recipient, &m.message).await;
+        let kept = match outcome {
             Ok(()) => {
-                store.mark_sent(m.id)?;
                 tracing::info!(to = %m.recipient, message_id = %m.message_id, "e-mail sent");
                 report.sent += 1;
+                store.mark_sent(m.id, me)?
             }
             Err(e) => {
                 let permanent = matches!(e, DeliverError::Smtp { permanent: true, .. });
                 if permanent || m.attempts >= policy.max_attempts {
-                    store.mark_dead(m.id, &e.to_string())?;
                     tracing::warn!(to = %m.recipient, error = %e, attempts = m.attempts, "e-mail dead");
                     report.dead += 1;
+                    store.mark_dead(m.id, me, &e.to_string())?
                 } else {
                     let wait = policy.base * 2u32.saturating_pow((m.attempts - 1).clamp(0, 20) as u32);
-                    let next = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
-                    store.mark_retry(m.id, &e.to_string(), &stamp(next))?;
+                    let next = clock() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
                     tracing::warn!(to = %m.recipient, error = %e, retry_at = %stamp(next), "e-mail will be retried");
                     report.retrying += 1;
+                    store.mark_retry(m.id, me, &e.to_string(), &stamp(next))?
                 }
             }
+        };
+        if !kept {
+            tracing::warn!(to = %m.recipient, message_id = %m.message_id, "the lease of the message expired during its send");
         }
     }
     Ok(report)

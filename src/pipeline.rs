@@ -336,13 +336,12 @@ impl Seimon {
         })
     }
 
-    /// One pass of the outbox over SMTP (nothing when no SMTP server is configured): messages
-    /// left `sending` by a crash go back to pending first.
+    /// One pass of the outbox over SMTP (nothing when no SMTP server is configured); messages
+    /// a dead sender left `sending` go out again (see [`deliver::drain`]).
     pub async fn send_outbox(&self) -> Result<deliver::DrainReport, RunError> {
         let Some(smtp) = &self.settings.smtp else {
             return Ok(deliver::DrainReport::default());
         };
-        self.store.recover_sending()?;
         let sender = SmtpSender::new(smtp)?;
         let policy = deliver::RetryPolicy {
             base: smtp.retry_base,

@@ -164,10 +164,10 @@ pub struct RiskAck {
     pub acked_at: String,
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-const MIGRATIONS: [&str; 4] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4];
+const MIGRATIONS: [&str; 5] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5];
 
 const SCHEMA_3: &str = "
 CREATE TABLE outbox(
@@ -306,6 +306,15 @@ CREATE TABLE risk_acks(
     acked_at TEXT NOT NULL
 );
 CREATE INDEX risk_acks_risk ON risk_acks(risk_id, id);
+";
+
+/// Version 5: a message being sent is leased by one sender (`lease_owner`, until
+/// `lease_until`), so that no other sender — in this process or another — takes it; the
+/// periods of observations are indexed (the API lists them on every request).
+const SCHEMA_5: &str = "
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+CREATE INDEX observations_period ON observations(year, quarter);
 ";
 
 /// The store. Cheap to share behind an `Arc`; every call takes the connection briefly.
@@ -815,75 +824,81 @@ impl Store {
         Ok(added)
     }
 
-    /// Claims the messages due at `now` for sending: pending → sending, atomically.
-    pub fn claim_due(&self, now: &str, limit: usize) -> Result<Vec<OutboxMessage>, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let rows: Vec<OutboxMessage> = {
-            let mut stmt = tx
-                .prepare_cached(&format!(
-                    "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2"
-                ))
-                .map_err(|e| self.err(e))?;
-            stmt.query_map(params![now, limit as i64], outbox_message)
-                .and_then(|r| r.collect())
-                .map_err(|e| self.err(e))?
-        };
-        for m in &rows {
-            tx.execute("UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1", [m.id])
-                .map_err(|e| self.err(e))?;
-        }
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(rows
-            .into_iter()
-            .map(|m| OutboxMessage {
-                state: "sending".into(),
-                attempts: m.attempts + 1,
-                ..m
-            })
-            .collect())
+    /// Leases the next message due at `now` to `owner` until `until`: pending → sending in
+    /// one statement, so two senders never take the same message. A message left `sending`
+    /// is taken again only when its lease has expired (its sender died or hung).
+    pub fn claim_next(&self, owner: &str, now: &str, until: &str) -> Result<Option<OutboxMessage>, StoreError> {
+        self.conn()
+            .query_row(
+                &format!(
+                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_owner = ?1, lease_until = ?3
+                     WHERE id = (SELECT id FROM outbox
+                                 WHERE (state = 'pending' AND next_attempt_at <= ?2)
+                                    OR (state = 'sending' AND (lease_until IS NULL OR lease_until < ?2))
+                                 ORDER BY id LIMIT 1)
+                     RETURNING {OUTBOX_COLUMNS}"
+                ),
+                params![owner, now, until],
+                outbox_message,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The owners of the leases of messages being sent, other than `me`.
+    pub fn lease_owners(&self, me: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT DISTINCT lease_owner FROM outbox WHERE state = 'sending' AND lease_owner IS NOT NULL AND lease_owner <> ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([me], |r| r.get(0))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The leases of a sender known to be dead go back to pending, due now. The server may
+    /// have accepted the message it was sending just before it died; that one is sent again
+    /// with the same Message-ID, which lets the receiving side recognise it.
+    pub fn release_leases(&self, owner: &str) -> Result<usize, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET state = 'pending', lease_owner = NULL, lease_until = NULL WHERE state = 'sending' AND lease_owner = ?1",
+                [owner],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Ends `owner`'s lease of message `id` with its outcome; false when the lease was no
+    /// longer `owner`'s (it expired and another sender took the message).
+    fn end_lease(&self, id: i64, owner: &str, set: &str, values: &[&dyn rusqlite::ToSql]) -> Result<bool, StoreError> {
+        let sql = format!(
+            "UPDATE outbox SET {set}, lease_owner = NULL, lease_until = NULL WHERE id = ?1 AND lease_owner = ?2 AND state = 'sending'"
+        );
+        let mut all: Vec<&dyn rusqlite::ToSql> = vec![&id, &owner];
+        all.extend_from_slice(values);
+        self.conn().execute(&sql, all.as_slice()).map(|n| n == 1).map_err(|e| self.err(e))
     }
 
     /// The server accepted the message.
-    pub fn mark_sent(&self, id: i64) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL WHERE id = ?1",
-                params![id, now()],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+    pub fn mark_sent(&self, id: i64, owner: &str) -> Result<bool, StoreError> {
+        self.end_lease(id, owner, "state = 'sent', sent_at = ?3, last_error = NULL", &[&now()])
     }
 
     /// A temporary failure: try again at `next`.
-    pub fn mark_retry(&self, id: i64, error: &str, next: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE outbox SET state = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-                params![id, error, next],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+    pub fn mark_retry(&self, id: i64, owner: &str, error: &str, next: &str) -> Result<bool, StoreError> {
+        self.end_lease(
+            id,
+            owner,
+            "state = 'pending', last_error = ?3, next_attempt_at = ?4",
+            &[&error, &next],
+        )
     }
 
     /// A permanent failure, or too many attempts.
-    pub fn mark_dead(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.conn()
-            .execute(
-                "UPDATE outbox SET state = 'dead', last_error = ?2 WHERE id = ?1",
-                params![id, error],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
-    }
-
-    /// After a crash: messages left in `sending` go back to `pending`. The server may have
-    /// accepted one of them just before the crash; it is sent again with the same
-    /// Message-ID, which lets the receiving side recognise it.
-    pub fn recover_sending(&self) -> Result<usize, StoreError> {
-        self.conn()
-            .execute("UPDATE outbox SET state = 'pending' WHERE state = 'sending'", [])
-            .map_err(|e| self.err(e))
+    pub fn mark_dead(&self, id: i64, owner: &str, error: &str) -> Result<bool, StoreError> {
+        self.end_lease(id, owner, "state = 'dead', last_error = ?3", &[&error])
     }
 
     /// Dead messages go back to pending (an explicit retry), due now.

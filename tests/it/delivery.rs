@@ -588,3 +588,104 @@ fn the_daemon_sends_what_the_outbox_holds() {
     let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox", "list"], &[]));
     assert_eq!(list.matches(" sent ").count(), 4, "{list}");
 }
+
+/// A server that takes `delay` to accept each message, as a loaded relay does.
+#[derive(Clone)]
+struct Slow {
+    inner: Capture,
+    delay: std::time::Duration,
+}
+
+impl Handler for Slow {
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.inner.rcpt(to)
+    }
+    fn data_start(&mut self, domain: &str, from: &str, is8bit: bool, to: &[String]) -> Response {
+        self.inner.data_start(domain, from, is8bit, to)
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.data(buf)
+    }
+    fn data_end(&mut self) -> Response {
+        std::thread::sleep(self.delay);
+        self.inner.data_end()
+    }
+}
+
+#[test]
+fn two_senders_at_once_deliver_each_message_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox: Inbox = Arc::default();
+    let handler = Slow {
+        inner: Capture {
+            inbox: inbox.clone(),
+            reject: vec![],
+            to: vec![],
+            data: vec![],
+        },
+        delay: std::time::Duration::from_millis(1200),
+    };
+    let mut server = Server::new(handler);
+    server
+        .with_name("test.local")
+        .with_ssl(SslConfig::None)
+        .unwrap()
+        .with_num_threads(4)
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+    let tmp = setup(port, "");
+    // the quarter's four messages queued while the relay was unreachable, given up at once
+    let dead = free_port().port().to_string();
+    let out = seimon(
+        tmp.path(),
+        &["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"],
+        &[("SEIMON_SMTP__PORT", &dead), ("SEIMON_SMTP__MAX_ATTEMPTS", "1")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]))
+            .matches(" dead ")
+            .count(),
+        4
+    );
+
+    // one process retries them; 0.6 s later, in the middle of its second message, another
+    // sends what is due: each takes what the other has not leased
+    let spawn = |action: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_seimon"))
+            .current_dir(tmp.path())
+            .args(["--config", "seimon.toml", "outbox", action])
+            .env("RUST_LOG", "warn")
+            .output()
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let first = s.spawn(|| spawn("retry").unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(1800));
+        let second = s.spawn(|| spawn("send").unwrap());
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    assert_eq!(
+        (first.status.code(), second.status.code()),
+        (Some(0), Some(0)),
+        "{}{}",
+        stderr(&first),
+        stderr(&second)
+    );
+    assert_eq!(recipients(&inbox), SUBSCRIBERS, "each message received exactly once");
+    let sent = |o: &std::process::Output| -> usize {
+        let text = stdout(o);
+        let n = text.split("sent ").nth(1).and_then(|r| r.split(',').next()).unwrap_or("0");
+        n.trim().parse().unwrap_or_else(|_| panic!("{text}"))
+    };
+    assert_eq!(sent(&first) + sent(&second), 4, "{}\n{}", stdout(&first), stdout(&second));
+    assert!(
+        sent(&second) >= 1,
+        "the second sender took messages the first had not: {}",
+        stdout(&second)
+    );
+    let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
+    assert_eq!(list.matches(" sent ").count(), 4, "{list}");
+}
