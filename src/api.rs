@@ -1,7 +1,11 @@
 //! The HTTP API (axum): runs, files, periods, health and metrics.
 //!
-//! Every route under `/api/v1` needs `Authorization: Bearer <token>`; errors are JSON
-//! `{"error": …}`. A run of a period already under way is joined, not doubled: the API
+//! Every route under `/api/v1` needs `Authorization: Bearer <token>`, checked (in constant
+//! time) before anything of the body is read; errors are JSON `{"error": …}`. Bodies are
+//! bounded per route: a file up to [`MAX_BODY`], anything else [`SMALL_BODY`]. Every
+//! handler that reads the store or a report runs on the blocking pool, at most
+//! [`CONCURRENT_READS`] at a time and each within [`READ_DEADLINE`] (else 503), so that a
+//! flood of slow requests never starves the server; `/healthz` reads no table. A run of a period already under way is joined, not doubled: the API
 //! answers 202 with the running one's id (see [`crate::runs`]). Indicators and risks are
 //! read from the period's report folder (the last run); acknowledgements are stored and
 //! act as silences from the next run on.
@@ -11,14 +15,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use tokio::sync::Notify;
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Secret;
 use crate::ingest::{self, Outcome};
@@ -29,6 +36,18 @@ use crate::runs::Runs;
 /// The largest file the API accepts.
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
 
+/// The largest body of any other request (a run request, an acknowledgement).
+pub const SMALL_BODY: usize = 64 * 1024;
+
+/// How many requests read the store or a report at once; the others wait their turn.
+pub const CONCURRENT_READS: usize = 4;
+
+/// How long a request may wait for and take its read before it is answered 503.
+pub const READ_DEADLINE: Duration = Duration::from_secs(20);
+
+/// How long a file upload may wait for and take its load.
+const LOAD_DEADLINE: Duration = Duration::from_secs(600);
+
 /// The API's shared state.
 #[derive(Clone)]
 pub struct ApiState {
@@ -36,6 +55,8 @@ pub struct ApiState {
     runs: Runs,
     scheduler: Arc<AtomicBool>,
     loaded: Arc<Notify>,
+    reads: Arc<Semaphore>,
+    loads: Arc<Semaphore>,
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -52,6 +73,8 @@ impl ApiState {
             runs,
             scheduler,
             loaded,
+            reads: Arc::new(Semaphore::new(CONCURRENT_READS)),
+            loads: Arc::new(Semaphore::new(1)),
         }
     }
 
@@ -60,22 +83,93 @@ impl ApiState {
     }
 
     fn authorised(&self, headers: &HeaderMap) -> Result<(), Response> {
+        use subtle::ConstantTimeEq;
+        // the scheme is case-insensitive (RFC 9110 §11.1)
         let given = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
         match given {
-            Some(t) if t == self.token.expose() => Ok(()),
+            Some(t) if bool::from(t.as_bytes().ct_eq(self.token.expose().as_bytes())) => Ok(()),
             _ => Err(error(StatusCode::UNAUTHORIZED, "a valid bearer token is required")),
         }
     }
+
+    /// Runs `read` on the blocking pool, after waiting for one of the read slots, all
+    /// within `deadline`; past it the request is answered 503 (the read, once started,
+    /// finishes on its own and frees its slot).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        slots: &Arc<Semaphore>,
+        deadline: Duration,
+        read: impl FnOnce(&Seimon) -> Result<T, Response> + Send + 'static,
+    ) -> Result<T, Response> {
+        let until = tokio::time::Instant::now() + deadline;
+        let busy = || {
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the server is busy: no answer within {} s, try again", deadline.as_secs()),
+            )
+        };
+        let permit = match tokio::time::timeout_at(until, slots.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(busy()),
+        };
+        let app = self.app().clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            read(&app)
+        });
+        match tokio::time::timeout_at(until, task).await {
+            Err(_) => Err(busy()),
+            Ok(Err(e)) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+            Ok(Ok(result)) => result,
+        }
+    }
+
+    /// [`ApiState::blocking`] with the read slots and deadline.
+    async fn read<T: Send + 'static>(&self, read: impl FnOnce(&Seimon) -> Result<T, Response> + Send + 'static) -> Result<T, Response> {
+        self.blocking(&self.reads, READ_DEADLINE, read).await
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+}
+
+/// The token check of every `/api/v1` route: before any extractor reads the body.
+async fn require_token(State(s): State<ApiState>, request: Request, next: Next) -> Response {
+    match s.authorised(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused,
+    }
+}
+
+/// A request body of at most `limit` bytes, or the JSON error to answer: a declared length
+/// over the limit is refused before anything is read.
+async fn read_body(request: Request, limit: usize) -> Result<axum::body::Bytes, Response> {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than this route accepts ({} KiB)", limit / 1024),
+        )
+    };
+    let declared = request
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(request.into_body(), limit).await.map_err(|_| too_large())
 }
 
 /// The router.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+    let api = Router::new()
         .route("/api/v1/runs", post(post_run))
         .route("/api/v1/runs/{run_id}", get(get_run))
         .route("/api/v1/files", post(post_file))
@@ -83,14 +177,23 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/periods/{period}/indicators", get(indicators))
         .route("/api/v1/periods/{period}/risks", get(risks))
         .route("/api/v1/risks/{risk_id}/ack", post(ack))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .merge(api)
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such route") })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        // bodies are read by `read_body` with each route's own limit
+        .layer(DefaultBodyLimit::disable())
         .with_state(state)
 }
 
 async fn healthz(State(s): State<ApiState>) -> Response {
-    if let Err(e) = s.app().store.periods() {
-        return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string());
+    let store = s.app().store.clone();
+    match tokio::task::spawn_blocking(move || store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }
     if !s.scheduler.load(Ordering::SeqCst) {
         return error(StatusCode::SERVICE_UNAVAILABLE, "the scheduler is not running");
@@ -101,9 +204,17 @@ async fn healthz(State(s): State<ApiState>) -> Response {
 async fn metrics(State(s): State<ApiState>) -> Response {
     let c = s.runs.counters();
     let (started, succeeded, failed, seconds) = (c.started, c.succeeded, c.failed, c.seconds);
-    let outbox = s.app().store.outbox().unwrap_or_default();
-    let count = |state: &str| outbox.iter().filter(|m| m.state == state).count();
-    let rejected = s.app().store.rejected_files().unwrap_or(0);
+    let counts = s
+        .read(|app| {
+            let outbox = app.store.outbox_counts().map_err(internal)?;
+            Ok((outbox, app.store.rejected_files().map_err(internal)?))
+        })
+        .await;
+    let (outbox, rejected) = match counts {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let count = |state: &str| outbox.get(state).copied().unwrap_or(0);
     let body = format!(
         "# TYPE seimon_runs_total counter\nseimon_runs_total{{state=\"started\"}} {started}\nseimon_runs_total{{state=\"succeeded\"}} {succeeded}\nseimon_runs_total{{state=\"failed\"}} {failed}\n\
          # TYPE seimon_run_duration_seconds_sum counter\nseimon_run_duration_seconds_sum {seconds}\n\
@@ -123,10 +234,11 @@ struct RunRequest {
     send: bool,
 }
 
-async fn post_run(State(s): State<ApiState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
+async fn post_run(State(s): State<ApiState>, request: Request) -> Response {
+    let body = match read_body(request, SMALL_BODY).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let request: RunRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -155,15 +267,13 @@ async fn post_run(State(s): State<ApiState>, headers: HeaderMap, body: axum::bod
         .into_response()
 }
 
-async fn get_run(State(s): State<ApiState>, headers: HeaderMap, Path(run_id): Path<String>) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
+async fn get_run(State(s): State<ApiState>, Path(run_id): Path<String>) -> Response {
     if let Some(r) = s.runs.status(&run_id) {
         return Json(r).into_response();
     }
     // a run of another process (the CLI) or of an earlier life of the daemon
-    match s.app().store.run(&run_id) {
+    let id = run_id.clone();
+    match s.read(move |app| app.store.run(&id).map_err(internal)).await {
         Ok(Some(r)) => Json(serde_json::json!({
             "run_id": r.run_id,
             "state": r.state,
@@ -177,7 +287,7 @@ async fn get_run(State(s): State<ApiState>, headers: HeaderMap, Path(run_id): Pa
         }))
         .into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no run {run_id}")),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(r) => r,
     }
 }
 
@@ -186,29 +296,20 @@ struct FileQuery {
     name: Option<String>,
 }
 
-async fn post_file(State(s): State<ApiState>, headers: HeaderMap, Query(q): Query<FileQuery>, body: axum::body::Bytes) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
+async fn post_file(State(s): State<ApiState>, Query(q): Query<FileQuery>, request: Request) -> Response {
     let Some(name) = q.name else {
         return error(StatusCode::BAD_REQUEST, "the file's name is required: ?name=data.csv");
     };
-    let app = s.app().clone();
-    let today = app.settings.today();
-    let outcome = tokio::task::spawn_blocking(move || {
-        ingest::ingest_bytes(
-            &app.store,
-            &app.settings.catalogue,
-            &name,
-            &body,
-            &ingest::Options {
-                today: Some(today),
-                ..ingest::Options::default()
-            },
-        )
-    })
-    .await;
-    match outcome {
+    let body = match read_body(request, MAX_BODY).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let load = move |app: &Seimon| {
+        let options = app.settings.ingest_options();
+        Ok(ingest::ingest_bytes(&app.store, &app.settings.catalogue, &name, &body, &options))
+    };
+    // one load at a time: each holds a whole file in memory
+    match s.blocking(&s.loads, LOAD_DEADLINE, load).await {
         Ok(Ok(Outcome::Accepted { file, warnings })) => {
             s.loaded.notify_one();
             Json(serde_json::json!({ "status": "accepted", "file": file, "warnings": warnings })).into_response()
@@ -219,35 +320,36 @@ async fn post_file(State(s): State<ApiState>, headers: HeaderMap, Query(q): Quer
             Json(serde_json::json!({ "error": format!("{} rejected", r.name), "problems": r.problems, "report": r.report() })),
         )
             .into_response(),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(Err(e)) => internal(e),
+        Err(r) => r,
     }
 }
 
-async fn periods(State(s): State<ApiState>, headers: HeaderMap) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
-    let periods = match s.app().store.periods() {
-        Ok(p) => p,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
-    let list: Vec<serde_json::Value> = periods
-        .into_iter()
-        .map(|p| {
-            let completeness = s.app().completeness(p, None).map(|c| c.pct()).ok();
-            serde_json::json!({ "period": p.to_string(), "completeness_pct": completeness })
+async fn periods(State(s): State<ApiState>) -> Response {
+    let list = s
+        .read(|app| {
+            let periods = app.store.periods().map_err(internal)?;
+            Ok(periods
+                .into_iter()
+                .map(|p| {
+                    let completeness = app.completeness(p, None).map(|c| c.pct()).ok();
+                    serde_json::json!({ "period": p.to_string(), "completeness_pct": completeness })
+                })
+                .collect::<Vec<_>>())
         })
-        .collect();
-    Json(list).into_response()
+        .await;
+    match list {
+        Ok(list) => Json(list).into_response(),
+        Err(r) => r,
+    }
 }
 
 /// The latest report folder of a period, or a 404 naming what to do.
-fn report_file(s: &ApiState, period: &str, file: &str) -> Result<PathBuf, Response> {
+fn report_file(app: &Seimon, period: &str, file: &str) -> Result<PathBuf, Response> {
     let period: Period = period
         .parse()
         .map_err(|e: crate::period::PeriodError| error(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let path = s.app().settings.paths.reports.join(period.to_string()).join(file);
+    let path = app.settings.paths.reports.join(period.to_string()).join(file);
     if path.is_file() {
         Ok(path)
     } else {
@@ -294,19 +396,7 @@ fn csv_rows(
     Ok(rows)
 }
 
-async fn indicators(
-    State(s): State<ApiState>,
-    headers: HeaderMap,
-    Path(period): Path<String>,
-    Query(filter): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
-    let path = match report_file(&s, &period, "indicators.csv") {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+async fn indicators(State(s): State<ApiState>, Path(period): Path<String>, Query(filter): Query<HashMap<String, String>>) -> Response {
     // each filter is a comma-separated list of accepted values of one column
     let columns = [
         ("region", "region_code"),
@@ -327,46 +417,47 @@ async fn indicators(
             Some((*c, v.split(',').map(|x| x.trim().to_string()).collect()))
         })
         .collect();
-    let rows = tokio::task::spawn_blocking(move || {
-        csv_rows(&path, &["value"], |headers, record| {
-            wanted.iter().all(|(column, values)| {
-                let i = headers.iter().position(|h| h == *column);
-                i.and_then(|i| record.get(i)).is_some_and(|v| values.iter().any(|w| w == v))
+    let rows = s
+        .read(move |app| {
+            let path = report_file(app, &period, "indicators.csv")?;
+            csv_rows(&path, &["value"], |headers, record| {
+                wanted.iter().all(|(column, values)| {
+                    let i = headers.iter().position(|h| h == *column);
+                    i.and_then(|i| record.get(i)).is_some_and(|v| values.iter().any(|w| w == v))
+                })
             })
+            .map_err(internal)
         })
-    })
-    .await;
+        .await;
     match rows {
-        Ok(Ok(rows)) => Json(rows).into_response(),
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Ok(rows) => Json(rows).into_response(),
+        Err(r) => r,
     }
 }
 
-async fn risks(State(s): State<ApiState>, headers: HeaderMap, Path(period): Path<String>) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
-    let path = match report_file(&s, &period, "risks.csv") {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let acks: HashMap<String, crate::store::RiskAck> = match s.app().store.risk_acks() {
-        Ok(a) => a.into_iter().map(|a| (a.risk_id.clone(), a)).collect(),
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-    };
-    let rows = tokio::task::spawn_blocking(move || csv_rows(&path, &["value", "threshold"], |_, _| true)).await;
-    match rows {
-        Ok(Ok(mut rows)) => {
+async fn risks(State(s): State<ApiState>, Path(period): Path<String>) -> Response {
+    let rows = s
+        .read(move |app| {
+            let path = report_file(app, &period, "risks.csv")?;
+            let acks: HashMap<String, crate::store::RiskAck> = app
+                .store
+                .risk_acks()
+                .map_err(internal)?
+                .into_iter()
+                .map(|a| (a.risk_id.clone(), a))
+                .collect();
+            let mut rows = csv_rows(&path, &["value", "threshold"], |_, _| true).map_err(internal)?;
             // an acknowledgement made since the report was built shows here at once
             for row in &mut rows {
                 let ack = row.get("risk_id").and_then(|v| v.as_str()).and_then(|id| acks.get(id));
                 row["acknowledged"] = ack.map_or(serde_json::Value::Null, |a| serde_json::json!(a));
             }
-            Json(rows).into_response()
-        }
-        Ok(Err(e)) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            Ok(rows)
+        })
+        .await;
+    match rows {
+        Ok(rows) => Json(rows).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -376,10 +467,11 @@ struct AckRequest {
     until: String,
 }
 
-async fn ack(State(s): State<ApiState>, headers: HeaderMap, Path(risk_id): Path<String>, body: axum::body::Bytes) -> Response {
-    if let Err(r) = s.authorised(&headers) {
-        return r;
-    }
+async fn ack(State(s): State<ApiState>, Path(risk_id): Path<String>, request: Request) -> Response {
+    let body = match read_body(request, SMALL_BODY).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
     let request: AckRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
@@ -421,11 +513,15 @@ async fn ack(State(s): State<ApiState>, headers: HeaderMap, Path(risk_id): Path<
     if until < settings.today() {
         return error(StatusCode::UNPROCESSABLE_ENTITY, format!("{until} is in the past"));
     }
-    match s.app().store.ack_risk(&risk_id, request.reason.trim(), until) {
+    let reason = request.reason.trim().to_string();
+    match s
+        .read(move |app| app.store.ack_risk(&risk_id, &reason, until).map_err(internal))
+        .await
+    {
         Ok(a) => {
             tracing::info!(risk_id = %a.risk_id, until = %a.until, "risk acknowledged");
             Json(a).into_response()
         }
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        Err(r) => r,
     }
 }

@@ -135,13 +135,17 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(dispatch(cli.command, settings)) {
+    let code = match runtime.block_on(dispatch(cli.command, settings)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
-    }
+    };
+    // Blocking work a request abandoned (a store read past its deadline) must not hold the
+    // process after its work is done: wait a bounded time for it.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    code
 }
 
 fn init_logging(settings: &Settings) {
@@ -182,7 +186,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             let options = ingest::Options {
                 kind,
                 sheet,
-                today: Some(app.settings.today()),
+                ..app.settings.ingest_options()
             };
             let rejected = ingest_files(&app, &files, &options)?;
             Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -372,10 +376,7 @@ pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through
     )?;
     let files = crate::demo::write_files(&shape, &data.join("demo-input"), through)?;
     let app = Seimon::open(settings)?;
-    let options = ingest::Options {
-        today: Some(app.settings.today()),
-        ..ingest::Options::default()
-    };
+    let options = app.settings.ingest_options();
     if ingest_files(&app, &files, &options)? > 0 {
         bail!("the demo data was rejected (a bug in the generator)");
     }

@@ -77,6 +77,10 @@ pub struct Settings {
     pub tiers: Vec<crate::compute::tiers::Tier>,
     /// The components of the city assessment (none: no assessment).
     pub assessment: Vec<crate::assessment::Component>,
+    /// How loads judge dates (`[ingest]`).
+    pub ingest: Ingest,
+    /// What the report archive and the quarantine keep (`[archive]`).
+    pub archive: Archive,
     /// The quarter `seimon demo` reports by default (else the latest complete one).
     pub demo_through: Option<crate::period::Period>,
     /// Risk rules (business traffic lights).
@@ -87,6 +91,21 @@ pub struct Settings {
     pub expected_indicators: Vec<String>,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
+}
+
+/// `[ingest]`: how far ahead of today a release date, or the end of a period, may lie.
+#[derive(Debug, Clone, Copy)]
+pub struct Ingest {
+    pub horizon_days: u32,
+}
+
+/// `[archive]`: how many runs of a period the report archive keeps (the current one and
+/// the latest before it; a run whose e-mails went out is always kept), and how many
+/// rejected files the quarantine keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Archive {
+    pub keep_runs: usize,
+    pub keep_quarantined: usize,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -223,6 +242,8 @@ struct RawSettings {
     log: RawLog,
     targets: Vec<crate::targets::TargetFields>,
     demo: RawDemo,
+    ingest: RawIngest,
+    archive: RawArchive,
     risk: RawRisk,
     rules: Vec<RawRule>,
     silences: Vec<RawSilence>,
@@ -307,6 +328,19 @@ struct RawSilence {
     risk: Option<String>,
     reason: Option<String>,
     until: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawIngest {
+    horizon_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+struct RawArchive {
+    keep_runs: Option<usize>,
+    keep_quarantined: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -790,6 +824,17 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         },
         (None, None) => None,
     };
+    let token = token.filter(|t| {
+        // an empty token would start a daemon that refuses every request
+        let empty = t.expose().trim().is_empty();
+        if empty {
+            problems.push((
+                key("api.token"),
+                "the API token is empty: set SEIMON_API__TOKEN (or [api] token_file) to a secret".into(),
+            ));
+        }
+        !empty
+    });
 
     let timezone = raw.schedule.timezone.unwrap_or_else(|| "Asia/Shanghai".into());
     if timezone.parse::<chrono_tz::Tz>().is_err() {
@@ -872,6 +917,21 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         }
     }
 
+    let keep_runs = raw.archive.keep_runs.unwrap_or(5);
+    if keep_runs == 0 {
+        problems.push((
+            key("archive.keep_runs"),
+            "at least 1: the period's current run is always kept".into(),
+        ));
+    }
+    let archive = Archive {
+        keep_runs: keep_runs.max(1),
+        keep_quarantined: raw.archive.keep_quarantined.unwrap_or(200),
+    };
+    let ingest = Ingest {
+        horizon_days: raw.ingest.horizon_days.unwrap_or(crate::ingest::DEFAULT_HORIZON_DAYS),
+    };
+
     let demo_through = raw.demo.through.as_deref().and_then(|t| match t.parse() {
         Ok(p) => Some(p),
         Err(e) => {
@@ -915,6 +975,8 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
         targets,
         tiers,
         assessment,
+        ingest,
+        archive,
         demo_through,
         rules,
         silences,
@@ -1146,6 +1208,16 @@ impl Settings {
     /// Today's date in the configured time zone (the vintage of rows loaded today).
     pub fn today(&self) -> chrono::NaiveDate {
         chrono::Utc::now().with_timezone(&self.schedule.tz).date_naive()
+    }
+
+    /// The options of a load by any door: today in the configured time zone, the horizon.
+    pub fn ingest_options(&self) -> crate::ingest::Options {
+        crate::ingest::Options {
+            today: Some(self.today()),
+            horizon_days: Some(self.ingest.horizon_days),
+            keep_quarantined: Some(self.archive.keep_quarantined),
+            ..crate::ingest::Options::default()
+        }
     }
 
     /// The same settings with the data and reports directories moved under `root`.

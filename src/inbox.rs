@@ -99,10 +99,7 @@ impl Inbox {
     fn take(&mut self, app: &Seimon, path: &Path) -> Picked {
         // the name its copies get (a long name shortened, so that they can be written)
         let name = ingest::safe_name(&path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
-        let options = ingest::Options {
-            today: Some(app.settings.today()),
-            ..ingest::Options::default()
-        };
+        let options = app.settings.ingest_options();
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
         let outcome = ingest::ingest_path(&app.store, &app.settings.catalogue, path, &options);
         let picked = match outcome {
@@ -119,6 +116,9 @@ impl Inbox {
             Ok(Outcome::Rejected(rejection)) => self.move_to("quarantine", path, &stamp, &name).and_then(|moved_to| {
                 let report = moved_to.with_file_name(format!("{stamp}-{name}.report.txt"));
                 std::fs::write(&report, rejection.report()).map_err(|e| format!("{}: {e}", report.display()))?;
+                let folder = self.dir.join("quarantine");
+                crate::archive::prune_quarantine(&folder, app.settings.archive.keep_quarantined)
+                    .map_err(|e| format!("{}: {e}", folder.display()))?;
                 Ok(Picked::Rejected {
                     name: name.clone(),
                     problems: rejection.problems.len(),

@@ -6,6 +6,7 @@
 //! `main.rs` is a thin shell over [`cli::run`]. See ARCHITECTURE.md for the map.
 
 pub mod api;
+pub mod archive;
 pub mod assessment;
 pub mod catalogue;
 pub mod cli;

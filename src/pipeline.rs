@@ -327,13 +327,28 @@ pub struct Seimon {
 
 impl Seimon {
     /// Opens the store named by the settings.
-    pub fn open(settings: Settings) -> Result<Seimon, StoreError> {
+    /// Opens the store named by the settings. What a dead process left behind is cleaned
+    /// up first: its runs left `running` are marked failed, its staging folders removed.
+    pub fn open(settings: Settings) -> Result<Seimon, RunError> {
         let store = Store::open(&settings.paths.data)?;
-        Ok(Seimon {
+        let app = Seimon {
             settings: Arc::new(settings),
             store: Arc::new(store),
             locks: Arc::default(),
-        })
+        };
+        app.recover_interrupted()?;
+        let reports = &app.settings.paths.reports;
+        let live = |id: &str| {
+            app.store
+                .run(id)
+                .ok()
+                .flatten()
+                .is_some_and(|r| matches!(r.state.as_str(), "running" | "queued"))
+        };
+        for dir in crate::archive::clean_staging(reports, live).map_err(io(reports))? {
+            tracing::info!(dir = %dir.display(), "removed the staging folder of a run that did not finish");
+        }
+        Ok(app)
     }
 
     /// One pass of the outbox over SMTP (nothing when no SMTP server is configured); messages
@@ -356,9 +371,8 @@ impl Seimon {
         let as_of = as_of.map(|d| d.to_string());
         let observations: Vec<_> = self
             .store
-            .observations(as_of.as_deref(), Some(period))?
+            .period_observations(period, as_of.as_deref())?
             .into_iter()
-            .filter(|s| s.obs.period == period)
             .map(|s| s.obs)
             .collect();
         let top = &self.settings.monitor.region;
@@ -929,6 +943,10 @@ impl Seimon {
             std::fs::rename(&dir, &aside).map_err(io(&aside))?;
         }
         std::fs::rename(&staging, &dir).map_err(io(&dir))?;
+        let kept = self.store.kept_run_ids()?;
+        for old in crate::archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
+            tracing::info!(dir = %old.display(), keep = settings.archive.keep_runs, "removed an old run of the period");
+        }
         Ok((
             RunSummary {
                 run_id: run_id.to_string(),

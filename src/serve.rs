@@ -48,6 +48,9 @@ enum Wake {
     Outbox,
 }
 
+/// How long requests in flight may take after a shutdown signal.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Runs the daemon until `shutdown` is cancelled; waits for the work under way.
 pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeError> {
     let token = app.settings.api.token.clone().ok_or(ServeError::NoToken)?;
@@ -56,9 +59,6 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
         .await
         .map_err(|source| ServeError::Listen { addr, source })?;
     let local = listener.local_addr().map_err(|source| ServeError::Listen { addr, source })?;
-    for period in app.recover_interrupted()? {
-        tracing::info!(%period, "the interrupted run can be run again");
-    }
 
     let tracker = TaskTracker::new();
     let runs = Runs::new(app.clone(), tracker.clone());
@@ -82,10 +82,17 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
     println!("listening on {local}");
     let state = ApiState::new(runs, token, alive, loaded);
     let stop = shutdown.clone();
-    let served = axum::serve(listener, router(state))
-        .with_graceful_shutdown(async move { stop.cancelled().await })
-        .await
-        .map_err(ServeError::Http);
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move { stop.cancelled().await });
+    // Requests in flight get a bounded grace; a client that never finishes (or a read past
+    // its deadline) does not hold the process.
+    let grace = shutdown.clone();
+    let served = tokio::select! {
+        served = async { server.await } => served.map_err(ServeError::Http),
+        _ = async { grace.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+            tracing::warn!(secs = SHUTDOWN_GRACE.as_secs(), "requests still in flight at the end of the grace period: closed");
+            Ok(())
+        }
+    };
     shutdown.cancel(); // the server may also have stopped on its own
     if let Err(e) = cron.shutdown().await {
         tracing::warn!(error = %e, "stopping the scheduler");

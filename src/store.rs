@@ -322,6 +322,8 @@ pub struct Store {
     path: PathBuf,
     dir: PathBuf,
     conn: Mutex<Connection>,
+    /// A read-only connection for [`Store::ping`], opened on first use.
+    health: Mutex<Option<Connection>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -374,6 +376,7 @@ impl Store {
             path,
             dir: dir.to_path_buf(),
             conn: Mutex::new(conn),
+            health: Mutex::new(None),
         })
     }
 
@@ -737,6 +740,28 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The latest vintage of every observation key of one period, as of `as_of` (read
+    /// through the period index, however large the store).
+    pub fn period_observations(&self, period: Period, as_of: Option<&str>) -> Result<Vec<StoredObservation>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, file_id, year, quarter, region, industry, indicator, value, yoy_pct, release_date, source FROM (
+                   SELECT o.*, ROW_NUMBER() OVER (
+                       PARTITION BY region, industry, indicator ORDER BY release_date DESC, id DESC) AS rn
+                   FROM observations o
+                   WHERE year = ?2 AND quarter = ?3 AND release_date <= ?1)
+                 WHERE rn = 1 ORDER BY region, industry, indicator",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(
+            params![as_of.unwrap_or("9999-12-31"), period.year(), period.quarter()],
+            stored_observation,
+        )
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
     /// Every stored vintage of one key, oldest first.
     pub fn vintages(&self, period: Period, region: &str, industry: &str, indicator: &str) -> Result<Vec<StoredObservation>, StoreError> {
         let conn = self.conn();
@@ -919,6 +944,60 @@ impl Store {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], outbox_message)
             .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The runs a reader may have received (a message of theirs sent, queued or being sent,
+    /// or the run recorded as sent): the archive always keeps them.
+    pub fn kept_run_ids(&self) -> Result<std::collections::HashSet<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT run_id FROM outbox WHERE state IN ('sent', 'pending', 'sending') UNION SELECT run_id FROM runs WHERE sent = 1",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| r.get(0)).and_then(|r| r.collect()).map_err(|e| self.err(e))
+    }
+
+    /// The copy in quarantine of the same bytes rejected before, if it is still there.
+    pub fn rejected_copy(&self, sha256: &str) -> Result<Option<PathBuf>, StoreError> {
+        let copies: Vec<String> = {
+            let conn = self.conn();
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT stored_as FROM files WHERE sha256 = ?1 AND status = 'rejected' AND stored_as IS NOT NULL ORDER BY id DESC",
+                )
+                .map_err(|e| self.err(e))?;
+            stmt.query_map([sha256], |r| r.get(0))
+                .and_then(|r| r.collect())
+                .map_err(|e| self.err(e))?
+        };
+        Ok(copies.into_iter().map(PathBuf::from).find(|p| p.is_file()))
+    }
+
+    /// How many messages of the outbox are in each state.
+    pub fn outbox_counts(&self) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether the database answers, on a connection of its own: never waits behind a long
+    /// query of the store's main connection, and reads no table.
+    pub fn ping(&self) -> Result<(), StoreError> {
+        let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        if health.is_none() {
+            let conn = Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| self.err(e))?;
+            conn.busy_timeout(std::time::Duration::from_millis(500)).map_err(|e| self.err(e))?;
+            *health = Some(conn);
+        }
+        let conn = health.as_ref().expect("opened above");
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map(drop)
             .map_err(|e| self.err(e))
     }
 

@@ -25,6 +25,28 @@ impl Unit {
     }
 }
 
+/// The largest magnitude a value may have in its canonical unit: 10^12 亿元 is 10^20 yuan,
+/// a thousand times the world's yearly output; a sum of millions of such values is still
+/// finite and exact to far below a yuan's precision of the inputs.
+pub const MAX_CANONICAL: f64 = 1e12;
+
+impl Unit {
+    /// [`Unit::to_canonical`], refusing a result that overflows or lies beyond
+    /// [`MAX_CANONICAL`] (a value typed in the wrong unit, or a hostile file); the error
+    /// follows the cell's text in a message.
+    pub fn to_canonical_checked(self, value: f64) -> Result<f64, String> {
+        let v = self.to_canonical(value);
+        if v.is_finite() && v.abs() <= MAX_CANONICAL {
+            Ok(v)
+        } else {
+            Err(format!(
+                "is beyond any plausible figure: in {} it would be {v:e}, the most accepted is 1e12",
+                canonical_name(self.kind)
+            ))
+        }
+    }
+}
+
 /// The units accepted in input files, with their aliases.
 const UNITS: &[(&[&str], IndicatorKind, i32)] = &[
     (&["元", "yuan", "cny"], IndicatorKind::Money, -8),
@@ -73,6 +95,17 @@ mod tests {
         assert_eq!(parse_unit("万亿元").unwrap().to_canonical(1.2), 12_000.0);
         assert_eq!(parse_unit("家").unwrap().kind, IndicatorKind::Count);
         assert_eq!(parse_unit("Yuan").unwrap().kind, IndicatorKind::Money);
+    }
+
+    #[test]
+    fn values_that_overflow_in_the_canonical_unit_are_refused() {
+        let trillion = parse_unit("万亿元").unwrap();
+        assert_eq!(trillion.to_canonical_checked(1.5), Ok(15_000.0));
+        let e = trillion.to_canonical_checked(1e308).unwrap_err();
+        assert!(e.contains("in 亿元 it would be inf"), "{e}");
+        assert!(trillion.to_canonical_checked(1e9).is_err(), "1e13 亿元");
+        assert_eq!(parse_unit("元").unwrap().to_canonical_checked(1e20), Ok(1e12));
+        assert!(parse_unit("个").unwrap().to_canonical_checked(-2e12).is_err());
     }
 
     #[test]

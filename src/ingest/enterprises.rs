@@ -101,7 +101,7 @@ pub fn frame_text(frame: &DataFrame) -> PolarsResult<Vec<(String, StringChunked)
 /// `region_code`, `class_code`, `output_value`, `operating_income`, `profit` (亿元). A
 /// second row of the same (period, enterprise) is a problem when its values differ and
 /// dropped when they are the same.
-pub fn validate(cells: &TextColumns<'_>, catalogue: &Catalogue) -> Result<DataFrame, Vec<RowProblem>> {
+pub fn validate(cells: &TextColumns<'_>, catalogue: &Catalogue, dates: super::Dates) -> Result<DataFrame, Vec<RowProblem>> {
     let cols: HashMap<&'static str, usize> = COLUMNS.iter().enumerate().map(|(i, c)| (c.0, i)).collect();
     let n = cells.rows.len();
     let mut problems = Vec::new();
@@ -121,7 +121,7 @@ pub fn validate(cells: &TextColumns<'_>, catalogue: &Catalogue) -> Result<DataFr
         let before = problems.len();
         let (period, known, values) = {
             let mut r = RowReader::new(row, &cols, &row_cells, &mut problems);
-            let period = r.period();
+            let period = r.period(dates);
             if let Err(reason) = crate::uscc::validate(enterprise) {
                 r.bad("enterprise_id", reason);
             }

@@ -150,6 +150,57 @@ pub struct Options {
     pub sheet: Option<String>,
     /// The date used as the vintage of rows without `release_date` (default: today).
     pub today: Option<NaiveDate>,
+    /// How many days after today a release date may lie, and a period end (default
+    /// [`DEFAULT_HORIZON_DAYS`]; `[ingest] horizon_days`).
+    pub horizon_days: Option<u32>,
+    /// How many rejected files `<data>/quarantine/` keeps (default: all).
+    pub keep_quarantined: Option<usize>,
+}
+
+/// The horizon of a load when none is configured: one quarter.
+pub const DEFAULT_HORIZON_DAYS: u32 = 92;
+
+/// The dates a load judges its rows by: today (the vintage of rows without a release
+/// date) and the latest plausible date (today + the horizon). A period that has not ended
+/// by then has no figures yet, and a vintage released after it would stay invisible to
+/// every report until that day: both are mistakes (2199Q4, a year typed wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dates {
+    pub today: NaiveDate,
+    pub latest: NaiveDate,
+    pub horizon_days: u32,
+}
+
+impl Dates {
+    pub fn new(today: NaiveDate, horizon_days: u32) -> Dates {
+        Dates {
+            today,
+            latest: today + chrono::Duration::days(i64::from(horizon_days)),
+            horizon_days,
+        }
+    }
+
+    /// Why `period` is implausibly far ahead, if it is.
+    pub fn check_period(&self, period: crate::period::Period) -> Result<(), String> {
+        if period <= crate::period::Period::latest_complete(self.latest) {
+            return Ok(());
+        }
+        Err(format!(
+            "{period} has not ended by {} ({} days after today, {}): a period has figures only once it has ended",
+            self.latest, self.horizon_days, self.today
+        ))
+    }
+
+    /// Why a release date is implausibly far ahead, if it is.
+    pub fn check_release(&self, date: NaiveDate) -> Result<(), String> {
+        if date <= self.latest {
+            return Ok(());
+        }
+        Err(format!(
+            "release date {date} lies more than {} days after today ({}): the figures would stay invisible to every report until then",
+            self.horizon_days, self.today
+        ))
+    }
 }
 
 /// Parses a number cell: empty is `None`; thousands separators and a trailing `%` are
@@ -327,11 +378,12 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
         return Ok(Outcome::AlreadyLoaded { file });
     }
     let today = options.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let dates = Dates::new(today, options.horizon_days.unwrap_or(DEFAULT_HORIZON_DAYS));
     let name = safe_name(name);
     // A reader crate that panics on a hostile file rejects that file; it never takes the
     // process (the daemon's inbox) down with it.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_and_validate(catalogue, &name, bytes, options, today)
+        read_and_validate(catalogue, &name, bytes, options, dates)
     }))
     .unwrap_or_else(|panic| Err(file_problem(TableError::ReaderFailed(panic_message(&panic)))));
     match result {
@@ -361,16 +413,23 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
         Err(problems) => {
             let dir = store.dir().join("quarantine");
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-            let quarantined = dir.join(format!("{stamp}-{name}"));
-            let report_path = dir.join(format!("{stamp}-{name}.report.txt"));
+            // the same bytes rejected again keep their one copy
+            let copy = store.rejected_copy(&sha)?;
+            let quarantined = copy.clone().unwrap_or_else(|| dir.join(format!("{stamp}-{name}")));
+            let report_path = PathBuf::from(format!("{}.report.txt", quarantined.display()));
             let rejection = Rejection {
                 name: name.clone(),
                 problems,
                 quarantined: quarantined.clone(),
                 report_path: report_path.clone(),
             };
-            write_file(&dir, &quarantined, bytes)?;
+            if copy.is_none() {
+                write_file(&dir, &quarantined, bytes)?;
+            }
             write_file(&dir, &report_path, rejection.report().as_bytes())?;
+            if let Some(keep) = options.keep_quarantined {
+                crate::archive::prune_quarantine(&dir, keep).map_err(|source| IngestError::Write { path: dir.clone(), source })?;
+            }
             let kind = options.kind.map_or("unknown", Kind::as_str);
             store.record_rejected(
                 &sha,
@@ -394,7 +453,7 @@ fn read_and_validate(
     name: &str,
     bytes: &[u8],
     options: &Options,
-    today: NaiveDate,
+    dates: Dates,
 ) -> Result<Validated, Vec<RowProblem>> {
     let input = Input::read(name, bytes, options.sheet.as_deref()).map_err(file_problem)?;
     let headers = input.headers();
@@ -405,11 +464,11 @@ fn read_and_validate(
         (Kind::Enterprises, Input::Frame(df)) => {
             let text = enterprises::frame_text(&df).map_err(|e| file_problem(TableError::Parquet(e.to_string())))?;
             drop(df);
-            enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue).map(Payload::Enterprises)
+            enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue, dates).map(Payload::Enterprises)
         }
         (Kind::Enterprises, Input::Table(table)) => {
             let (cells, problems) = enterprises::TextColumns::from_table(&table);
-            match enterprises::validate(&cells, catalogue) {
+            match enterprises::validate(&cells, catalogue, dates) {
                 Ok(records) if problems.is_empty() => Ok(Payload::Enterprises(records)),
                 Ok(_) => Err(problems),
                 Err(more) => Err(problems.into_iter().chain(more).collect()),
@@ -421,9 +480,9 @@ fn read_and_validate(
                 Input::Frame(df) => table::frame_table(&df).map_err(file_problem)?,
             };
             match kind {
-                Kind::Observations => observations::validate(&table, catalogue, today).map(Payload::Observations),
+                Kind::Observations => observations::validate(&table, catalogue, dates).map(Payload::Observations),
                 Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),
-                Kind::Projects => projects::validate(&table, catalogue, today).map(Payload::Projects),
+                Kind::Projects => projects::validate(&table, catalogue, dates).map(Payload::Projects),
                 Kind::Targets => targets::validate(&table, catalogue).map(Payload::Targets),
                 Kind::Enterprises => unreachable!("enterprise records are read from columns above"),
             }

@@ -15,6 +15,9 @@ use crate::period::Period;
 use crate::store::Observation;
 use crate::units::parse_unit;
 
+/// The largest published growth rate accepted, in per cent (a thousandfold).
+const MAX_GROWTH_PCT: f64 = 100_000.0;
+
 /// The columns of an observations file: (English name, Chinese aliases, required).
 pub const COLUMNS: &[(&str, &[&str], bool)] = &[
     ("period", &["期别", "时期", "统计期"], true),
@@ -81,8 +84,17 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     None
 }
 
+/// A release date cell: today when empty, else a date within the load's horizon.
+pub fn release_date(text: &str, dates: super::Dates) -> Result<NaiveDate, String> {
+    if text.is_empty() {
+        return Ok(dates.today);
+    }
+    let date = parse_date(text).ok_or_else(|| format!("`{text}` is not a date (expected 2025-10-20)"))?;
+    dates.check_release(date).map(|()| date)
+}
+
 /// Validates every row; returns the observations, or every problem found.
-pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Result<Vec<Observation>, Vec<RowProblem>> {
+pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) -> Result<Vec<Observation>, Vec<RowProblem>> {
     let (cols, _) = map_headers(&table.headers, COLUMNS);
     let mut problems = Vec::new();
     let mut out: Vec<Observation> = Vec::with_capacity(table.rows.len());
@@ -109,10 +121,14 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
             continue;
         }
         let get = |name: &str| cols.get(name).and_then(|&i| cells.get(i)).map_or("", |s| s.as_str());
-        let period = match get("period").parse::<Period>() {
+        let period = match get("period")
+            .parse::<Period>()
+            .map_err(|e| e.to_string())
+            .and_then(|p| dates.check_period(p).map(|()| p))
+        {
             Ok(p) => Some(p),
             Err(e) => {
-                bad("period", get("period"), e.to_string());
+                bad("period", get("period"), e);
                 None
             }
         };
@@ -148,6 +164,14 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
             }
         };
         let yoy = match parse_number(get("yoy_pct")) {
+            Ok(Some(g)) if g.abs() > MAX_GROWTH_PCT => {
+                bad(
+                    "yoy_pct",
+                    get("yoy_pct"),
+                    format!("a growth rate beyond ±{MAX_GROWTH_PCT} % is not plausible (a value in the wrong column?)"),
+                );
+                None
+            }
             Ok(Some(g)) if g <= -100.0 => {
                 bad(
                     "yoy_pct",
@@ -188,20 +212,20 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
                     if k.nonnegative && v < 0.0 {
                         bad("value", get("value"), format!("a negative {} is impossible", k.code));
                     } else {
-                        canonical = Some(u.to_canonical(v));
+                        match u.to_canonical_checked(v) {
+                            Ok(c) => canonical = Some(c),
+                            Err(reason) => bad("value", get("value"), format!("`{}` {reason}", get("value"))),
+                        }
                     }
                 }
             }
         }
-        let release = match get("release_date") {
-            "" => Some(today),
-            t => match parse_date(t) {
-                Some(d) => Some(d),
-                None => {
-                    bad("release_date", t, format!("`{t}` is not a date (expected 2025-10-20)"));
-                    None
-                }
-            },
+        let release = match release_date(get("release_date"), dates) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                bad("release_date", get("release_date"), e);
+                None
+            }
         };
         let (Some(period), Some(indicator), Some(release)) = (period, indicator, release) else {
             continue;

@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
-
 use super::RowProblem;
 use super::rows::{Column, read_rows};
 use super::table::RawTable;
@@ -29,7 +27,7 @@ pub const COLUMNS: &[Column] = &[
 
 const MONEY: [&str; 3] = ["total_investment", "annual_plan_investment", "completed_investment_ytd"];
 
-pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Result<Vec<Project>, Vec<RowProblem>> {
+pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) -> Result<Vec<Project>, Vec<RowProblem>> {
     let (rows, mut problems) = read_rows(table, COLUMNS, |r| {
         let id = r.text("project_id");
         let name = r.text("name");
@@ -38,7 +36,7 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
         if industry == Some(TEN) {
             r.bad("industry_code", "a project belongs to one industry; `TEN` is an aggregate".into());
         }
-        let period = r.period();
+        let period = r.period(dates);
         let unit = r.money_unit(&MONEY);
         let [total, plan, done] = MONEY.map(|c| r.money(c, unit, true));
         let [ps, act_s, pc, act_c] = ["planned_start", "actual_start", "planned_completion", "actual_completion"].map(|c| r.month(c));
@@ -47,7 +45,7 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, today: NaiveDate) -> Re
                 r.bad("actual_completion", "completed before it started".into());
             }
         }
-        let release = r.release_date(today)?;
+        let release = r.release_date(dates)?;
         Some(Project {
             project_id: id?.to_string(),
             name: name?.to_string(),

@@ -93,11 +93,17 @@ impl<'a, S: AsRef<str>> RowReader<'a, S> {
         }
     }
 
-    pub fn period(&mut self) -> Option<Period> {
-        match self.get("period").parse::<Period>() {
+    /// The period, which must have ended within the load's horizon.
+    pub fn period(&mut self, dates: super::Dates) -> Option<Period> {
+        match self
+            .get("period")
+            .parse::<Period>()
+            .map_err(|e| e.to_string())
+            .and_then(|p| dates.check_period(p).map(|()| p))
+        {
             Ok(p) => Some(p),
             Err(e) => {
-                self.bad("period", e.to_string());
+                self.bad("period", e);
                 None
             }
         }
@@ -161,7 +167,14 @@ impl<'a, S: AsRef<str>> RowReader<'a, S> {
             self.bad(name, format!("a negative {name} is impossible"));
             return None;
         }
-        unit.map(|u| u.to_canonical(v))
+        match unit.map(|u| u.to_canonical_checked(v)) {
+            Some(Ok(v)) => Some(v),
+            Some(Err(reason)) => {
+                self.bad(name, format!("`{}` {reason}", self.get(name)));
+                None
+            }
+            None => None,
+        }
     }
 
     /// A month `2025-03` (also `2025/3`, `202503`, `2025年3月`) as `year × 12 + month − 1`.
@@ -179,16 +192,14 @@ impl<'a, S: AsRef<str>> RowReader<'a, S> {
         }
     }
 
-    pub fn release_date(&mut self, today: NaiveDate) -> Option<NaiveDate> {
-        match self.get("release_date") {
-            "" => Some(today),
-            t => match super::observations::parse_date(t) {
-                Some(d) => Some(d),
-                None => {
-                    self.bad("release_date", format!("`{t}` is not a date (expected 2025-10-20)"));
-                    None
-                }
-            },
+    /// The release date (today when empty), within the load's horizon.
+    pub fn release_date(&mut self, dates: super::Dates) -> Option<NaiveDate> {
+        match super::observations::release_date(self.get("release_date"), dates) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.bad("release_date", e);
+                None
+            }
         }
     }
 }

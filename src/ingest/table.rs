@@ -52,6 +52,10 @@ pub enum TableError {
     Csv(String),
     #[error("the file could not be read (the reader failed on it: {0})")]
     ReaderFailed(String),
+    #[error(
+        "row {0}: a quote opened in this row is not closed where the row ends, so the lines after it (to line {1}) would be read as part of one cell: close the quote, or remove it"
+    )]
+    UnclosedQuote(usize, usize),
     #[error("too large to read: {0}")]
     TooLarge(String),
     #[error("not a readable XLSX workbook (damaged or truncated?): {0}")]
@@ -125,6 +129,12 @@ fn read_csv(bytes: &[u8]) -> Result<RawTable, TableError> {
         }
         line += text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count();
         counted_to = offset;
+        // A cell never spans lines in a statistics file: one that does is a quote left
+        // open, which would silently swallow the rows after it.
+        if record.iter().any(|c| c.contains(['\n', '\r'])) {
+            let spans: usize = record.iter().map(|c| c.matches('\n').count()).sum();
+            return Err(TableError::UnclosedQuote(line, line + spans.max(1)));
+        }
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue; // blank lines between blocks, as spreadsheets leave them

@@ -128,7 +128,8 @@ fn axis_range(chart: &BarChart) -> (f64, f64) {
         .iter()
         .filter_map(|b| b.value)
         .chain(chart.references.iter().map(|r| r.1))
-        .chain([0.0]);
+        .chain([0.0])
+        .filter(|v| v.is_finite()); // an infinite value would make an endless axis
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let span = (hi - lo).max(1.0);
     // room for the value labels, and for the legend box (lower right of horizontal bars,
@@ -362,7 +363,11 @@ impl LineChart {
 
     fn draw(&self, root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>) -> Result<(), String> {
         let n = self.labels.len().max(2);
-        let values = self.lines.iter().flat_map(|l| l.values.iter().flatten().copied());
+        let values = self
+            .lines
+            .iter()
+            .flat_map(|l| l.values.iter().flatten().copied())
+            .filter(|v| v.is_finite());
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
         let span = (hi - lo).max(1.0);

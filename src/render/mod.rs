@@ -165,7 +165,10 @@ pub struct RenderedReport {
 
 /// `12,345.67` — money in 亿元 with thousands separators and two decimals.
 pub fn fmt_money(v: Option<f64>) -> String {
-    let Some(v) = v else { return "—".into() };
+    // a value that is not a number is absent, never `inf.00`
+    let Some(v) = v.filter(|v| v.is_finite()) else {
+        return "—".into();
+    };
     let s = format!("{:.2}", v.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
     let mut grouped = String::new();
@@ -180,7 +183,7 @@ pub fn fmt_money(v: Option<f64>) -> String {
 
 /// One decimal, `—` when absent (rates in %, differences in percentage points).
 pub fn fmt_1(v: Option<f64>) -> String {
-    match v {
+    match v.filter(|v| v.is_finite()) {
         Some(v) if v.abs() < 0.05 => "0.0".into(),
         Some(v) => format!("{v:.1}"),
         None => "—".into(),

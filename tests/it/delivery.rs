@@ -689,3 +689,63 @@ fn two_senders_at_once_deliver_each_message_once() {
     let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
     assert_eq!(list.matches(" sent ").count(), 4, "{list}");
 }
+
+#[test]
+fn the_archive_keeps_its_configured_runs_and_always_the_one_that_was_sent() {
+    let addr = free_port();
+    let inbox = smtp_server(TcpListener::bind(addr).unwrap(), &[]);
+    let tmp = setup(addr.port(), "");
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(inbox.lock().unwrap().len(), 4);
+    let manifest = |dir: &std::path::Path| -> String {
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+        json["run_id"].as_str().unwrap().to_string()
+    };
+    let reports = tmp.path().join("reports");
+    let sent = manifest(&reports.join("2025Q3"));
+    let keep = [("SEIMON_ARCHIVE__KEEP_RUNS", "2")];
+    let mut ids = vec![sent.clone()];
+    for _ in 0..3 {
+        std::thread::sleep(std::time::Duration::from_millis(1100)); // run ids order by the second
+        let out = seimon(tmp.path(), &["--config", "seimon.toml", "recompute", "--period", "2025Q3"], &keep);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        ids.push(manifest(&reports.join("2025Q3")));
+    }
+    let mut folders: Vec<String> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("2025Q3"))
+        .collect();
+    folders.sort();
+    // the current run, the one before it (two in all), and the run whose e-mails went out
+    let mut expected = vec!["2025Q3".to_string(), format!("2025Q3.{}", ids[0]), format!("2025Q3.{}", ids[2])];
+    expected.sort();
+    assert_eq!(folders, expected, "runs: {ids:?}");
+    assert_eq!(manifest(&reports.join("2025Q3")), ids[3]);
+
+    // a run that died mid-way left its staging folder and its record `running`: the next
+    // command that opens the store cleans both up
+    let store = seimon::store::Store::open(&tmp.path().join("data")).unwrap();
+    store
+        .start_run(
+            "20260101T000000-deadbeef",
+            seimon::period::Period::new(2025, 3).unwrap(),
+            "cli",
+            None,
+        )
+        .unwrap();
+    drop(store);
+    let staging = reports.join(".staging/20260101T000000-deadbeef");
+    std::fs::create_dir_all(staging.join("charts")).unwrap();
+    std::fs::write(staging.join("indicators.csv"), "half").unwrap();
+    let out = seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!staging.exists(), "the staging leftover is removed");
+    let store = seimon::store::Store::open(&tmp.path().join("data")).unwrap();
+    let run = store.run("20260101T000000-deadbeef").unwrap().unwrap();
+    assert_eq!(
+        (run.state.as_str(), run.error.as_deref()),
+        ("failed", Some("interrupted: the process stopped during the run"))
+    );
+}

@@ -1,0 +1,141 @@
+//! What the report archive and the quarantine keep, and the leftovers they shed.
+//!
+//! Every recompute adds a run folder (`reports/<period>.<run id>/` beside the period's
+//! current one), and every rejected attempt a copy of its file: without bounds they grow
+//! for ever (a national run folder is over 100 MB). A period keeps `[archive] keep_runs`
+//! runs, the current one included, and always every run whose e-mails went out or are
+//! still queued (a correction names the changes since the version a reader received). A
+//! quarantine keeps its newest `keep_quarantined` files with their reports. A run folder
+//! left in `reports/.staging/` by a run that died is removed when a command next opens
+//! the store.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::period::Period;
+
+/// The earlier runs of `period` beside its current folder, oldest first: (run id, folder).
+fn earlier_runs(reports: &Path, period: Period) -> Vec<(String, PathBuf)> {
+    let prefix = format!("{period}.");
+    let mut runs: Vec<(String, PathBuf)> = std::fs::read_dir(reports)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let id = name.strip_prefix(&prefix)?.to_string();
+            Some((id, e.path()))
+        })
+        .collect();
+    runs.sort(); // run ids begin with their UTC time
+    runs
+}
+
+/// Removes the oldest earlier runs of `period` beyond `keep` runs in all (the current
+/// folder counts as one), except those in `kept` (runs whose e-mails went out or wait in
+/// the outbox). Returns the folders removed.
+pub fn prune_runs(reports: &Path, period: Period, keep: usize, kept: &HashSet<String>) -> std::io::Result<Vec<PathBuf>> {
+    let earlier = earlier_runs(reports, period);
+    let room = keep.saturating_sub(1);
+    let surplus = earlier.len().saturating_sub(room);
+    let mut removed = Vec::new();
+    for (id, dir) in earlier.into_iter().take(surplus) {
+        if kept.contains(&id) {
+            continue;
+        }
+        std::fs::remove_dir_all(&dir)?;
+        removed.push(dir);
+    }
+    Ok(removed)
+}
+
+/// Removes the staging folders of runs that are not under way (`live` tells which run ids
+/// are). Returns the folders removed.
+pub fn clean_staging(reports: &Path, live: impl Fn(&str) -> bool) -> std::io::Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(reports.join(".staging")) else {
+        return Ok(removed);
+    };
+    for entry in entries.flatten() {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        if !live(&id) {
+            let path = entry.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
+/// The stamp a quarantined file and its report share (`20261202T101500.123Z`).
+fn stamp_of(name: &str) -> Option<&str> {
+    let stamp = name.split_once('-')?.0;
+    (stamp.len() == 20 && stamp.ends_with('Z') && stamp.as_bytes()[8] == b'T').then_some(stamp)
+}
+
+/// Keeps the newest `keep` rejected files of a quarantine folder (each with its report),
+/// removing the older ones. Returns how many files were removed.
+pub fn prune_quarantine(dir: &Path, keep: usize) -> std::io::Result<usize> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(0) };
+    let mut files: Vec<(String, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stamp = stamp_of(&name)?.to_string();
+            Some((stamp, e.path()))
+        })
+        .collect();
+    files.sort();
+    let mut stamps: Vec<&str> = files.iter().map(|(s, _)| s.as_str()).collect();
+    stamps.dedup();
+    let Some(oldest_kept) = stamps.len().checked_sub(keep).map(|i| stamps.get(i).map(|s| s.to_string())) else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    for (stamp, path) in &files {
+        if oldest_kept.as_deref().is_none_or(|k| stamp.as_str() < k) {
+            std::fs::remove_file(path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quarantine_keeps_its_newest_files_with_their_reports() {
+        let dir = tempfile::tempdir().unwrap();
+        for (i, name) in ["a.csv", "b.csv", "c.csv"].iter().enumerate() {
+            let stamp = format!("20261202T10150{i}.000Z");
+            std::fs::write(dir.path().join(format!("{stamp}-{name}")), "x").unwrap();
+            std::fs::write(dir.path().join(format!("{stamp}-{name}.report.txt")), "r").unwrap();
+        }
+        std::fs::write(dir.path().join("notes.txt"), "not ours").unwrap();
+        assert_eq!(prune_quarantine(dir.path(), 2).unwrap(), 2);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "20261202T101501.000Z-b.csv",
+                "20261202T101501.000Z-b.csv.report.txt",
+                "20261202T101502.000Z-c.csv",
+                "20261202T101502.000Z-c.csv.report.txt",
+                "notes.txt"
+            ]
+        );
+        assert_eq!(prune_quarantine(dir.path(), 0).unwrap(), 4);
+    }
+}
