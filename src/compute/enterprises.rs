@@ -269,7 +269,17 @@ pub fn aggregate(
     let additive: Vec<String> = level_names.iter().chain(&growth_names).cloned().collect();
     let by_industry = Packed { groups: industry_count };
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
-    let sum_of = |names: &[String]| names.iter().map(|c| col(c.as_str()).sum()).collect::<Vec<_>>();
+    // Each group's terms are summed in ascending order of value: a float sum depends on
+    // the order of its terms, and the order rows reach a group (after joins, hashed
+    // group-bys and concatenations on several threads) differs from run to run; sorted,
+    // the same data give the same bits every time. (The slice keeps the optimizer from
+    // dropping the sort: a sum alone does not observe order.)
+    let sum_of = |names: &[String]| {
+        names
+            .iter()
+            .map(|c| col(c.as_str()).sort(SortOptions::default()).head(Some(usize::MAX)).sum())
+            .collect::<Vec<_>>()
+    };
     let sums = || sum_of(&additive);
     let part_sums = |lf: LazyFrame, terms: Vec<(String, Expr)>, names: &[String]| {
         lf.with_columns(terms.into_iter().map(|(name, e)| e.alias(name)).collect::<Vec<_>>())

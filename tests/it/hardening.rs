@@ -493,3 +493,33 @@ fn the_same_rejected_file_keeps_one_copy_and_the_quarantine_is_bounded() {
         "{names:?}"
     );
 }
+
+#[test]
+fn the_same_data_give_a_byte_identical_indicators_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = seimon(dir.path(), &["demo"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let period = std::fs::read_dir(dir.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| !n.contains('.'))
+        .expect("the demo's period folder");
+    let csv = dir.path().join("reports").join(&period).join("indicators.csv");
+    let first = std::fs::read(&csv).unwrap();
+    assert!(
+        String::from_utf8_lossy(&first).contains(",cr4_pct,"),
+        "enterprise measures are among them"
+    );
+    for _ in 0..3 {
+        let out = seimon(
+            dir.path(),
+            &["recompute", "--period", &period],
+            &[("SEIMON_PATHS__DATA", "demo-data")],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(
+            std::fs::read(&csv).unwrap() == first,
+            "a recompute on the same data wrote other bytes"
+        );
+    }
+}
