@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{self, LogFormat, Settings};
 use crate::ingest::{self, Kind, Outcome};
 use crate::period::Period;
-use crate::pipeline::{RunOptions, RunSummary, Seimon, Trigger};
+use crate::pipeline::{RunError, RunOptions, RunSummary, Seimon, Trigger};
 
 /// seimon — quarterly statistical monitoring of strategic emerging industries.
 #[derive(Debug, Parser)]
@@ -127,6 +127,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The demo is a newcomer's first command: its log stays at warnings unless asked for.
+    let mut settings = settings;
+    if matches!(cli.command, Command::Demo { .. })
+        && std::env::var_os("RUST_LOG").is_none()
+        && std::env::var_os("SEIMON_LOG__LEVEL").is_none()
+    {
+        settings.log.level = "warn".into();
+    }
     init_logging(&settings);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -175,7 +183,12 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 settings.paths.inbox.display()
             );
             match &settings.smtp {
-                Some(s) => println!("  e-mail via SMTP {}:{} ({:?})", s.host, s.port, s.security),
+                Some(s) => {
+                    println!("  e-mail via SMTP {}:{} ({:?})", s.host, s.port, s.security);
+                    if let Some(warning) = s.clear_text_warning() {
+                        println!("  warning: {warning}");
+                    }
+                }
                 None => println!("  e-mail written as .eml files (no [smtp] section)"),
             }
             println!("  {} subscription(s)", settings.subscriptions.len());
@@ -188,7 +201,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 sheet,
                 ..app.settings.ingest_options()
             };
-            let rejected = ingest_files(&app, &files, &options)?;
+            let rejected = ingest_files(&app, &files, &options, false)?;
             Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Serve => {
@@ -233,8 +246,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Recompute { period, send, as_of } => {
+            let started = std::time::Instant::now();
             let app = Seimon::open(settings)?;
-            let summary = app
+            let run = app
                 .run_quarter(RunOptions {
                     period,
                     as_of,
@@ -243,8 +257,16 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                     trigger: Trigger::Cli,
                     notes: Vec::new(),
                 })
-                .await?;
-            print_summary(&summary);
+                .await;
+            let demo = Path::new("demo-data");
+            let summary = match run {
+                // a newcomer after `seimon demo`: the demo's store is beside the real one
+                Err(e @ RunError::NoData(_)) if app.settings.paths.data != demo && demo.join(DEMO_MARKER).exists() => {
+                    bail!("{e}\n  the demo's data are in demo-data/: SEIMON_PATHS__DATA=demo-data seimon recompute --period {period}")
+                }
+                run => run?,
+            };
+            print_summary(&summary, started.elapsed());
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
@@ -299,22 +321,54 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             let through = through
                 .or(settings.demo_through)
                 .unwrap_or_else(|| Period::latest_complete(settings.today()));
+            let started = std::time::Instant::now();
+            let data = dir.as_ref().map_or_else(|| PathBuf::from("demo-data"), |d| d.join("data"));
             let summary = demo(settings, &profile, dir.as_deref(), through).await?;
-            print_summary(&summary);
-            println!("\nThe demo data is synthetic: generated, not real statistics.");
+            print_summary(&summary, started.elapsed());
+            println!(
+                "  the demo's store is {data}/; recompute it with: SEIMON_PATHS__DATA={data} seimon recompute --period {}",
+                summary.period,
+                data = data.display()
+            );
+            println!("The demo data is synthetic: generated, not real statistics.");
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 /// Loads files one by one, printing each outcome; returns how many were rejected.
-fn ingest_files(app: &Seimon, files: &[PathBuf], options: &ingest::Options) -> anyhow::Result<usize> {
+/// Loads each file, saying what became of it (with `quiet`, only of the rejected ones);
+/// a file that cannot be read, or a directory, is counted as rejected and the others go on.
+/// Returns how many were rejected.
+fn ingest_files(app: &Seimon, files: &[PathBuf], options: &ingest::Options, quiet: bool) -> anyhow::Result<usize> {
     let bar = indicatif::ProgressBar::with_draw_target(Some(files.len() as u64), indicatif::ProgressDrawTarget::stderr());
     let mut rejected = 0;
     for path in files {
         bar.set_message(path.display().to_string());
-        let outcome = ingest::ingest_path(&app.store, &app.settings.catalogue, path, options)
-            .with_context(|| format!("loading {}", path.display()))?;
+        bar.inc(1);
+        if path.is_dir() {
+            rejected += 1;
+            bar.suspend(|| {
+                eprintln!(
+                    "{} is a directory: name the files in it (seimon ingest {}/*.csv); nothing of it was loaded",
+                    path.display(),
+                    path.display()
+                )
+            });
+            continue;
+        }
+        let outcome = match ingest::ingest_path(&app.store, &app.settings.catalogue, path, options) {
+            Ok(outcome) => outcome,
+            Err(e @ ingest::IngestError::Read { .. }) => {
+                rejected += 1;
+                bar.suspend(|| eprintln!("{e}; nothing of it was loaded"));
+                continue;
+            }
+            Err(e) => return Err(e).with_context(|| format!("loading {}", path.display())),
+        };
+        if quiet && !matches!(outcome, Outcome::Rejected(_)) {
+            continue;
+        }
         bar.suspend(|| match &outcome {
             Outcome::Accepted { file, warnings } => {
                 println!(
@@ -341,7 +395,6 @@ fn ingest_files(app: &Seimon, files: &[PathBuf], options: &ingest::Options) -> a
                 eprintln!("  quarantined as {} (report: {})", r.quarantined.display(), r.report_path.display());
             }
         });
-        bar.inc(1);
     }
     bar.finish_and_clear();
     Ok(rejected)
@@ -377,7 +430,7 @@ pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through
     let files = crate::demo::write_files(&shape, &data.join("demo-input"), through)?;
     let app = Seimon::open(settings)?;
     let options = app.settings.ingest_options();
-    if ingest_files(&app, &files, &options)? > 0 {
+    if ingest_files(&app, &files, &options, true)? > 0 {
         bail!("the demo data was rejected (a bug in the generator)");
     }
     let notes = vec![
@@ -399,21 +452,42 @@ pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through
         .await?)
 }
 
-fn print_summary(s: &RunSummary) {
+/// What a run did, in the few lines a reader wants: what to open, how much was made, where
+/// the e-mails went, how long it took (everything else is in the manifest).
+fn print_summary(s: &RunSummary, took: std::time::Duration) {
+    let count = |f: &dyn Fn(&str) -> bool| s.outputs.iter().filter(|o| f(o)).count();
+    let reports = count(&|o| o.ends_with(".html"));
+    let charts = count(&|o| o.starts_with("charts/"));
     println!(
-        "\n{} report written to {} (run {}, data vintage {})",
+        "\n{}: {reports} reports with {charts} charts, {} measures. Open {}",
         s.period,
-        s.dir.display(),
-        s.run_id,
-        s.data_vintage
+        s.measures,
+        s.dir.join("report.html").display()
     );
-    println!("  {} measures in indicators.csv", s.measures);
-    for o in &s.outputs {
-        println!("  {}", s.dir.join(o).display());
-    }
+    let mut by_status: std::collections::BTreeMap<&str, usize> = Default::default();
     for e in &s.emails {
+        *by_status.entry(e.status.split(':').next().unwrap_or("")).or_default() += 1;
+    }
+    let statuses: Vec<String> = by_status.iter().map(|(status, n)| format!("{n} {status}")).collect();
+    if !s.emails.is_empty() {
+        let written = by_status.len() == 1 && by_status.contains_key("written");
+        let note = if written {
+            " as files (no SMTP server is configured; --send with [smtp] sends them)"
+        } else {
+            ""
+        };
+        println!("  e-mails: {}{note} — {}", statuses.join(", "), s.dir.join("mail").display());
+    }
+    for e in s.emails.iter().filter(|e| !matches!(e.status.as_str(), "sent" | "written")) {
         println!("  e-mail to {} ({}): {}", e.to, e.audience, e.status);
     }
+    println!(
+        "  took {:.1} s; run {}, data vintage {}; every file is listed in {}",
+        took.as_secs_f64(),
+        s.run_id,
+        s.data_vintage,
+        s.dir.join("manifest.json").display()
+    );
     if !s.changes.is_empty() {
         println!("  {} value(s) changed since the previous run of {}:", s.changes.len(), s.period);
         let number = |v: Option<f64>| v.map_or("—".to_string(), |v| v.to_string());

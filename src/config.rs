@@ -189,6 +189,20 @@ pub struct Subscription {
     pub attach_xlsx: bool,
 }
 
+impl Smtp {
+    /// A warning when the password would cross the network in clear: AUTH with
+    /// `security = "none"` to a server that is not on this machine.
+    pub fn clear_text_warning(&self) -> Option<String> {
+        let local = matches!(self.host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        (matches!(self.security, Security::None) && self.username.is_some() && !local).then(|| {
+            format!(
+                "[smtp] security = \"none\" with a username: the password goes to {} in clear; use \"starttls\" or \"tls\"",
+                self.host
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Api {
     pub listen: SocketAddr,

@@ -76,6 +76,9 @@ pub struct SmtpSender {
 impl SmtpSender {
     pub fn new(smtp: &Smtp) -> Result<SmtpSender, DeliverError> {
         install_crypto_provider();
+        if let Some(warning) = smtp.clear_text_warning() {
+            tracing::warn!("{warning}");
+        }
         let server = format!("{}:{}", smtp.host, smtp.port);
         let fail = |e: lettre::transport::smtp::Error| DeliverError::Smtp {
             server: server.clone(),

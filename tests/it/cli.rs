@@ -133,3 +133,83 @@ fn usage_errors_exit_2_and_an_empty_store_says_what_to_do() {
     );
     assert!(!dir.path().join("r/2025Q3").exists(), "a failed run writes no report folder");
 }
+
+#[test]
+fn ingest_goes_on_past_a_directory_or_a_missing_file_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("inputs")).unwrap();
+    std::fs::write(
+        dir.path().join("good.csv"),
+        "period,region_code,industry_code,indicator,value,unit\n2025Q3,340000,TEN,operating_income,345,亿元\n",
+    )
+    .unwrap();
+    let out = seimon(
+        dir.path(),
+        &["ingest", "inputs", "missing.csv", "good.csv"],
+        &[("SEIMON_PATHS__DATA", "data")],
+    );
+    assert_eq!(out.status.code(), Some(1), "two arguments could not be loaded");
+    let err = stderr(&out);
+    assert!(
+        err.contains("inputs is a directory: name the files in it (seimon ingest inputs/*.csv)"),
+        "{err}"
+    );
+    assert!(err.contains("cannot read missing.csv"), "{err}");
+    assert!(
+        stdout(&out).contains("accepted good.csv: 1 rows"),
+        "the file after them is loaded: {}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn after_the_demo_a_recompute_of_the_default_store_says_where_the_demo_data_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = seimon(dir.path(), &["demo", "--through", "2025Q3"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().count() <= 8, "a few lines, not a list of files:\n{text}");
+    assert!(text.contains("2025Q3: 27 reports with"), "{text}");
+    assert!(text.contains("Open reports/2025Q3/report.html"), "{text}");
+    assert!(
+        text.contains("SEIMON_PATHS__DATA=demo-data seimon recompute --period 2025Q3"),
+        "{text}"
+    );
+    let out = seimon(dir.path(), &["recompute", "--period", "2025Q3"], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the demo's data are in demo-data/: SEIMON_PATHS__DATA=demo-data seimon recompute --period 2025Q3"),
+        "{}",
+        stderr(&out)
+    );
+    // the command it names works as written
+    let out = seimon(
+        dir.path(),
+        &["recompute", "--period", "2025Q3"],
+        &[("SEIMON_PATHS__DATA", "demo-data")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("2025Q3: 27 reports with"), "{}", stdout(&out));
+}
+
+#[test]
+fn check_config_warns_of_a_password_sent_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = |host: &str| {
+        format!("[smtp]\nhost = \"{host}\"\nport = 25\nsecurity = \"none\"\nusername = \"monitor\"\nfrom = \"monitor@example.org\"\n")
+    };
+    std::fs::write(dir.path().join("remote.toml"), smtp("smtp.example.org")).unwrap();
+    std::fs::write(dir.path().join("local.toml"), smtp("127.0.0.1")).unwrap();
+    let password = [("SEIMON_SMTP__PASSWORD", "pw-3141")];
+    let out = seimon(dir.path(), &["--config", "remote.toml", "check-config"], &password);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("pw-3141"));
+    assert!(
+        stdout(&out).contains("warning: [smtp] security = \"none\" with a username: the password goes to smtp.example.org in clear"),
+        "{}",
+        stdout(&out)
+    );
+    let out = seimon(dir.path(), &["--config", "local.toml", "check-config"], &password);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("warning"), "a relay on this machine: {}", stdout(&out));
+}
