@@ -60,24 +60,36 @@ impl Handler for Capture {
     }
 }
 
-/// Starts an SMTP server on `listener` that rejects the addresses in `reject`.
-fn smtp_server(listener: TcpListener, reject: &[&str]) -> Inbox {
-    let inbox: Inbox = Arc::default();
-    let handler = Capture {
-        inbox: inbox.clone(),
-        reject: reject.iter().map(|s| s.to_string()).collect(),
-        to: vec![],
-        data: vec![],
-    };
+impl Capture {
+    /// A handler that keeps what arrives in `inbox`, rejecting the addresses in `reject`.
+    fn new(inbox: &Inbox, reject: &[&str]) -> Capture {
+        Capture {
+            inbox: inbox.clone(),
+            reject: reject.iter().map(|s| s.to_string()).collect(),
+            to: vec![],
+            data: vec![],
+        }
+    }
+}
+
+/// Serves `handler` over plain SMTP on `listener`, with `threads` connections at once.
+fn serve_smtp<H: Handler + Clone + Send + 'static>(listener: TcpListener, handler: H, threads: u32) {
     let mut server = Server::new(handler);
     server
         .with_name("test.local")
         .with_ssl(SslConfig::None)
         .unwrap()
+        .with_num_threads(threads)
         .with_tcp_listener(listener);
     std::thread::spawn(move || {
         let _ = server.serve();
     });
+}
+
+/// Starts an SMTP server on `listener` that rejects the addresses in `reject`.
+fn smtp_server(listener: TcpListener, reject: &[&str]) -> Inbox {
+    let inbox: Inbox = Arc::default();
+    serve_smtp(listener, Capture::new(&inbox, reject), 4);
     inbox
 }
 
@@ -455,25 +467,11 @@ fn killed_after_sending_half_the_rest_goes_out_on_restart_and_none_twice() {
     let port = listener.local_addr().unwrap().port();
     let inbox: Inbox = Arc::default();
     let handler = Stalling {
-        inner: Capture {
-            inbox: inbox.clone(),
-            reject: vec![],
-            to: vec![],
-            data: vec![],
-        },
+        inner: Capture::new(&inbox, &[]),
         started: Arc::default(),
         stall: false,
     };
-    let mut server = Server::new(handler);
-    server
-        .with_name("test.local")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_num_threads(4)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
+    serve_smtp(listener, handler, 4);
     let tmp = setup(port, "");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_seimon"))
         .current_dir(tmp.path())
@@ -614,24 +612,10 @@ fn two_senders_at_once_deliver_each_message_once() {
     let port = listener.local_addr().unwrap().port();
     let inbox: Inbox = Arc::default();
     let handler = Slow {
-        inner: Capture {
-            inbox: inbox.clone(),
-            reject: vec![],
-            to: vec![],
-            data: vec![],
-        },
+        inner: Capture::new(&inbox, &[]),
         delay: std::time::Duration::from_millis(1200),
     };
-    let mut server = Server::new(handler);
-    server
-        .with_name("test.local")
-        .with_ssl(SslConfig::None)
-        .unwrap()
-        .with_num_threads(4)
-        .with_tcp_listener(listener);
-    std::thread::spawn(move || {
-        let _ = server.serve();
-    });
+    serve_smtp(listener, handler, 4);
     let tmp = setup(port, "");
     // the quarter's four messages queued while the relay was unreachable, given up at once
     let dead = free_port().port().to_string();

@@ -104,14 +104,8 @@ fn an_xlsx_that_decompresses_to_gigabytes_is_rejected_before_it_is_read() {
 #[test]
 fn the_inbox_quarantines_a_hostile_file_and_the_daemon_goes_on_serving() {
     let tmp = tempfile::tempdir().unwrap();
-    let env = [
-        ("SEIMON_API__TOKEN", TOKEN),
-        ("SEIMON_API__LISTEN", "127.0.0.1:0"),
-        ("SEIMON_PATHS__DATA", "data"),
-        ("SEIMON_PATHS__REPORTS", "reports"),
-        ("SEIMON_PATHS__INBOX", "inbox"),
-        ("SEIMON_SCHEDULE__INBOX_POLL_SECS", "1"),
-    ];
+    let mut env = daemon_env().to_vec();
+    env.push(("SEIMON_SCHEDULE__INBOX_POLL_SECS", "1"));
     let daemon = Daemon::start(tmp.path(), &env);
     let inbox = tmp.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
