@@ -478,8 +478,17 @@ impl Store {
 
     /// Loads one accepted file's observations: a new vintage for each row whose numbers
     /// differ from the latest stored vintage of its key (as of the row's release date).
-    pub fn load_observations(&self, sha256: &str, name: &str, stored_as: &str, rows: &[Observation]) -> Result<FileRecord, StoreError> {
-        self.load_file(sha256, name, "observations", stored_as, rows.len(), |tx, file_id| {
+    /// Loads a file's `count` observations, taken one at a time from `rows` (a large file is
+    /// read as it is stored, never held whole).
+    pub fn load_observations(
+        &self,
+        sha256: &str,
+        name: &str,
+        stored_as: &str,
+        rows: impl IntoIterator<Item = Observation>,
+        count: usize,
+    ) -> Result<FileRecord, StoreError> {
+        self.load_file(sha256, name, "observations", stored_as, count, |tx, file_id| {
             let mut latest = tx
                 .prepare_cached(
                     "SELECT value, yoy_pct FROM observations WHERE region = ?1 AND industry = ?2 AND indicator = ?3 AND year = ?4 AND quarter = ?5 AND release_date <= ?6 ORDER BY release_date DESC, id DESC LIMIT 1",
@@ -1344,11 +1353,11 @@ mod tests {
     fn changed_values_become_vintages_and_as_of_picks_the_right_one() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let f1 = store.load_observations("a", "a.csv", "a", &[obs(100.0, "2025-10-20")]).unwrap();
+        let f1 = store.load_observations("a", "a.csv", "a", [obs(100.0, "2025-10-20")], 1).unwrap();
         assert_eq!(f1.new_vintages, 1);
-        let f2 = store.load_observations("b", "b.csv", "b", &[obs(100.0, "2025-11-01")]).unwrap();
+        let f2 = store.load_observations("b", "b.csv", "b", [obs(100.0, "2025-11-01")], 1).unwrap();
         assert_eq!(f2.new_vintages, 0, "an unchanged value is not a new vintage");
-        let f3 = store.load_observations("c", "c.csv", "c", &[obs(101.5, "2025-12-01")]).unwrap();
+        let f3 = store.load_observations("c", "c.csv", "c", [obs(101.5, "2025-12-01")], 1).unwrap();
         assert_eq!(f3.new_vintages, 1);
         let p = Period::new(2025, 3).unwrap();
         let all = store.vintages(p, "340100", "NGIT", "operating_income").unwrap();

@@ -65,6 +65,8 @@ impl Kind {
 /// What a valid file holds.
 enum Payload {
     Observations(Vec<crate::store::Observation>),
+    /// The number of observations of a CSV file, read again as they are stored.
+    CsvObservations(usize),
     /// The accepted records as columns (see [`enterprises::validate`]).
     Enterprises(polars::prelude::DataFrame),
     Mapping(Vec<(String, String)>),
@@ -141,6 +143,8 @@ pub enum IngestError {
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the file could not be read again to store it: {0}")]
+    Reread(String),
 }
 
 /// Options of one load.
@@ -229,18 +233,29 @@ pub fn parse_number(text: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// A file as read: a table of text, or (Parquet) the frame it is, kept as columns until its
-/// kind is known — enterprise records are validated from the columns, other kinds (small
-/// files) from text.
-enum Input {
+/// A file as read, kept as it is until its kind is known: a CSV file as its text (a large
+/// file of observations is validated row by row as it is read, and stored the same way),
+/// a Parquet file as its frame (enterprise records are validated from the columns), an
+/// XLSX file as a table of text.
+enum Input<'b> {
     Table(RawTable),
     Frame(polars::prelude::DataFrame),
+    Csv {
+        text: std::borrow::Cow<'b, str>,
+        headers: Vec<String>,
+        encoding: &'static str,
+    },
 }
 
-impl Input {
-    fn read(name: &str, bytes: &[u8], sheet: Option<&str>) -> Result<Input, TableError> {
+impl<'b> Input<'b> {
+    fn read(name: &str, bytes: &'b [u8], sheet: Option<&str>) -> Result<Input<'b>, TableError> {
         match Format::from_name(name) {
             Some(Format::Parquet) if !bytes.is_empty() => Ok(Input::Frame(table::read_parquet_frame(bytes)?)),
+            Some(Format::Csv) => {
+                let (text, encoding) = table::decode_text(bytes)?;
+                let (_, headers) = table::CsvRecords::new(&text).next().ok_or(TableError::Empty)??;
+                Ok(Input::Csv { text, headers, encoding })
+            }
             _ => read_table(name, bytes, sheet).map(Input::Table),
         }
     }
@@ -248,6 +263,7 @@ impl Input {
     fn headers(&self) -> Vec<String> {
         match self {
             Input::Table(t) => t.headers.clone(),
+            Input::Csv { headers, .. } => headers.clone(),
             Input::Frame(df) => df.get_column_names().iter().map(|s| s.to_string()).collect(),
         }
     }
@@ -255,9 +271,55 @@ impl Input {
     fn encoding(&self) -> &'static str {
         match self {
             Input::Table(t) => t.encoding,
+            Input::Csv { encoding, .. } => encoding,
             Input::Frame(_) => "Parquet",
         }
     }
+
+    /// The whole file as a table of text.
+    fn into_table(self) -> Result<RawTable, TableError> {
+        let table = match self {
+            Input::Table(t) => t,
+            Input::Frame(df) => table::frame_table(&df)?,
+            Input::Csv { text, headers, encoding } => RawTable {
+                headers,
+                rows: table::CsvRecords::new(&text).skip(1).collect::<Result<_, _>>()?,
+                encoding,
+            },
+        };
+        if table.rows.is_empty() {
+            return Err(TableError::NoRows);
+        }
+        Ok(table)
+    }
+}
+
+/// Validates the observations of a CSV text row by row, keeping none of them: how many
+/// rows it holds to store, or every problem.
+fn validate_csv_observations(text: &str, headers: &[String], catalogue: &Catalogue, dates: Dates) -> Result<usize, Vec<RowProblem>> {
+    let mut validator = observations::Validator::new(headers, catalogue, dates);
+    let (mut rows, mut kept) = (0, 0);
+    for record in table::CsvRecords::new(text).skip(1) {
+        let (row, cells) = record.map_err(file_problem)?;
+        rows += 1;
+        kept += usize::from(validator.row(row, &cells).is_some());
+    }
+    if rows == 0 {
+        return Err(file_problem(TableError::NoRows));
+    }
+    let problems = validator.into_problems();
+    if problems.is_empty() { Ok(kept) } else { Err(problems) }
+}
+
+/// The observations of a CSV text that [`validate_csv_observations`] accepted, one at a
+/// time as they are read again.
+fn csv_observations<'t>(text: &'t str, catalogue: &'t Catalogue, dates: Dates) -> impl Iterator<Item = crate::store::Observation> + 't {
+    let mut records = table::CsvRecords::new(text);
+    let headers = records.next().and_then(Result::ok).map(|(_, h)| h).unwrap_or_default();
+    let mut validator = observations::Validator::new(&headers, catalogue, dates);
+    records
+        .filter_map(Result::ok)
+        .filter_map(move |(row, cells)| validator.row(row, &cells))
 }
 
 /// Recognises a file's kind by its columns: the kind whose distinguishing column is
@@ -396,7 +458,14 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
             let stored = stored_as.display().to_string();
             let release = today.to_string();
             let file = match payload {
-                Payload::Observations(rows) => store.load_observations(&sha, &name, &stored, &rows)?,
+                Payload::Observations(rows) => {
+                    let count = rows.len();
+                    store.load_observations(&sha, &name, &stored, rows, count)?
+                }
+                Payload::CsvObservations(count) => {
+                    let (text, _) = table::decode_text(bytes).map_err(|e| IngestError::Reread(e.to_string()))?;
+                    store.load_observations(&sha, &name, &stored, csv_observations(&text, catalogue, dates), count)?
+                }
                 Payload::Targets(t) => store.load_targets(&sha, &name, &stored, &release, &t)?,
                 Payload::Projects(p) => store.load_projects(&sha, &name, &stored, &p)?,
                 Payload::Mapping(m) => store.load_mapping(&sha, &name, &stored, &catalogue.name, &release, &m)?,
@@ -466,7 +535,8 @@ fn read_and_validate(
             drop(df);
             enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue, dates).map(Payload::Enterprises)
         }
-        (Kind::Enterprises, Input::Table(table)) => {
+        (Kind::Enterprises, input) => {
+            let table = input.into_table().map_err(file_problem)?;
             let (cells, problems) = enterprises::TextColumns::from_table(&table);
             match enterprises::validate(&cells, catalogue, dates) {
                 Ok(records) if problems.is_empty() => Ok(Payload::Enterprises(records)),
@@ -474,11 +544,11 @@ fn read_and_validate(
                 Err(more) => Err(problems.into_iter().chain(more).collect()),
             }
         }
+        (Kind::Observations, Input::Csv { text, headers, .. }) => {
+            validate_csv_observations(&text, &headers, catalogue, dates).map(Payload::CsvObservations)
+        }
         (kind, input) => {
-            let table = match input {
-                Input::Table(t) => t,
-                Input::Frame(df) => table::frame_table(&df).map_err(file_problem)?,
-            };
+            let table = input.into_table().map_err(file_problem)?;
             match kind {
                 Kind::Observations => observations::validate(&table, catalogue, dates).map(Payload::Observations),
                 Kind::Mapping => mapping::validate(&table, catalogue).map(Payload::Mapping),

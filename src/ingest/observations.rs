@@ -93,38 +93,92 @@ pub fn release_date(text: &str, dates: super::Dates) -> Result<NaiveDate, String
     dates.check_release(date).map(|()| date)
 }
 
-/// Validates every row; returns the observations, or every problem found.
-pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) -> Result<Vec<Observation>, Vec<RowProblem>> {
-    let (cols, _) = map_headers(&table.headers, COLUMNS);
-    let mut problems = Vec::new();
-    let mut out: Vec<Observation> = Vec::with_capacity(table.rows.len());
-    // key → (row number, index in `out`)
-    let mut seen: HashMap<(Period, String, String, String), (usize, usize)> = HashMap::new();
-    let indicator_by_zh: HashMap<&str, &str> = catalogue.indicators.iter().map(|k| (k.zh.as_str(), k.code.as_str())).collect();
-    for (row, cells) in &table.rows {
-        let row = *row;
+/// A row's key packed in one integer: (period, region, industry, indicator) by their
+/// positions in the catalogue — a few bytes per row however many rows a file has.
+type Key = u64;
+
+/// What the first row of a key held, to tell a repeated row from a conflicting one.
+struct First {
+    row: usize,
+    value: Option<f64>,
+    yoy_pct: Option<f64>,
+    release: NaiveDate,
+}
+
+/// Validates rows one at a time, collecting every problem: a large file is checked as it
+/// is read, never held as a table of text.
+pub struct Validator<'c> {
+    cols: HashMap<&'static str, usize>,
+    width: usize,
+    catalogue: &'c Catalogue,
+    dates: super::Dates,
+    indicator_by_zh: HashMap<&'c str, &'c str>,
+    positions: HashMap<&'c str, u64>,
+    seen: HashMap<Key, First>,
+    problems: Vec<RowProblem>,
+}
+
+impl<'c> Validator<'c> {
+    pub fn new(headers: &[String], catalogue: &'c Catalogue, dates: super::Dates) -> Validator<'c> {
+        let (cols, _) = map_headers(headers, COLUMNS);
+        let positions = (catalogue.regions.iter().map(|r| r.code.as_str()).enumerate())
+            .chain(catalogue.industries.iter().map(|i| i.code.as_str()).enumerate())
+            .chain(catalogue.indicators.iter().map(|k| k.code.as_str()).enumerate())
+            .map(|(i, code)| (code, i as u64))
+            .collect();
+        Validator {
+            cols,
+            width: headers.len(),
+            catalogue,
+            dates,
+            indicator_by_zh: catalogue.indicators.iter().map(|k| (k.zh.as_str(), k.code.as_str())).collect(),
+            positions,
+            seen: HashMap::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// The packed key: period index (14 bits), region (24), industry (13), indicator (13).
+    fn key(&self, period: Period, region: &str, industry: &str, indicator: &str) -> Option<Key> {
+        let at = |code: &str| self.positions.get(code).copied();
+        let index = u64::try_from(period.index()).ok()?;
+        Some(index << 50 | at(region)? << 26 | at(industry)? << 13 | at(indicator)?)
+    }
+
+    /// Every problem found so far.
+    pub fn problems(&self) -> &[RowProblem] {
+        &self.problems
+    }
+
+    pub fn into_problems(self) -> Vec<RowProblem> {
+        self.problems
+    }
+
+    /// Checks one row: its observation in canonical units, or `None` when it has a
+    /// problem (recorded) or repeats an earlier row exactly.
+    pub fn row(&mut self, row: usize, cells: &[String]) -> Option<Observation> {
         let mut bad = |column: &str, value: &str, reason: String| {
-            problems.push(RowProblem {
+            self.problems.push(RowProblem {
                 row,
                 column: Some(column.to_string()),
                 value: value.to_string(),
                 reason,
             });
         };
-        if cells.len() > table.headers.len() && cells[table.headers.len()..].iter().any(|c| !c.is_empty()) {
-            problems.push(RowProblem {
+        if cells.len() > self.width && cells[self.width..].iter().any(|c| !c.is_empty()) {
+            self.problems.push(RowProblem {
                 row,
                 column: None,
                 value: String::new(),
-                reason: format!("the row has {} fields, the header {}", cells.len(), table.headers.len()),
+                reason: format!("the row has {} fields, the header {}", cells.len(), self.width),
             });
-            continue;
+            return None;
         }
-        let get = |name: &str| cols.get(name).and_then(|&i| cells.get(i)).map_or("", |s| s.as_str());
+        let get = |name: &str| self.cols.get(name).and_then(|&i| cells.get(i)).map_or("", |s| s.as_str());
         let period = match get("period")
             .parse::<Period>()
             .map_err(|e| e.to_string())
-            .and_then(|p| dates.check_period(p).map(|()| p))
+            .and_then(|p| self.dates.check_period(p).map(|()| p))
         {
             Ok(p) => Some(p),
             Err(e) => {
@@ -133,26 +187,27 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) ->
             }
         };
         let region = get("region_code");
-        if catalogue.region(region).is_none() {
+        if self.catalogue.region(region).is_none() {
             let why = if region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()) {
-                format!("unknown region code `{region}` (not in catalogue {})", catalogue.name)
+                format!("unknown region code `{region}` (not in catalogue {})", self.catalogue.name)
             } else {
                 format!("`{region}` is not a six-digit GB/T 2260 region code")
             };
             bad("region_code", region, why);
         }
         let industry = get("industry_code");
-        if catalogue.industry(industry).is_none() {
+        if self.catalogue.industry(industry).is_none() {
             bad(
                 "industry_code",
                 industry,
-                format!("unknown industry code `{industry}` (not in catalogue {})", catalogue.name),
+                format!("unknown industry code `{industry}` (not in catalogue {})", self.catalogue.name),
             );
         }
         let indicator_text = get("indicator");
-        let indicator = catalogue
+        let indicator = self
+            .catalogue
             .indicator(indicator_text)
-            .or_else(|| indicator_by_zh.get(indicator_text).and_then(|c| catalogue.indicator(c)));
+            .or_else(|| self.indicator_by_zh.get(indicator_text).and_then(|c| self.catalogue.indicator(c)));
         if indicator.is_none() {
             bad("indicator", indicator_text, format!("unknown indicator `{indicator_text}`"));
         }
@@ -220,7 +275,7 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) ->
                 }
             }
         }
-        let release = match release_date(get("release_date"), dates) {
+        let release = match release_date(get("release_date"), self.dates) {
             Ok(d) => Some(d),
             Err(e) => {
                 bad("release_date", get("release_date"), e);
@@ -228,13 +283,13 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) ->
             }
         };
         let (Some(period), Some(indicator), Some(release)) = (period, indicator, release) else {
-            continue;
+            return None;
         };
-        if catalogue.region(region).is_none() || catalogue.industry(industry).is_none() {
-            continue;
+        if self.catalogue.region(region).is_none() || self.catalogue.industry(industry).is_none() {
+            return None;
         }
         if value.is_some() && canonical.is_none() {
-            continue;
+            return None;
         }
         let source = Some(get("source")).filter(|s| !s.is_empty()).map(str::to_string);
         let obs = Observation {
@@ -247,27 +302,40 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) ->
             release_date: release.to_string(),
             source,
         };
-        let key = (period, obs.region.clone(), obs.industry.clone(), obs.indicator.clone());
-        match seen.get(&key) {
-            Some(&(first_row, i)) => {
-                let first = &out[i];
-                if first.value != obs.value || first.yoy_pct != obs.yoy_pct || first.release_date != obs.release_date {
-                    problems.push(RowProblem {
+        let key = self.key(period, region, industry, &indicator.code)?;
+        let first = First {
+            row,
+            value: obs.value,
+            yoy_pct: obs.yoy_pct,
+            release,
+        };
+        match self.seen.get(&key) {
+            Some(seen) => {
+                if seen.value != first.value || seen.yoy_pct != first.yoy_pct || seen.release != first.release {
+                    self.problems.push(RowProblem {
                         row,
                         column: None,
                         value: String::new(),
                         reason: format!(
-                            "duplicate key ({period}, {region}, {industry}, {}) with different values than row {first_row}",
-                            obs.indicator
+                            "duplicate key ({period}, {region}, {industry}, {}) with different values than row {}",
+                            obs.indicator, seen.row
                         ),
                     });
                 }
+                None
             }
             None => {
-                seen.insert(key, (row, out.len()));
-                out.push(obs);
+                self.seen.insert(key, first);
+                Some(obs)
             }
         }
     }
+}
+
+/// Validates every row; returns the observations, or every problem found.
+pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) -> Result<Vec<Observation>, Vec<RowProblem>> {
+    let mut validator = Validator::new(&table.headers, catalogue, dates);
+    let out: Vec<Observation> = table.rows.iter().filter_map(|(row, cells)| validator.row(*row, cells)).collect();
+    let problems = validator.into_problems();
     if problems.is_empty() { Ok(out) } else { Err(problems) }
 }

@@ -88,68 +88,92 @@ pub fn read_table(name: &str, bytes: &[u8], sheet: Option<&str>) -> Result<RawTa
     Ok(table)
 }
 
-/// Decodes CSV bytes: BOM first, then UTF-8, then GB18030 (a superset of GBK and GB2312).
-pub fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), TableError> {
+/// Decodes CSV bytes: BOM first, then UTF-8 (borrowed, not copied), then GB18030 (a
+/// superset of GBK and GB2312).
+pub fn decode_text(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, &'static str), TableError> {
+    use std::borrow::Cow;
     if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
         if had_errors {
             return Err(TableError::Encoding);
         }
-        return Ok((text.into_owned(), encoding.name()));
+        return Ok((text, encoding.name()));
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok((text.to_string(), "UTF-8"));
+        return Ok((Cow::Borrowed(text), "UTF-8"));
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(TableError::Encoding);
     }
-    Ok((text.into_owned(), "GB18030"))
+    Ok((text, "GB18030"))
+}
+
+/// The records of a CSV text one at a time — the header first, then each data row — with
+/// the line number a user sees in an editor; blank lines are skipped. A loader of a large
+/// file validates each row as it comes, so memory does not grow with the file.
+pub struct CsvRecords<'t> {
+    text: &'t str,
+    reader: csv::Reader<&'t [u8]>,
+    record: csv::StringRecord,
+    counted_to: usize,
+    line: usize,
+}
+
+impl<'t> CsvRecords<'t> {
+    pub fn new(text: &'t str) -> CsvRecords<'t> {
+        CsvRecords {
+            text,
+            reader: csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(text.as_bytes()),
+            record: csv::StringRecord::new(),
+            counted_to: 0,
+            line: 1,
+        }
+    }
+}
+
+impl Iterator for CsvRecords<'_> {
+    type Item = Result<(usize, Vec<String>), TableError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => return Some(Err(TableError::Csv(e.to_string()))),
+            }
+            let (text, record) = (self.text.as_bytes(), &self.record);
+            // The csv crate does not count skipped blank lines: count newlines up to each
+            // record, incrementally from the previous one.
+            let mut offset = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
+            while matches!(text.get(offset), Some(b'\r' | b'\n')) {
+                offset += 1; // the position may point at the blank lines before the record
+            }
+            self.line += text[self.counted_to..offset].iter().filter(|&&b| b == b'\n').count();
+            self.counted_to = offset;
+            // A cell never spans lines in a statistics file: one that does is a quote left
+            // open, which would silently swallow the rows after it.
+            if record.iter().any(|c| c.contains(['\n', '\r'])) {
+                let spans: usize = record.iter().map(|c| c.matches('\n').count()).sum();
+                return Some(Err(TableError::UnclosedQuote(self.line, self.line + spans.max(1))));
+            }
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue; // blank lines between blocks, as spreadsheets leave them
+            }
+            return Some(Ok((self.line, record.iter().map(|c| c.trim().to_string()).collect())));
+        }
+    }
 }
 
 fn read_csv(bytes: &[u8]) -> Result<RawTable, TableError> {
     let (text, encoding) = decode_text(bytes)?;
-    if text.trim().is_empty() {
-        return Err(TableError::Empty);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut headers = None;
-    let mut rows = Vec::new();
-    // The csv crate does not count skipped blank lines: count newlines up to each record,
-    // incrementally from the previous one.
-    let (mut counted_to, mut line) = (0usize, 1usize);
-    for record in reader.records() {
-        let record = record.map_err(|e| TableError::Csv(e.to_string()))?;
-        let mut offset = record.position().map_or(0, |p| p.byte() as usize).min(text.len());
-        while matches!(text.as_bytes().get(offset), Some(b'\r' | b'\n')) {
-            offset += 1; // the position may point at the blank lines before the record
-        }
-        line += text.as_bytes()[counted_to..offset].iter().filter(|&&b| b == b'\n').count();
-        counted_to = offset;
-        // A cell never spans lines in a statistics file: one that does is a quote left
-        // open, which would silently swallow the rows after it.
-        if record.iter().any(|c| c.contains(['\n', '\r'])) {
-            let spans: usize = record.iter().map(|c| c.matches('\n').count()).sum();
-            return Err(TableError::UnclosedQuote(line, line + spans.max(1)));
-        }
-        let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
-        if cells.iter().all(String::is_empty) {
-            continue; // blank lines between blocks, as spreadsheets leave them
-        }
-        if headers.is_none() {
-            headers = Some(cells);
-        } else {
-            rows.push((line, cells));
-        }
-    }
-    Ok(RawTable {
-        headers: headers.ok_or(TableError::Empty)?,
-        rows,
-        encoding,
-    })
+    let mut records = CsvRecords::new(&text);
+    let (_, headers) = records.next().ok_or(TableError::Empty)??;
+    let rows = records.collect::<Result<Vec<_>, _>>()?;
+    Ok(RawTable { headers, rows, encoding })
 }
 
 /// What an XLSX file may make the reader allocate. A workbook is a zip of XML parts; a
@@ -345,13 +369,13 @@ mod tests {
     fn detects_encodings() {
         let text = "期别,地区代码\n2025Q3,340100\n";
         let (utf8, enc) = decode_text(text.as_bytes()).unwrap();
-        assert_eq!((utf8.as_str(), enc), (text, "UTF-8"));
+        assert_eq!((utf8.as_ref(), enc), (text, "UTF-8"));
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice(text.as_bytes());
         assert_eq!(decode_text(&bom).unwrap().0, text, "the BOM is removed");
         let (gb, _, _) = encoding_rs::GB18030.encode(text);
         assert!(std::str::from_utf8(&gb).is_err(), "the fixture really is not UTF-8");
-        assert_eq!(decode_text(&gb).unwrap(), (text.to_string(), "GB18030"));
+        assert_eq!(decode_text(&gb).unwrap(), (text.into(), "GB18030"));
     }
 
     #[test]
