@@ -184,10 +184,11 @@ impl Dates {
         }
     }
 
-    /// Why `period` is implausibly far ahead, if it is.
-    pub fn check_period(&self, period: crate::period::Period) -> Result<(), String> {
+    /// A period cell: a period that has ended within the horizon, or why not.
+    pub fn period(&self, text: &str) -> Result<crate::period::Period, String> {
+        let period: crate::period::Period = text.parse().map_err(|e: crate::period::PeriodError| e.to_string())?;
         if period <= crate::period::Period::latest_complete(self.latest) {
-            return Ok(());
+            return Ok(period);
         }
         Err(format!(
             "{period} has not ended by {} ({} days after today, {}): a period has figures only once it has ended",
@@ -195,10 +196,14 @@ impl Dates {
         ))
     }
 
-    /// Why a release date is implausibly far ahead, if it is.
-    pub fn check_release(&self, date: NaiveDate) -> Result<(), String> {
+    /// A release date cell: today when empty, else a date within the horizon, or why not.
+    pub fn release_date(&self, text: &str) -> Result<NaiveDate, String> {
+        if text.is_empty() {
+            return Ok(self.today);
+        }
+        let date = observations::parse_date(text).ok_or_else(|| format!("`{text}` is not a date (expected 2025-10-20)"))?;
         if date <= self.latest {
-            return Ok(());
+            return Ok(date);
         }
         Err(format!(
             "release date {date} lies more than {} days after today ({}): the figures would stay invisible to every report until then",
@@ -279,17 +284,17 @@ impl<'b> Input<'b> {
     /// The whole file as a table of text.
     fn into_table(self) -> Result<RawTable, TableError> {
         let table = match self {
+            // both were read by readers that refuse a file without rows
             Input::Table(t) => t,
             Input::Frame(df) => table::frame_table(&df)?,
-            Input::Csv { text, headers, encoding } => RawTable {
-                headers,
-                rows: table::CsvRecords::new(&text).skip(1).collect::<Result<_, _>>()?,
-                encoding,
-            },
+            Input::Csv { text, headers, encoding } => {
+                let rows: Vec<_> = table::CsvRecords::new(&text).skip(1).collect::<Result<_, _>>()?;
+                if rows.is_empty() {
+                    return Err(TableError::NoRows);
+                }
+                RawTable { headers, rows, encoding }
+            }
         };
-        if table.rows.is_empty() {
-            return Err(TableError::NoRows);
-        }
         Ok(table)
     }
 }

@@ -84,15 +84,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     None
 }
 
-/// A release date cell: today when empty, else a date within the load's horizon.
-pub fn release_date(text: &str, dates: super::Dates) -> Result<NaiveDate, String> {
-    if text.is_empty() {
-        return Ok(dates.today);
-    }
-    let date = parse_date(text).ok_or_else(|| format!("`{text}` is not a date (expected 2025-10-20)"))?;
-    dates.check_release(date).map(|()| date)
-}
-
 /// A row's key packed in one integer: (period, region, industry, indicator) by their
 /// positions in the catalogue — a few bytes per row however many rows a file has.
 type Key = u64;
@@ -145,11 +136,6 @@ impl<'c> Validator<'c> {
         Some(index << 50 | at(region)? << 26 | at(industry)? << 13 | at(indicator)?)
     }
 
-    /// Every problem found so far.
-    pub fn problems(&self) -> &[RowProblem] {
-        &self.problems
-    }
-
     pub fn into_problems(self) -> Vec<RowProblem> {
         self.problems
     }
@@ -175,11 +161,7 @@ impl<'c> Validator<'c> {
             return None;
         }
         let get = |name: &str| self.cols.get(name).and_then(|&i| cells.get(i)).map_or("", |s| s.as_str());
-        let period = match get("period")
-            .parse::<Period>()
-            .map_err(|e| e.to_string())
-            .and_then(|p| self.dates.check_period(p).map(|()| p))
-        {
+        let period = match self.dates.period(get("period")) {
             Ok(p) => Some(p),
             Err(e) => {
                 bad("period", get("period"), e);
@@ -275,7 +257,7 @@ impl<'c> Validator<'c> {
                 }
             }
         }
-        let release = match release_date(get("release_date"), self.dates) {
+        let release = match self.dates.release_date(get("release_date")) {
             Ok(d) => Some(d),
             Err(e) => {
                 bad("release_date", get("release_date"), e);

@@ -95,12 +95,7 @@ impl<'a, S: AsRef<str>> RowReader<'a, S> {
 
     /// The period, which must have ended within the load's horizon.
     pub fn period(&mut self, dates: super::Dates) -> Option<Period> {
-        match self
-            .get("period")
-            .parse::<Period>()
-            .map_err(|e| e.to_string())
-            .and_then(|p| dates.check_period(p).map(|()| p))
-        {
+        match dates.period(self.get("period")) {
             Ok(p) => Some(p),
             Err(e) => {
                 self.bad("period", e);
@@ -194,7 +189,7 @@ impl<'a, S: AsRef<str>> RowReader<'a, S> {
 
     /// The release date (today when empty), within the load's horizon.
     pub fn release_date(&mut self, dates: super::Dates) -> Option<NaiveDate> {
-        match super::observations::release_date(self.get("release_date"), dates) {
+        match dates.release_date(self.get("release_date")) {
             Ok(d) => Some(d),
             Err(e) => {
                 self.bad("release_date", e);
