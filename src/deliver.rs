@@ -26,6 +26,27 @@ pub enum DeliverError {
     Smtp { server: String, message: String, permanent: bool },
     #[error("SMTP server {server}: no answer within {secs} s")]
     Timeout { server: String, secs: u64 },
+    /// The server cannot be reached or will not talk (no connection, TLS failed, 421): no
+    /// other message would fare better in this pass.
+    #[error("SMTP server {server}: unavailable: {message}")]
+    Unavailable { server: String, message: String },
+}
+
+impl DeliverError {
+    /// Whether the failure is the server's, not the message's.
+    pub fn server_down(&self) -> bool {
+        matches!(self, DeliverError::Timeout { .. } | DeliverError::Unavailable { .. })
+    }
+}
+
+/// A lettre error that says the server is down or refuses service, whatever the message:
+/// no connection, a network or TLS failure, an unreadable answer, or 421 ("service not
+/// available, closing transmission channel").
+fn server_unavailable(e: &lettre::transport::smtp::Error) -> bool {
+    match e.status() {
+        Some(code) => code.to_string() == "421",
+        None => !e.is_client(),
+    }
 }
 
 /// Writes a message as an `.eml` file (atomically: a temporary file, then a rename).
@@ -153,6 +174,10 @@ impl SmtpSender {
                 server: self.server.clone(),
                 secs: self.timeout.as_secs(),
             }),
+            Ok(Err(e)) if server_unavailable(&e) => Err(DeliverError::Unavailable {
+                server: self.server.clone(),
+                message: e.to_string(),
+            }),
             Ok(Err(e)) => Err(DeliverError::Smtp {
                 server: self.server.clone(),
                 message: e.to_string(),
@@ -225,7 +250,8 @@ fn alive(store: &Store, id: &str) -> bool {
 /// taken over at once. A temporary failure (4xx, no connection, a timeout) is retried
 /// `base × 2^(attempts − 1)` after the failure; a permanent one (5xx) or the last allowed
 /// attempt makes the message dead, with its reason. One bad address does not stop the
-/// others.
+/// others; a server that is down (no connection, no answer, 421) ends the pass, leaving the
+/// rest untouched for the next one. A pass takes only what is due when it begins.
 pub async fn drain(
     store: &Store,
     sender: &SmtpSender,
@@ -246,8 +272,12 @@ pub async fn drain(
     let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
     let lease = chrono::Duration::from_std(sender.timeout * 2).unwrap_or(chrono::Duration::hours(1)) + chrono::Duration::seconds(30);
     let mut report = DrainReport::default();
-    while let Some(m) = store.claim_next(me, &stamp(clock()), &stamp(clock() + lease))? {
+    // what is due when the pass begins: a message whose retry falls due during the pass
+    // waits for the next one (a pass takes each message once)
+    let due = stamp(now);
+    while let Some(m) = store.claim_next(me, &due, &stamp(clock() + lease))? {
         let outcome = sender.send_raw(&m.sender, &m.recipient, &m.message).await;
+        let server_down = outcome.as_ref().is_err_and(DeliverError::server_down);
         let kept = match outcome {
             Ok(()) => {
                 tracing::info!(to = %m.recipient, message_id = %m.message_id, "e-mail sent");
@@ -271,6 +301,10 @@ pub async fn drain(
         };
         if !kept {
             tracing::warn!(to = %m.recipient, message_id = %m.message_id, "the lease of the message expired during its send");
+        }
+        if server_down {
+            tracing::warn!("the SMTP server is unavailable: the other messages wait for the next pass");
+            break;
         }
     }
     Ok(report)

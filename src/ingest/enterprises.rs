@@ -49,8 +49,9 @@ impl<'a> TextColumns<'a> {
             rows: Vec::with_capacity(table.rows.len()),
             columns: vec![Vec::new(); COLUMNS.len()],
         };
+        let needed = super::rows::needed_fields(&found, COLUMNS);
         for (row, cells) in &table.rows {
-            if let Some(problem) = super::rows::extra_fields(*row, cells, table.headers.len()) {
+            if let Some(problem) = super::rows::wrong_width(*row, cells, table.headers.len(), needed) {
                 problems.push(problem);
                 continue;
             }

@@ -83,6 +83,53 @@ pub struct RowProblem {
     pub reason: String,
 }
 
+/// How much of a cell a problem quotes: a report names the cell, it does not copy it (a
+/// 50 MB cell would otherwise be repeated into the message, the log and the ledger).
+const QUOTED_CHARS: usize = 80;
+/// How long a problem's reason may be, whatever it quotes.
+const REASON_CHARS: usize = 400;
+
+/// `text` cut to `max` characters, saying how long it was.
+pub(crate) fn clipped(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => text.into(),
+        Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()).into(),
+    }
+}
+
+/// The columns a file has beyond its kind's, in one line: the first few named, the rest
+/// counted (a file of 1,500 stray columns gives one warning, not 1,500).
+fn extra_columns_warning(extra: &[String]) -> Option<String> {
+    const NAMED: usize = 10;
+    let named: Vec<String> = extra.iter().take(NAMED).map(|h| format!("`{}`", clipped(h, QUOTED_CHARS))).collect();
+    match extra.len() {
+        0 => None,
+        1 => Some(format!("extra column {} ignored", named[0])),
+        n if n <= NAMED => Some(format!("extra columns {} ignored", named.join(", "))),
+        n => Some(format!("{n} extra columns ignored: {} and {} more", named.join(", "), n - NAMED)),
+    }
+}
+
+/// A reason whose `quoted` cells are each cut to [`QUOTED_CHARS`], and the whole to
+/// [`REASON_CHARS`]: what it says about the cell stays readable.
+fn bounded_reason(reason: &str) -> String {
+    let quoted: Vec<std::borrow::Cow<'_, str>> =
+        reason.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { clipped(part, QUOTED_CHARS) } else { part.into() }).collect();
+    clipped(&quoted.join("`"), REASON_CHARS).into_owned()
+}
+
+impl RowProblem {
+    /// A problem with one cell, quoting it within bounds.
+    pub fn cell(row: usize, column: &str, value: &str, reason: &str) -> RowProblem {
+        RowProblem {
+            row,
+            column: Some(column.to_string()),
+            value: clipped(value, QUOTED_CHARS).into_owned(),
+            reason: bounded_reason(reason),
+        }
+    }
+}
+
 impl std::fmt::Display for RowProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.row > 0 {
@@ -456,7 +503,7 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     match result {
         Ok((kind, headers, encoding, payload)) => {
             let (_, extra) = observations::map_headers(&headers, kind.columns());
-            let warnings = extra.iter().map(|h| format!("extra column `{h}` ignored")).collect();
+            let warnings = extra_columns_warning(&extra).into_iter().collect();
             let dir = store.dir().join("accepted");
             let stored_as = dir.join(format!("{}-{}", &sha[..16], name));
             write_file(&dir, &stored_as, bytes)?;
@@ -634,6 +681,20 @@ fn write_file(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), IngestError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stray_columns_give_one_bounded_warning() {
+        let cols = |n: usize| (0..n).map(|i| format!("x{i}")).collect::<Vec<_>>();
+        assert_eq!(extra_columns_warning(&cols(0)), None);
+        assert_eq!(extra_columns_warning(&cols(1)).unwrap(), "extra column `x0` ignored");
+        assert_eq!(extra_columns_warning(&cols(2)).unwrap(), "extra columns `x0`, `x1` ignored");
+        assert_eq!(
+            extra_columns_warning(&cols(1500)).unwrap(),
+            "1500 extra columns ignored: `x0`, `x1`, `x2`, `x3`, `x4`, `x5`, `x6`, `x7`, `x8`, `x9` and 1490 more"
+        );
+        assert_eq!(clipped("一二三四", 2), "一二… (12 bytes in all)");
+        assert_eq!(bounded_reason(&format!("`{}` is not a number", "9".repeat(100))), format!("`{}… (100 bytes in all)` is not a number", "9".repeat(80)));
+    }
 
     #[test]
     fn numbers_are_parsed_strictly() {

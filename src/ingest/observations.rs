@@ -101,6 +101,8 @@ struct First {
 pub struct Validator<'c> {
     cols: HashMap<&'static str, usize>,
     width: usize,
+    /// Fields a row needs to reach every required column.
+    needed: usize,
     catalogue: &'c Catalogue,
     dates: super::Dates,
     indicator_by_zh: HashMap<&'c str, &'c str>,
@@ -118,6 +120,7 @@ impl<'c> Validator<'c> {
             .map(|(i, code)| (code, i as u64))
             .collect();
         Validator {
+            needed: super::rows::needed_fields(&cols, COLUMNS),
             cols,
             width: headers.len(),
             catalogue,
@@ -144,20 +147,10 @@ impl<'c> Validator<'c> {
     /// problem (recorded) or repeats an earlier row exactly.
     pub fn row(&mut self, row: usize, cells: &[String]) -> Option<Observation> {
         let mut bad = |column: &str, value: &str, reason: String| {
-            self.problems.push(RowProblem {
-                row,
-                column: Some(column.to_string()),
-                value: value.to_string(),
-                reason,
-            });
+            self.problems.push(RowProblem::cell(row, column, value, &reason));
         };
-        if cells.len() > self.width && cells[self.width..].iter().any(|c| !c.is_empty()) {
-            self.problems.push(RowProblem {
-                row,
-                column: None,
-                value: String::new(),
-                reason: format!("the row has {} fields, the header {}", cells.len(), self.width),
-            });
+        if let Some(problem) = super::rows::wrong_width(row, cells, self.width, self.needed) {
+            self.problems.push(problem);
             return None;
         }
         let get = |name: &str| self.cols.get(name).and_then(|&i| cells.get(i)).map_or("", |s| s.as_str());

@@ -38,13 +38,7 @@ impl<'a, S: AsRef<str>> RowReader<'a, S> {
     }
 
     pub fn bad(&mut self, column: &str, reason: String) {
-        let value = self.get(column).to_string();
-        self.problems.push(RowProblem {
-            row: self.row,
-            column: Some(column.to_string()),
-            value,
-            reason,
-        });
+        self.problems.push(RowProblem::cell(self.row, column, self.get(column), &reason));
     }
 
     /// A problem of the whole row.
@@ -244,8 +238,9 @@ pub fn read_rows<T>(
     let (cols, _) = super::observations::map_headers(&table.headers, columns);
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(table.rows.len());
+    let needed = needed_fields(&cols, columns);
     for (row, cells) in &table.rows {
-        if let Some(problem) = extra_fields(*row, cells, table.headers.len()) {
+        if let Some(problem) = wrong_width(*row, cells, table.headers.len(), needed) {
             problems.push(problem);
             continue;
         }
@@ -261,9 +256,16 @@ pub fn read_rows<T>(
     (out, problems)
 }
 
-/// A row with more (non-empty) fields than the header has: a problem of its own.
-pub fn extra_fields(row: usize, cells: &[String], header: usize) -> Option<RowProblem> {
-    (cells.len() > header && cells[header..].iter().any(|c| !c.is_empty())).then(|| RowProblem {
+/// How many fields a row needs: up to the last required column the header has.
+pub fn needed_fields(cols: &HashMap<&'static str, usize>, columns: &[Column]) -> usize {
+    columns.iter().filter(|(_, _, required)| *required).filter_map(|(name, _, _)| cols.get(name)).map(|i| i + 1).max().unwrap_or(0)
+}
+
+/// A row with more (non-empty) fields than the header has, or too few to reach a required
+/// column: a problem of its own (not a misleading one about the first column it lacks).
+pub fn wrong_width(row: usize, cells: &[String], header: usize, needed: usize) -> Option<RowProblem> {
+    let long = cells.len() > header && cells[header..].iter().any(|c| !c.is_empty());
+    (long || cells.len() < needed).then(|| RowProblem {
         row,
         column: None,
         value: String::new(),
