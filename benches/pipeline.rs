@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use seimon::config::Settings;
 use seimon::ingest::{self, Outcome};
-use seimon::period::Period;
+use seimon::model::period::Period;
 use seimon::pipeline::{RunOptions, RunSummary, Seimon, Trigger};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -226,9 +226,9 @@ fn province(runs: usize, port: u16) -> Measured {
         .expect("the benchmark's configuration")
         .rooted(&tmp.0);
     let through = Period::new(2025, 3).expect("valid");
-    let shape = seimon::demo::shape("anhui").expect("the Anhui demo");
+    let shape = seimon::synth::demo::shape("anhui").expect("the Anhui demo");
     let t = Instant::now();
-    let files = seimon::demo::write_files(&shape, &tmp.0.join("input"), through).expect("demo files");
+    let files = seimon::synth::demo::write_files(&shape, &tmp.0.join("input"), through).expect("demo files");
     let generate_ms = ms(t);
     let title = format!("seimon pipeline benchmark — province scale (Anhui demo, {through})");
     measure(title, settings, &files, through, runs, generate_ms)
@@ -238,14 +238,14 @@ fn national(regions: &Path, enterprises: usize, runs: usize, port: u16) -> Measu
     let tmp = Cleanup(std::env::temp_dir().join(format!("seimon-bench-{}", std::process::id())));
     let dir = tmp.0.join("national");
     let through = Period::new(2025, 4).expect("valid");
-    let options = seimon::generate::Options {
+    let options = seimon::synth::generate::Options {
         enterprises,
         first_year: 2020,
         through,
         seed: 2026,
     };
     let t = Instant::now();
-    let written = seimon::generate::write(regions, &dir, &options).expect("the national data set");
+    let written = seimon::synth::generate::write(regions, &dir, &options).expect("the national data set");
     let generate_ms = ms(t);
     // the generated configuration's paths are relative to its folder
     std::env::set_current_dir(&dir).expect("the data set's folder");

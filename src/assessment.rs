@@ -34,8 +34,6 @@ pub enum Normalise {
     Zscore,
 }
 
-/// The indicator the assessment is exported under.
-pub const INDICATOR: &str = "assessment";
 
 /// Measures that count risk flags rather than read `indicators.csv`.
 pub const RISK_MEASURES: [&str; 2] = ["red_risks", "yellow_risks"];

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{self, LogFormat, Settings};
 use crate::ingest::{self, Kind, Outcome};
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::pipeline::{RunError, RunOptions, RunSummary, Seimon, Trigger};
 
 /// seimon — quarterly statistical monitoring of strategic emerging industries.
@@ -92,7 +92,8 @@ pub enum Command {
     },
     /// Validate the configuration and say what is wrong, with file and line.
     CheckConfig,
-    /// The daemon: the HTTP API (and, later, the schedule and the inbox) until SIGTERM.
+    /// The daemon: the schedule, the inbox, the outbox sender and the HTTP API, until
+    /// SIGTERM or Ctrl-C.
     Serve,
     /// The e-mail outbox: list the messages, or retry the dead ones, or send what is due.
     Outbox {
@@ -207,12 +208,12 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Serve => {
             let app = Seimon::open(settings)?;
             if app.settings.api.token.is_none() {
-                eprintln!("error: {}", crate::serve::ServeError::NoToken);
+                eprintln!("error: {}", crate::daemon::serve::ServeError::NoToken);
                 return Ok(ExitCode::from(2));
             }
             let shutdown = tokio_util::sync::CancellationToken::new();
-            tokio::spawn(crate::serve::signals(shutdown.clone()));
-            crate::serve::run(app, shutdown).await?;
+            tokio::spawn(crate::daemon::serve::signals(shutdown.clone()));
+            crate::daemon::serve::run(app, shutdown).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Outbox { action } => {
@@ -278,10 +279,10 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             seed,
         } => {
             let started = std::time::Instant::now();
-            let written = crate::generate::write(
+            let written = crate::synth::generate::write(
                 &regions,
                 &dir,
-                &crate::generate::Options {
+                &crate::synth::generate::Options {
                     enterprises,
                     first_year,
                     through,
@@ -404,7 +405,7 @@ const DEMO_MARKER: &str = ".seimon-demo";
 
 /// Builds the demo data set in a fresh data directory, loads it and runs `through`.
 pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through: Period) -> anyhow::Result<RunSummary> {
-    let shape = crate::demo::shape(profile).with_context(|| format!("no demo data for profile `{profile}`"))?;
+    let shape = crate::synth::demo::shape(profile).with_context(|| format!("no demo data for profile `{profile}`"))?;
     let mut settings = match dir {
         Some(d) => settings.rooted(d),
         None => settings,
@@ -427,14 +428,14 @@ pub async fn demo(settings: Settings, profile: &str, dir: Option<&Path>, through
         data.join(DEMO_MARKER),
         "created by `seimon demo`; removed and rebuilt by the next one\n",
     )?;
-    let files = crate::demo::write_files(&shape, &data.join("demo-input"), through)?;
+    let files = crate::synth::demo::write_files(&shape, &data.join("demo-input"), through)?;
     let app = Seimon::open(settings)?;
     let options = app.settings.ingest_options();
     if ingest_files(&app, &files, &options, true)? > 0 {
         bail!("the demo data was rejected (a bug in the generator)");
     }
     let notes = vec![
-        crate::labels::tr(
+        crate::model::labels::tr(
             app.settings.monitor.language,
             "本报告所用数据为演示用合成数据，不代表真实统计数字。",
         )

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::{QUARTER_SPAN, null_f64, quarter_index, ratio};
-use crate::catalogue::{TEN, TOTAL};
+use crate::model::catalogue::{TEN, TOTAL};
 
 /// Measures computed only from enterprise records, in output order.
 pub const ENTERPRISE_MEASURES: &[&str] = &["growth_breadth_pct", "loss_ratio_pct", "cr4_pct", "hhi"];
@@ -441,7 +441,7 @@ pub fn aggregate(
 mod tests {
     //! Worked cases: five enterprises in Anhui, 2024Q3 and 2025Q3; numbers by hand.
     use super::super::{Inputs, MeasureTable, compute};
-    use crate::period::Period;
+    use crate::model::period::Period;
     use polars::prelude::*;
 
     fn records() -> LazyFrame {
@@ -546,7 +546,7 @@ mod focus_tests {
     //! The focus (history for one province, the last quarter for every region) must give
     //! exactly the values of computing every region over every quarter.
     use super::super::{Inputs, compute};
-    use crate::period::Period;
+    use crate::model::period::Period;
     use polars::prelude::*;
 
     /// Twelve enterprises in Anhui and Guangdong, every quarter of 2022–2025Q3, with

@@ -21,9 +21,10 @@ pub mod tiers;
 
 use polars::prelude::*;
 
-use crate::catalogue::{self, TOTAL};
-use crate::store::{Observation, Project};
-use crate::targets::Target;
+use crate::model::catalogue::{self, TOTAL};
+use crate::model::observation::{Observation, Project};
+use crate::model::period::Period;
+use crate::model::target::Target;
 
 /// The measures this module computes, in output order.
 pub const MEASURES: &[&str] = &[
@@ -109,7 +110,7 @@ pub(crate) fn stage(lf: LazyFrame) -> PolarsResult<LazyFrame> {
 /// ([`SeriesKeys`], [`enterprises`]' group keys).
 pub(crate) const QUARTER_SPAN: i64 = 1 << 14;
 
-/// A row's quarter index from its `year` and `q`, as [`crate::period::Period::index`].
+/// A row's quarter index from its `year` and `q`, as [`crate::model::period::Period::index`].
 pub(crate) fn quarter_index() -> Expr {
     col("year") * lit(4) + col("q") - lit(1)
 }
@@ -287,7 +288,7 @@ pub struct Inputs<'a> {
     /// The member industries whose union is `TEN`.
     pub members: Vec<String>,
     /// Indicators that are stocks, not accumulating within a year (see
-    /// [`crate::catalogue::Indicator::cumulative`]).
+    /// [`crate::model::catalogue::Indicator::cumulative`]).
     pub stocks: Vec<String>,
     /// Scale tiers whose counts are computed as observations of their own indicators.
     pub tiers: Vec<tiers::Tier>,
@@ -312,7 +313,7 @@ fn base_quarters(targets: &[Target]) -> std::collections::BTreeSet<i32> {
     targets
         .iter()
         .filter_map(|t| match t.spec {
-            crate::targets::TargetSpec::Level { base_year, .. } => Some(base_year * 4 + 3),
+            crate::model::target::TargetSpec::Level { base_year, .. } => Some(base_year * 4 + 3),
             _ => None,
         })
         .collect()
@@ -413,7 +414,7 @@ fn numbered_in(values: &[String], column: &str) -> Expr {
 }
 
 /// The long table of `indicators.csv` for the periods with index in `periods` (inclusive
-/// range of [`crate::period::Period::index`]), sorted by period, region, industry,
+/// range of [`crate::model::period::Period::index`]), sorted by period, region, industry,
 /// indicator and measure order.
 pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> PolarsResult<DataFrame> {
     let (from, to) = (*periods.start(), *periods.end());
@@ -636,15 +637,15 @@ impl MeasureTable {
     }
 
     /// The values of the given measures, as rows for the risk rules.
-    pub fn rows(&self, measures: &[&str]) -> Vec<crate::risk::MeasureRow> {
+    pub fn rows(&self, measures: &[&str]) -> Vec<MeasureRow> {
         let wanted: Vec<u32> = measures.iter().filter_map(|m| self.fields[4].find(m)).collect();
-        let periods: Vec<Option<crate::period::Period>> = self.fields[0].values.iter().map(|p| p.parse().ok()).collect();
+        let periods: Vec<Option<Period>> = self.fields[0].values.iter().map(|p| p.parse().ok()).collect();
         let text = |f: usize, n: u32| self.fields[f].values[n as usize].clone();
         self.values
             .iter()
             .filter(|(k, _)| wanted.contains(&k[4]))
             .filter_map(|(k, v)| {
-                Some(crate::risk::MeasureRow {
+                Some(MeasureRow {
                     period: periods[k[0] as usize]?,
                     region: text(1, k[1]),
                     industry: text(2, k[2]),
@@ -661,11 +662,23 @@ impl MeasureTable {
     }
 }
 
+
+/// One value of a measure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasureRow {
+    pub period: Period,
+    pub region: String,
+    pub industry: String,
+    pub indicator: String,
+    pub measure: String,
+    pub value: f64,
+}
+
 #[cfg(test)]
 mod tests {
     //! Worked cases, every expected number computed by hand from the formulas of domain.md.
     use super::*;
-    use crate::period::Period;
+    use crate::model::period::Period;
 
     fn o(period: &str, region: &str, industry: &str, x: Option<f64>, g: Option<f64>) -> Observation {
         Observation {

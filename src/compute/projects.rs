@@ -9,8 +9,8 @@
 use polars::prelude::*;
 
 use super::{null_f64, ratio};
-use crate::catalogue::{self, TEN, TOTAL};
-use crate::store::Project;
+use crate::model::catalogue::{self, PROJECTS_INDICATOR, TEN, TOTAL};
+use crate::model::observation::Project;
 
 /// The project measures, in output order.
 pub const PROJECT_MEASURES: &[&str] = &[
@@ -20,8 +20,6 @@ pub const PROJECT_MEASURES: &[&str] = &[
     "start_rate_pct",
     "completion_rate_pct",
 ];
-/// The indicator project measures are exported under.
-pub const INDICATOR: &str = "major_projects";
 
 fn frame(projects: &[Project], members: &[String]) -> PolarsResult<DataFrame> {
     let n = projects.len();
@@ -107,15 +105,15 @@ pub fn project_measures(projects: &[Project], members: &[String]) -> PolarsResul
             ratio(col("started") * lit(100.0), col("to_start")).alias("start_rate_pct"),
             ratio(col("completed") * lit(100.0), col("to_complete")).alias("completion_rate_pct"),
         ]);
-    super::unpivot(&wide, PROJECT_MEASURES, lit(INDICATOR))
+    super::unpivot(&wide, PROJECT_MEASURES, lit(PROJECTS_INDICATOR))
 }
 
 #[cfg(test)]
 mod tests {
     //! Worked cases for 2025Q3 (last month: September); expected numbers by hand.
     use super::super::{Inputs, MeasureTable, compute};
-    use crate::period::Period;
-    use crate::store::Project;
+    use crate::model::period::Period;
+    use crate::model::observation::Project;
 
     fn month(y: i32, m: i32) -> Option<i32> {
         Some(y * 12 + m - 1)

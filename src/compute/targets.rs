@@ -9,7 +9,7 @@
 use polars::prelude::*;
 
 use super::{keys_and, left_join, null_f64, ratio};
-use crate::targets::{Target, TargetSpec};
+use crate::model::target::{Target, TargetSpec};
 
 /// The target measures, in output order.
 pub const TARGET_MEASURES: &[&str] = &[
@@ -186,9 +186,9 @@ pub fn with_targets(wide: LazyFrame, q4: LazyFrame, targets: &[Target]) -> Polar
 mod tests {
     //! Worked cases; the expected numbers were computed by hand from the formulas.
     use super::super::{Inputs, MeasureTable, compute};
-    use crate::period::Period;
-    use crate::store::Observation;
-    use crate::targets::{Target, TargetSpec};
+    use crate::model::period::Period;
+    use crate::model::observation::Observation;
+    use crate::model::target::{Target, TargetSpec};
 
     fn o(period: &str, industry: &str, x: Option<f64>, g: Option<f64>) -> Observation {
         Observation {

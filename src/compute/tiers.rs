@@ -9,7 +9,7 @@
 use polars::prelude::*;
 
 use super::{keys_and, left_join, null_f64};
-use crate::catalogue::TEN;
+use crate::model::catalogue::TEN;
 
 /// A scale tier: its count is exported under `code`.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,8 +91,8 @@ mod tests {
     //! Worked cases computed by hand.
     use super::super::{Inputs, MeasureTable, compute};
     use super::Tier;
-    use crate::period::Period;
-    use crate::store::Observation;
+    use crate::model::period::Period;
+    use crate::model::observation::Observation;
 
     fn o(period: &str, region: &str, industry: &str, x: f64) -> Observation {
         Observation {

@@ -15,8 +15,8 @@ use polars::prelude::*;
 use super::RowProblem;
 use super::rows::{Column, RowReader};
 use super::table::RawTable;
-use crate::catalogue::Catalogue;
-use crate::period::Period;
+use crate::model::catalogue::Catalogue;
+use crate::model::period::Period;
 
 pub const COLUMNS: &[Column] = &[
     ("period", &["期别"], true),
@@ -43,7 +43,7 @@ impl<'a> TextColumns<'a> {
     /// The cells of a table read as text (CSV, XLSX). A row with more fields than the
     /// header is a problem of its own, and left out.
     pub fn from_table(table: &'a RawTable) -> (TextColumns<'a>, Vec<RowProblem>) {
-        let (found, _) = super::observations::map_headers(&table.headers, COLUMNS);
+        let (found, _) = super::rows::map_headers(&table.headers, COLUMNS);
         let mut problems = Vec::new();
         let mut out = TextColumns {
             rows: Vec::with_capacity(table.rows.len()),
@@ -69,7 +69,7 @@ impl<'a> TextColumns<'a> {
     /// a spreadsheet shows them, the header being row 1.
     pub fn from_frame(text: &'a [(String, StringChunked)]) -> TextColumns<'a> {
         let headers: Vec<String> = text.iter().map(|(h, _)| h.clone()).collect();
-        let (found, _) = super::observations::map_headers(&headers, COLUMNS);
+        let (found, _) = super::rows::map_headers(&headers, COLUMNS);
         let height = text.first().map_or(0, |(_, ca)| ca.len());
         let columns = COLUMNS
             .iter()
@@ -83,19 +83,6 @@ impl<'a> TextColumns<'a> {
             columns,
         }
     }
-}
-
-/// A frame's columns as text, whatever their types (numbers print as the shortest text
-/// that reads back as the same number).
-pub fn frame_text(frame: &DataFrame) -> PolarsResult<Vec<(String, StringChunked)>> {
-    frame
-        .columns()
-        .iter()
-        .map(|c| {
-            let s = c.as_materialized_series().cast(&DataType::String)?;
-            Ok((c.name().to_string(), s.str()?.rechunk().into_owned()))
-        })
-        .collect()
 }
 
 /// Validates every row; the accepted records as one frame: `year`, `q`, `enterprise_id`,
@@ -123,11 +110,11 @@ pub fn validate(cells: &TextColumns<'_>, catalogue: &Catalogue, dates: super::Da
         let (period, known, values) = {
             let mut r = RowReader::new(row, &cols, &row_cells, &mut problems);
             let period = r.period(dates);
-            if let Err(reason) = crate::uscc::validate(enterprise) {
+            if let Err(reason) = crate::model::uscc::validate(enterprise) {
                 r.bad("enterprise_id", reason);
             }
             let known = r.region(catalogue).is_some();
-            if known && crate::catalogue::region_level(located) == crate::catalogue::RegionLevel::Province {
+            if known && crate::model::catalogue::region_level(located) == crate::model::catalogue::RegionLevel::Province {
                 r.bad("region_code", "an enterprise is located in a county or city, not a province".into());
             }
             if !super::mapping::is_class(class_code) {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::RowProblem;
 use super::rows::{Column, read_rows};
 use super::table::RawTable;
-use crate::catalogue::{Catalogue, TEN, TOTAL};
+use crate::model::catalogue::{Catalogue, TEN, TOTAL};
 
 pub const COLUMNS: &[Column] = &[
     ("class_code", &["行业代码", "国民经济行业代码"], true),

@@ -11,6 +11,7 @@ pub mod enterprises;
 pub mod mapping;
 pub mod observations;
 pub mod projects;
+pub mod quarantine;
 pub mod rows;
 pub mod table;
 pub mod targets;
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::catalogue::Catalogue;
+use crate::model::catalogue::Catalogue;
 use crate::store::{FileRecord, Store, StoreError};
 use table::{Format, RawTable, TableError, read_table};
 
@@ -64,14 +65,14 @@ impl Kind {
 
 /// What a valid file holds.
 enum Payload {
-    Observations(Vec<crate::store::Observation>),
+    Observations(Vec<crate::model::observation::Observation>),
     /// The number of observations of a CSV file, read again as they are stored.
     CsvObservations(usize),
     /// The accepted records as columns (see [`enterprises::validate`]).
     Enterprises(polars::prelude::DataFrame),
     Mapping(Vec<(String, String)>),
-    Projects(Vec<crate::store::Project>),
-    Targets(Vec<crate::targets::Target>),
+    Projects(Vec<crate::model::observation::Project>),
+    Targets(Vec<crate::model::target::Target>),
 }
 
 /// One problem with one row (or the whole file when `row` is 0).
@@ -232,9 +233,9 @@ impl Dates {
     }
 
     /// A period cell: a period that has ended within the horizon, or why not.
-    pub fn period(&self, text: &str) -> Result<crate::period::Period, String> {
-        let period: crate::period::Period = text.parse().map_err(|e: crate::period::PeriodError| e.to_string())?;
-        if period <= crate::period::Period::latest_complete(self.latest) {
+    pub fn period(&self, text: &str) -> Result<crate::model::period::Period, String> {
+        let period: crate::model::period::Period = text.parse().map_err(|e: crate::model::period::PeriodError| e.to_string())?;
+        if period <= crate::model::period::Period::latest_complete(self.latest) {
             return Ok(period);
         }
         Err(format!(
@@ -248,7 +249,7 @@ impl Dates {
         if text.is_empty() {
             return Ok(self.today);
         }
-        let date = observations::parse_date(text).ok_or_else(|| format!("`{text}` is not a date (expected 2025-10-20)"))?;
+        let date = rows::parse_date(text).ok_or_else(|| format!("`{text}` is not a date (expected 2025-10-20)"))?;
         if date <= self.latest {
             return Ok(date);
         }
@@ -365,7 +366,7 @@ fn validate_csv_observations(text: &str, headers: &[String], catalogue: &Catalog
 
 /// The observations of a CSV text that [`validate_csv_observations`] accepted, one at a
 /// time as they are read again.
-fn csv_observations<'t>(text: &'t str, catalogue: &'t Catalogue, dates: Dates) -> impl Iterator<Item = crate::store::Observation> + 't {
+fn csv_observations<'t>(text: &'t str, catalogue: &'t Catalogue, dates: Dates) -> impl Iterator<Item = crate::model::observation::Observation> + 't {
     let mut records = table::CsvRecords::new(text);
     let headers = records.next().and_then(Result::ok).map(|(_, h)| h).unwrap_or_default();
     let mut validator = observations::Validator::new(&headers, catalogue, dates);
@@ -377,7 +378,7 @@ fn csv_observations<'t>(text: &'t str, catalogue: &'t Catalogue, dates: Dates) -
 /// Recognises a file's kind by its columns: the kind whose distinguishing column is
 /// present (enterprise_id, project_id, kind, class_code), else observations.
 fn detect(headers: &[String]) -> Kind {
-    let has = |kind: Kind, column: &str| observations::map_headers(headers, kind.columns()).0.contains_key(column);
+    let has = |kind: Kind, column: &str| rows::map_headers(headers, kind.columns()).0.contains_key(column);
     if has(Kind::Enterprises, "enterprise_id") {
         Kind::Enterprises
     } else if has(Kind::Projects, "project_id") {
@@ -393,7 +394,7 @@ fn detect(headers: &[String]) -> Kind {
 
 /// The required columns of `kind` the table lacks, as a file problem.
 fn missing_columns(headers: &[String], kind: Kind) -> Result<(), Vec<RowProblem>> {
-    let (found, _) = observations::map_headers(headers, kind.columns());
+    let (found, _) = rows::map_headers(headers, kind.columns());
     let missing: Vec<&str> = kind
         .columns()
         .iter()
@@ -502,7 +503,7 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
     .unwrap_or_else(|panic| Err(file_problem(TableError::ReaderFailed(panic_message(&panic)))));
     match result {
         Ok((kind, headers, encoding, payload)) => {
-            let (_, extra) = observations::map_headers(&headers, kind.columns());
+            let (_, extra) = rows::map_headers(&headers, kind.columns());
             let warnings = extra_columns_warning(&extra).into_iter().collect();
             let dir = store.dir().join("accepted");
             let stored_as = dir.join(format!("{}-{}", &sha[..16], name));
@@ -549,7 +550,7 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
             }
             write_file(&dir, &report_path, rejection.report().as_bytes())?;
             if let Some(keep) = options.keep_quarantined {
-                crate::archive::prune_quarantine(&dir, keep).map_err(|source| IngestError::Write { path: dir.clone(), source })?;
+                quarantine::prune_quarantine(&dir, keep).map_err(|source| IngestError::Write { path: dir.clone(), source })?;
             }
             let kind = options.kind.map_or("unknown", Kind::as_str);
             store.record_rejected(
@@ -583,7 +584,7 @@ fn read_and_validate(
     missing_columns(&headers, kind)?;
     let payload = match (kind, input) {
         (Kind::Enterprises, Input::Frame(df)) => {
-            let text = enterprises::frame_text(&df).map_err(|e| file_problem(TableError::Parquet(e.to_string())))?;
+            let text = table::frame_text(&df).map_err(|e| file_problem(TableError::Parquet(e.to_string())))?;
             drop(df);
             enterprises::validate(&enterprises::TextColumns::from_frame(&text), catalogue, dates).map(Payload::Enterprises)
         }
@@ -625,14 +626,14 @@ fn write_enterprise_batches(
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     };
-    let periods: std::collections::BTreeSet<crate::period::Period> = {
+    let periods: std::collections::BTreeSet<crate::model::period::Period> = {
         let column = |c: &str| -> Result<Int32Chunked, StoreError> {
             Ok(records.column(c).and_then(|s| s.i32().cloned()).map_err(|e| polars_error(dir, e))?)
         };
         let (year, q) = (column("year")?, column("q")?);
         year.iter()
             .zip(q.iter())
-            .filter_map(|(y, q)| crate::period::Period::new(y?, u8::try_from(q?).ok()?))
+            .filter_map(|(y, q)| crate::model::period::Period::new(y?, u8::try_from(q?).ok()?))
             .collect()
     };
     let mut batches = Vec::new();

@@ -8,12 +8,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::rows::map_headers;
 use super::table::RawTable;
 use super::{RowProblem, parse_number};
-use crate::catalogue::Catalogue;
-use crate::period::Period;
-use crate::store::Observation;
-use crate::units::parse_unit;
+use crate::model::catalogue::Catalogue;
+use crate::model::period::Period;
+use crate::model::observation::Observation;
+use crate::model::units::parse_unit;
 
 /// The largest published growth rate accepted, in per cent (a thousandfold).
 const MAX_GROWTH_PCT: f64 = 100_000.0;
@@ -34,55 +35,6 @@ pub const COLUMNS: &[(&str, &[&str], bool)] = &[
     ("release_date", &["发布日期"], false),
     ("source", &["来源", "数据来源"], false),
 ];
-
-/// Normalises a header for matching: trimmed, ASCII lower-case, full-width brackets and
-/// percent signs folded, inner spaces dropped.
-pub fn normalise_header(h: &str) -> String {
-    h.trim()
-        .trim_start_matches('\u{feff}')
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            '％' => '%',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
-}
-
-/// Maps each header of the file to a known column, in `columns`; unknown headers are
-/// returned separately (they are ignored with a warning).
-pub fn map_headers(headers: &[String], columns: &[(&'static str, &[&str], bool)]) -> (HashMap<&'static str, usize>, Vec<String>) {
-    let mut found = HashMap::new();
-    let mut extra = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        let n = normalise_header(h);
-        let hit = columns
-            .iter()
-            .find(|(name, aliases, _)| *name == n || aliases.iter().any(|a| normalise_header(a) == n));
-        match hit {
-            Some((name, _, _)) if !found.contains_key(name) => {
-                found.insert(*name, i);
-            }
-            _ if h.trim().is_empty() => {}
-            _ => extra.push(h.clone()),
-        }
-    }
-    (found, extra)
-}
-
-/// Parses a release date: `2025-10-20`, `2025/10/20`, `20251020` or `2025年10月20日`.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let t = text.trim();
-    let t = t.split([' ', 'T']).next().unwrap_or(t); // a date-time from a spreadsheet
-    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
-            return Some(d);
-        }
-    }
-    None
-}
 
 /// A row's key packed in one integer: (period, region, industry, indicator) by their
 /// positions in the catalogue — a few bytes per row however many rows a file has.
@@ -235,7 +187,7 @@ impl<'c> Validator<'c> {
                     format!(
                         "unit `{unit_text}` does not fit indicator `{}`, which is held in {}",
                         k.code,
-                        crate::units::canonical_name(k.kind)
+                        crate::model::units::canonical_name(k.kind)
                     ),
                 ),
                 Some(u) => {

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use super::RowProblem;
 use super::rows::{Column, read_rows};
 use super::table::RawTable;
-use crate::catalogue::{Catalogue, TEN};
-use crate::store::Project;
+use crate::model::catalogue::{Catalogue, TEN};
+use crate::model::observation::Project;
 
 pub const COLUMNS: &[Column] = &[
     ("project_id", &["项目编号", "项目代码"], true),
@@ -62,7 +62,7 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) ->
             release_date: release.to_string(),
         })
     });
-    let mut seen: HashMap<(String, crate::period::Period), (usize, usize)> = HashMap::new();
+    let mut seen: HashMap<(String, crate::model::period::Period), (usize, usize)> = HashMap::new();
     let mut out: Vec<Project> = Vec::with_capacity(rows.len());
     for (row, p) in rows {
         match seen.get(&(p.project_id.clone(), p.period)) {

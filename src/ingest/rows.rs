@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use super::{RowProblem, parse_number};
-use crate::catalogue::{Catalogue, IndicatorKind};
-use crate::period::Period;
-use crate::units::{Unit, parse_unit};
+use crate::model::catalogue::{Catalogue, IndicatorKind};
+use crate::model::period::Period;
+use crate::model::units::{Unit, parse_unit};
 
 /// A column of a file kind: (English name, Chinese aliases, required).
 pub type Column = (&'static str, &'static [&'static str], bool);
@@ -212,6 +212,56 @@ pub fn format_month(m: i32) -> String {
     format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
 }
 
+
+/// Normalises a header for matching: trimmed, ASCII lower-case, full-width brackets and
+/// percent signs folded, inner spaces dropped.
+pub fn normalise_header(h: &str) -> String {
+    h.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '％' => '%',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Maps each header of the file to a known column, in `columns`; unknown headers are
+/// returned separately (they are ignored with a warning).
+pub fn map_headers(headers: &[String], columns: &[(&'static str, &[&str], bool)]) -> (HashMap<&'static str, usize>, Vec<String>) {
+    let mut found = HashMap::new();
+    let mut extra = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let n = normalise_header(h);
+        let hit = columns
+            .iter()
+            .find(|(name, aliases, _)| *name == n || aliases.iter().any(|a| normalise_header(a) == n));
+        match hit {
+            Some((name, _, _)) if !found.contains_key(name) => {
+                found.insert(*name, i);
+            }
+            _ if h.trim().is_empty() => {}
+            _ => extra.push(h.clone()),
+        }
+    }
+    (found, extra)
+}
+
+/// Parses a release date: `2025-10-20`, `2025/10/20`, `20251020` or `2025年10月20日`.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let t = t.split([' ', 'T']).next().unwrap_or(t); // a date-time from a spreadsheet
+    for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(t, fmt) {
+            return Some(d);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,7 +285,7 @@ pub fn read_rows<T>(
     columns: &[Column],
     mut read: impl FnMut(&mut RowReader<'_>) -> Option<T>,
 ) -> (Vec<(usize, T)>, Vec<RowProblem>) {
-    let (cols, _) = super::observations::map_headers(&table.headers, columns);
+    let (cols, _) = super::rows::map_headers(&table.headers, columns);
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(table.rows.len());
     let needed = needed_fields(&cols, columns);

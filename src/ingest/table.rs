@@ -8,6 +8,8 @@
 
 use std::io::{Cursor, Read};
 
+use polars::prelude::{DataFrame, DataType, PolarsResult, StringChunked};
+
 /// The formats seimon reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -340,7 +342,7 @@ pub fn read_parquet_frame(bytes: &[u8]) -> Result<polars::prelude::DataFrame, Ta
 
 /// A frame's cells as text, rows numbered as a spreadsheet shows them (the header is row 1).
 pub fn frame_table(df: &polars::prelude::DataFrame) -> Result<RawTable, TableError> {
-    let columns = super::enterprises::frame_text(df).map_err(|e| TableError::Parquet(e.to_string()))?;
+    let columns = frame_text(df).map_err(|e| TableError::Parquet(e.to_string()))?;
     let headers: Vec<String> = columns.iter().map(|(h, _)| h.clone()).collect();
     let rows = (0..df.height())
         .map(|i| {
@@ -359,6 +361,20 @@ pub fn frame_table(df: &polars::prelude::DataFrame) -> Result<RawTable, TableErr
 
 fn read_parquet(bytes: &[u8]) -> Result<RawTable, TableError> {
     frame_table(&read_parquet_frame(bytes)?)
+}
+
+
+/// A frame's columns as text, whatever their types (numbers print as the shortest text
+/// that reads back as the same number).
+pub fn frame_text(frame: &DataFrame) -> PolarsResult<Vec<(String, StringChunked)>> {
+    frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let s = c.as_materialized_series().cast(&DataType::String)?;
+            Ok((c.name().to_string(), s.str()?.rechunk().into_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::RowProblem;
 use super::rows::{Column, read_rows};
 use super::table::RawTable;
-use crate::catalogue::Catalogue;
-use crate::targets::{OneOrMany, Target, TargetFields};
+use crate::model::catalogue::Catalogue;
+use crate::model::target::{OneOrMany, Target, TargetFields};
 
 pub const COLUMNS: &[Column] = &[
     ("kind", &["类型", "目标类型"], true),

@@ -17,10 +17,10 @@ pub mod xlsx;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::catalogue::Catalogue;
+use crate::model::catalogue::Catalogue;
 use crate::compute::MeasureTable;
-use crate::config::Audience;
-use crate::period::Period;
+use crate::model::audience::Audience;
+use crate::model::period::Period;
 use chart::Chart;
 
 const HTML_TEMPLATE: &str = include_str!("templates/report.html");
@@ -62,7 +62,7 @@ pub struct ReportInput<'a> {
     /// The assessment of the sub-regions, when configured.
     pub assessment: Option<&'a crate::assessment::Assessment>,
     /// The language of the reports.
-    pub lang: crate::labels::Language,
+    pub lang: crate::model::language::Language,
 }
 
 /// How a number is shown.
@@ -149,7 +149,7 @@ pub struct Report {
 #[derive(Debug, Clone)]
 pub struct RenderedReport {
     pub audience: Audience,
-    pub lang: crate::labels::Language,
+    pub lang: crate::model::language::Language,
     pub file: String,
     pub title: String,
     /// The e-mail subject.
@@ -259,25 +259,25 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
     let c = input.catalogue;
     // archived reports in sub-folders (industry/, city/) reach the charts one level up
     let up = if report.file.contains('/') { "../" } else { "" };
-    let (lang, tr) = (input.lang, |zh| crate::labels::tr(input.lang, zh));
-    let names = crate::labels::Names { lang, catalogue: c };
+    let (lang, tr) = (input.lang, |zh| crate::model::labels::tr(input.lang, zh));
+    let names = crate::model::labels::Names { lang, catalogue: c };
     let context = |src: &dyn Fn(&Chart) -> String| Context {
         ui: Ui {
-            lang: if lang == crate::labels::Language::En { "en" } else { "zh-CN" },
+            lang: if lang == crate::model::language::Language::En { "en" } else { "zh-CN" },
             overview: tr("一、总体情况"),
             notes: tr("数据说明"),
             generated: tr("生成于"),
             vintage: tr("数据版本"),
             charts_in_html: tr("（图表见 HTML 版本）"),
         },
-        org: crate::labels::fill(
+        org: crate::model::labels::fill(
             lang,
             "{region} · 战略性新兴产业统计监测",
             &[("region", &names.region(input.region))],
         ),
         title: report.title.clone(),
         period: input.period.to_string(),
-        period_label: crate::labels::period(lang, input.period),
+        period_label: crate::model::labels::period(lang, input.period),
         indicator_zh: names.indicator(input.indicator),
         summary: report.summary.clone(),
         headline: report
@@ -370,7 +370,7 @@ mod tests {
         assert_eq!(fmt_1(Some(12.345)), "12.3");
         assert_eq!(fmt_1(None), "—");
         assert_eq!(Cell::Num(Some(3.0), Fmt::Int).display(), "3");
-        use crate::labels::Language;
+        use crate::model::language::Language;
         assert_eq!(report::compare(Language::Zh, 2.04, "规上工业"), "高于规上工业2.0个百分点");
         assert_eq!(report::compare(Language::Zh, -1.26, "规上工业"), "低于规上工业1.3个百分点");
         assert_eq!(

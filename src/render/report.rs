@@ -6,11 +6,12 @@
 
 use super::chart::{Bar, BarChart, Line, LineChart, MatrixChart};
 use super::{Cell, ChartSpec, Fmt, Report, ReportInput, Row, Table};
-use crate::catalogue::{TEN, TOTAL};
-use crate::compute::projects::INDICATOR as PROJECTS;
-use crate::config::Audience;
-use crate::labels::{Language, Names, fill, tr};
-use crate::period::Period;
+use crate::model::catalogue::{TEN, TOTAL};
+use crate::model::catalogue::PROJECTS_INDICATOR as PROJECTS;
+use crate::model::audience::Audience;
+use crate::model::labels::{Names, fill, tr};
+use crate::model::language::Language;
+use crate::model::period::Period;
 use crate::risk::{Class, Flag, Level, State};
 
 /// "高于" / "低于" / "持平" against a reference, by `gap` percentage points.
@@ -91,7 +92,7 @@ fn trend_periods(period: Period) -> Vec<Period> {
 
 /// The summary sentence about one (region, industry) against all industry.
 fn summary(q: &Q<'_>, region: &str, industry: &str, what: &str) -> String {
-    let period = crate::labels::period(q.lang, q.input.period);
+    let period = crate::model::labels::period(q.lang, q.input.period);
     let mut s = q.f(
         "{period}，{region}{what}{indicator}",
         &[
@@ -266,7 +267,7 @@ fn goals_table(q: &Q<'_>) -> Option<Table> {
         .filter(|k| k.code != q.input.indicator && !q.input.tiers.iter().any(|t| t.code == k.code))
         .filter(|k| at(&k.code, "annual_target").is_some())
         .map(|k| {
-            let fmt = if k.kind == crate::catalogue::IndicatorKind::Count {
+            let fmt = if k.kind == crate::model::catalogue::IndicatorKind::Count {
                 Fmt::Int
             } else {
                 Fmt::Money
@@ -594,7 +595,7 @@ fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
 
 /// The sub-regions' word and sheet name: cities of a province, counties of a city.
 fn sub_name(q: &Q<'_>) -> (&'static str, &'static str) {
-    if crate::catalogue::region_level(q.input.region) == crate::catalogue::RegionLevel::Province {
+    if crate::model::catalogue::region_level(q.input.region) == crate::model::catalogue::RegionLevel::Province {
         ("城市", "分城市")
     } else {
         ("区县", "分区县")
@@ -680,9 +681,9 @@ fn trend(q: &Q<'_>, name: String, title: String, axis: String, lines: &[(String,
 }
 
 /// The bar chart of one industry's growth in each sub-region, against the monitored region.
-fn growth_by_region(q: &Q<'_>, name: String, industry: &str, children: &[&crate::catalogue::Region]) -> ChartSpec {
+fn growth_by_region(q: &Q<'_>, name: String, industry: &str, children: &[&crate::model::catalogue::Region]) -> ChartSpec {
     let top = q.input.region;
-    let period = crate::labels::period(q.lang, q.input.period);
+    let period = crate::model::labels::period(q.lang, q.input.period);
     ChartSpec::Bar(BarChart {
         name,
         title: q.f(
@@ -721,11 +722,11 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
     };
     let c = input.catalogue;
     let top = input.region;
-    let label = crate::labels::period(lang, input.period);
+    let label = crate::model::labels::period(lang, input.period);
     let indicator = q.indicator();
     let (sub_zh, _) = sub_name(&q);
     let sub = q.t(sub_zh);
-    let children: Vec<&crate::catalogue::Region> = c.children_of(top).collect();
+    let children: Vec<&crate::model::catalogue::Region> = c.children_of(top).collect();
     let members: Vec<String> = c.members().map(|i| i.code.clone()).collect();
     let business: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::Business).collect();
     let quality: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::DataQuality).collect();

@@ -776,7 +776,7 @@ fn the_archive_keeps_its_configured_runs_and_always_the_one_that_was_sent() {
     store
         .start_run(
             "20260101T000000-deadbeef",
-            seimon::period::Period::new(2025, 3).unwrap(),
+            seimon::model::period::Period::new(2025, 3).unwrap(),
             "cli",
             None,
         )

@@ -260,7 +260,7 @@ fn demo_runs_a_real_quarter_end_to_end() {
     let industries = book.worksheet_range("分产业").unwrap();
     let header: Vec<String> = industries.rows().nth(2).unwrap().iter().map(|c| c.to_string()).collect();
     assert_eq!(header[1], "营业收入（亿元）");
-    let catalogue = seimon::catalogue::Catalogue::anhui();
+    let catalogue = seimon::model::catalogue::Catalogue::anhui();
     let mut checked = 0;
     for row in industries.rows().skip(3) {
         let name = row[0].to_string();
@@ -385,7 +385,7 @@ fn english_reports_have_no_chinese_left() {
     }
     assert_eq!(pages.len(), 27);
     // Counties have no English names in the catalogue: their Chinese names stand.
-    let catalogue = seimon::catalogue::Catalogue::anhui();
+    let catalogue = seimon::model::catalogue::Catalogue::anhui();
     let untranslated: Vec<&str> = catalogue.regions.iter().filter(|r| r.en.is_none()).map(|r| r.zh.as_str()).collect();
     for page in &pages {
         let mut html = std::fs::read_to_string(page).unwrap();

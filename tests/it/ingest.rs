@@ -2,7 +2,7 @@
 //! each rejected whole with the message a user reads, quarantined, the store unchanged.
 
 use seimon::ingest::{self, Options, Outcome, Rejection};
-use seimon::period::Period;
+use seimon::model::period::Period;
 use seimon::store::Store;
 use tempfile::TempDir;
 

@@ -7,11 +7,11 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use seimon::inbox::{Inbox, Picked};
-use seimon::period::Period;
+use seimon::daemon::inbox::{Inbox, Picked};
+use seimon::model::period::Period;
 use seimon::pipeline::Seimon;
-use seimon::runs::Runs;
-use seimon::schedule::Scheduler;
+use seimon::daemon::runs::Runs;
+use seimon::daemon::schedule::Scheduler;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -24,7 +24,7 @@ fn at(text: &str) -> DateTime<Utc> {
 /// (the ten, their total and all industry) for the quarters `from..=to`, year to date;
 /// `skip` leaves one series out.
 fn observations(from: Period, to: Period, skip: Option<(&str, &str, Period)>) -> String {
-    let catalogue = seimon::catalogue::Catalogue::anhui();
+    let catalogue = seimon::model::catalogue::Catalogue::anhui();
     let regions: Vec<String> = std::iter::once("340000".to_string())
         .chain(catalogue.children_of("340000").map(|r| r.code.clone()))
         .collect();

@@ -5,9 +5,10 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
-use seimon::catalogue::Catalogue;
-use seimon::store::{EnterpriseBatch, Project, Store, StoredObservation};
-use seimon::targets::Target;
+use seimon::model::catalogue::Catalogue;
+use seimon::model::observation::Project;
+use seimon::store::{EnterpriseBatch, Store, StoredObservation};
+use seimon::model::target::Target;
 
 /// Runs the real `seimon` binary in `dir` with a clean `SEIMON_*` environment.
 pub fn seimon(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
@@ -59,7 +60,7 @@ pub fn snapshot(store: &Store) -> Snapshot {
 /// A valid unified social credit code for a test enterprise number.
 pub fn uscc(n: u32) -> String {
     let body = format!("91340100MA2N0B{n:03}");
-    format!("{body}{}", seimon::uscc::check_char(&body).unwrap())
+    format!("{body}{}", seimon::model::uscc::check_char(&body).unwrap())
 }
 
 pub fn catalogue() -> Catalogue {

@@ -4,10 +4,12 @@
 //! Layers, later wins: the built-in defaults (`config/seimon.toml`, embedded), the
 //! configuration file, the environment. Syntax and type errors carry the position serde
 //! gives; semantic errors (an unknown industry in an audience, a bad address) carry the
-//! key path of the value, which [`crate::tomlspan::locate`] turns into a line of the file
+//! key path of the value, which [`crate::model::tomlspan::locate`] turns into a line of the file
 //! — or names the environment variable when the value came from there. Secrets (SMTP
 //! password, API token) are read from the environment or a file into [`Secret`], which
 //! never prints its content.
+
+pub mod catalogue_file;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,19 +20,21 @@ use std::sync::Arc;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
-use crate::catalogue::Catalogue;
-use crate::tomlspan::{self, KeyPath, Step};
+use crate::model::catalogue::Catalogue;
+use crate::model::audience::Audience;
+use crate::model::language::Language;
+use crate::model::tomlspan::{self, KeyPath, Step};
 
 /// The built-in defaults, the same document as the shipped `config/seimon.toml`.
-pub const DEFAULTS: &str = include_str!("../config/seimon.toml");
+pub const DEFAULTS: &str = include_str!("../../config/seimon.toml");
 
 /// The profiles for other monitoring schemes: (name, configuration). Each is also a file
 /// under `config/profiles/`; `seimon demo --profile NAME` runs one on demo data.
 pub const PROFILES: &[(&str, &str)] = &[
     ("anhui", DEFAULTS),
-    ("jilin", include_str!("../config/profiles/jilin.toml")),
-    ("chongqing", include_str!("../config/profiles/chongqing.toml")),
-    ("hefei", include_str!("../config/profiles/hefei.toml")),
+    ("jilin", include_str!("../../config/profiles/jilin.toml")),
+    ("chongqing", include_str!("../../config/profiles/chongqing.toml")),
+    ("hefei", include_str!("../../config/profiles/hefei.toml")),
 ];
 /// Where the configuration is looked for when `--config` is not given.
 pub const DEFAULT_PATH: &str = "config/seimon.toml";
@@ -72,7 +76,7 @@ pub struct Settings {
     pub schedule: Schedule,
     pub log: Log,
     /// Plan targets from the configuration (a targets file replaces those with the same key).
-    pub targets: Vec<crate::targets::Target>,
+    pub targets: Vec<crate::model::target::Target>,
     /// Scale tiers (千亿级, 万亿级): counts of industries, exported as indicators.
     pub tiers: Vec<crate::compute::tiers::Tier>,
     /// The components of the city assessment (none: no assessment).
@@ -82,7 +86,7 @@ pub struct Settings {
     /// What the report archive and the quarantine keep (`[archive]`).
     pub archive: Archive,
     /// The quarter `seimon demo` reports by default (else the latest complete one).
-    pub demo_through: Option<crate::period::Period>,
+    pub demo_through: Option<crate::model::period::Period>,
     /// Risk rules (business traffic lights).
     pub rules: Vec<crate::risk::Rule>,
     /// Silenced risks.
@@ -113,13 +117,6 @@ pub struct Paths {
     pub data: PathBuf,
     pub reports: PathBuf,
     pub inbox: PathBuf,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Zh,
-    En,
 }
 
 #[derive(Debug, Clone)]
@@ -160,24 +157,6 @@ pub struct Smtp {
     /// A PEM certificate to trust besides the public roots (a private CA, or a relay's
     /// self-signed certificate).
     pub ca_file: Option<PathBuf>,
-}
-
-/// Who a report is for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Audience {
-    Province,
-    Industry(String),
-    City(String),
-}
-
-impl fmt::Display for Audience {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Audience::Province => f.write_str("province"),
-            Audience::Industry(c) => write!(f, "industry:{c}"),
-            Audience::City(c) => write!(f, "city:{c}"),
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -254,7 +233,7 @@ struct RawSettings {
     api: RawApi,
     schedule: RawSchedule,
     log: RawLog,
-    targets: Vec<crate::targets::TargetFields>,
+    targets: Vec<crate::model::target::TargetFields>,
     demo: RawDemo,
     ingest: RawIngest,
     archive: RawArchive,
@@ -306,7 +285,7 @@ struct RawIndicator {
     code: Option<String>,
     zh: Option<String>,
     en: Option<String>,
-    kind: Option<crate::catalogue::IndicatorKind>,
+    kind: Option<crate::model::catalogue::IndicatorKind>,
     cumulative: Option<bool>,
     unit: Option<String>,
     nonnegative: Option<bool>,
@@ -640,7 +619,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
     };
 
     let catalogue_name = need(raw.monitor.catalogue, "monitor.catalogue", &mut problems);
-    let catalogue = match Catalogue::load(&catalogue_name) {
+    let catalogue = match catalogue_file::load_catalogue(&catalogue_name) {
         Ok(c) => {
             // tiers are indicators too (stock counts): defined after the extra indicators
             let tier_indicators: Vec<RawIndicator> = raw
@@ -650,7 +629,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
                     code: t.code.clone(),
                     zh: t.zh.clone(),
                     en: t.en.clone(),
-                    kind: Some(crate::catalogue::IndicatorKind::Count),
+                    kind: Some(crate::model::catalogue::IndicatorKind::Count),
                     cumulative: Some(false),
                     unit: Some("个".into()),
                     nonnegative: Some(true),
@@ -668,7 +647,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
     let headline = need(raw.monitor.headline_indicator, "monitor.headline_indicator", &mut problems);
     if let Some(c) = &catalogue {
         match c.region(&region) {
-            Some(r) if r.level() != crate::catalogue::RegionLevel::County => {}
+            Some(r) if r.level() != crate::model::catalogue::RegionLevel::County => {}
             Some(_) => problems.push((
                 key("monitor.region"),
                 format!("`{region}` is a county: monitor a province (xx0000) or a city (xxxx00)"),
@@ -775,7 +754,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
                 _ => Some(Audience::Industry(code.to_string())),
             },
             Some(("city", code)) => match &catalogue {
-                Some(c) if c.region(code).is_none_or(|r| r.level() == crate::catalogue::RegionLevel::Province) => {
+                Some(c) if c.region(code).is_none_or(|r| r.level() == crate::model::catalogue::RegionLevel::Province) => {
                     problems.push((
                         at("audience"),
                         format!("unknown city code `{code}` (not a city or county of catalogue {})", c.name),
@@ -890,7 +869,7 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
             let at = |field: &str| KeyPath::parse(&format!("tiers[{i}].{field}"));
             let indicator = t.indicator.clone().unwrap_or_default();
             match c.indicator(&indicator) {
-                Some(k) if k.kind == crate::catalogue::IndicatorKind::Money => {}
+                Some(k) if k.kind == crate::model::catalogue::IndicatorKind::Money => {}
                 Some(_) => problems.push((
                     at("indicator"),
                     format!("`{indicator}` is not a money indicator: a tier compares 亿元"),
@@ -1021,7 +1000,7 @@ fn validate_assessment(raw: &RawAssessment, c: &Catalogue, problems: &mut Proble
                 format!("unknown measure `{measure}` (a measure of indicators.csv, or red_risks / yellow_risks)"),
             ));
         }
-        let industry = r.industry.clone().unwrap_or_else(|| crate::catalogue::TEN.to_string());
+        let industry = r.industry.clone().unwrap_or_else(|| crate::model::catalogue::TEN.to_string());
         let indicator = r.indicator.clone().unwrap_or_default();
         if !counts_risks {
             if c.industry(&industry).is_none() {
@@ -1030,7 +1009,7 @@ fn validate_assessment(raw: &RawAssessment, c: &Catalogue, problems: &mut Proble
                     format!("unknown industry code `{industry}` (not in catalogue {})", c.name),
                 ));
             }
-            if c.indicator(&indicator).is_none() && indicator != crate::compute::projects::INDICATOR {
+            if !c.knows_indicator(&indicator) {
                 problems.push((
                     at("indicator"),
                     format!("unknown indicator `{indicator}` (not in catalogue {})", c.name),
@@ -1076,7 +1055,7 @@ fn validate_risk(
 ) -> (Vec<crate::risk::Rule>, Vec<crate::risk::Silence>, Vec<String>) {
     use crate::risk::{Direction, Rule, Silence};
     let measures: Vec<&str> = crate::compute::all_measures().collect();
-    let is_indicator = |k: &str| c.indicator(k).is_some() || k == crate::compute::projects::INDICATOR;
+    let is_indicator = |k: &str| c.knows_indicator(k);
     let mut rules: Vec<Rule> = Vec::new();
     for (i, r) in raw_rules.iter().enumerate() {
         let at = |k: &str| KeyPath::default().key("rules").index(i).key(k);
@@ -1102,9 +1081,9 @@ fn validate_risk(
         let mut levels = Vec::new();
         for (j, l) in r.levels.iter().enumerate() {
             match l.as_str() {
-                "province" => levels.push(crate::catalogue::RegionLevel::Province),
-                "city" => levels.push(crate::catalogue::RegionLevel::City),
-                "county" => levels.push(crate::catalogue::RegionLevel::County),
+                "province" => levels.push(crate::model::catalogue::RegionLevel::Province),
+                "city" => levels.push(crate::model::catalogue::RegionLevel::City),
+                "county" => levels.push(crate::model::catalogue::RegionLevel::County),
                 other => problems.push((
                     at("levels").index(j),
                     format!("`{other}` is not a region level (province, city, county)"),
@@ -1246,7 +1225,7 @@ impl Settings {
 /// The catalogue with the configuration's `[[indicators]]`: new codes only (lowercase
 /// letters, digits and `_`), never one of the catalogue's or seimon's own.
 fn extra_indicators(c: &Catalogue, raw: &[RawIndicator], section: &str, problems: &mut Problems) -> Catalogue {
-    let mut extra: Vec<crate::catalogue::Indicator> = Vec::new();
+    let mut extra: Vec<crate::model::catalogue::Indicator> = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         let at = |field: &str| KeyPath::parse(&format!("{section}[{i}].{field}"));
         let Some(code) = r.code.clone() else {
@@ -1256,7 +1235,7 @@ fn extra_indicators(c: &Catalogue, raw: &[RawIndicator], section: &str, problems
         let well_formed = !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         let problem = if !well_formed {
             Some(format!("`{code}`: an indicator code is lowercase letters, digits and _"))
-        } else if crate::catalogue::RESERVED_INDICATORS.contains(&code.as_str()) {
+        } else if crate::model::catalogue::RESERVED_INDICATORS.contains(&code.as_str()) {
             Some(format!("`{code}` is an indicator seimon exports itself: choose another code"))
         } else if c.indicator(&code).is_some() {
             Some(format!(
@@ -1276,11 +1255,11 @@ fn extra_indicators(c: &Catalogue, raw: &[RawIndicator], section: &str, problems
             problems.push((at("code"), format!("`{code}` needs a Chinese (zh) and an English (en) name")));
             continue;
         };
-        extra.push(crate::catalogue::Indicator {
+        extra.push(crate::model::catalogue::Indicator {
             code,
             zh,
             en,
-            kind: r.kind.unwrap_or(crate::catalogue::IndicatorKind::Count),
+            kind: r.kind.unwrap_or(crate::model::catalogue::IndicatorKind::Count),
             nonnegative: r.nonnegative.unwrap_or(true),
             cumulative: r.cumulative.unwrap_or(true),
             unit: r.unit.clone(),

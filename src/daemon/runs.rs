@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::task::TaskTracker;
 
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::pipeline::{RunOptions, Seimon, Trigger, new_run_id};
 
 /// A run as the API reports it.

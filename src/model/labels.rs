@@ -5,8 +5,8 @@
 //! text without an English entry is returned unchanged — the test
 //! `english_reports_have_no_chinese_left` renders a whole English report set to catch one.
 
-pub use crate::config::Language;
-use crate::period::Period;
+use super::language::Language;
+use crate::model::period::Period;
 
 /// (Chinese, English).
 const TABLE: &[(&str, &str)] = &[
@@ -354,7 +354,7 @@ pub fn measure_zh(measure: &str) -> &str {
 /// A catalogue name in `lang`: an industry's (short) name, a region's, an indicator's.
 pub struct Names<'a> {
     pub lang: Language,
-    pub catalogue: &'a crate::catalogue::Catalogue,
+    pub catalogue: &'a crate::model::catalogue::Catalogue,
 }
 
 impl Names<'_> {

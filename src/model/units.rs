@@ -5,7 +5,7 @@
 //! is neither, or that does not fit the indicator's kind (万元 on an enterprise count),
 //! is an error the loader reports per row.
 
-use crate::catalogue::IndicatorKind;
+use crate::model::catalogue::IndicatorKind;
 
 /// A recognised unit: its kind and the power of ten that converts it to the canonical unit.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -17,8 +17,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 
-use crate::catalogue::{TEN, TOTAL};
-use crate::period::Period;
+use crate::model::catalogue::{TEN, TOTAL};
+use crate::model::period::Period;
 
 /// The first year of the demo data (growth for it uses an unpublished 2019 base).
 pub const FIRST_YEAR: i32 = 2020;
@@ -730,7 +730,7 @@ pub(crate) fn write_mapping(dir: &Path, catalogue: &str) -> std::io::Result<Path
 /// A valid unified social credit code for demo enterprise `n` registered in `county`.
 pub(crate) fn demo_uscc(county: &str, n: usize) -> String {
     let body = format!("91{county}MA{n:07}");
-    format!("{body}{}", crate::uscc::check_char(&body).expect("valid characters"))
+    format!("{body}{}", crate::model::uscc::check_char(&body).expect("valid characters"))
 }
 
 /// About 1,500 enterprises above designated size in Anhui's counties, every quarter from
@@ -738,14 +738,14 @@ pub(crate) fn demo_uscc(county: &str, n: usize) -> String {
 /// leaving the roster each year, some making losses. Written as Parquet.
 fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
     use rand::Rng;
-    let catalogue = crate::catalogue::Catalogue::anhui();
+    let catalogue = crate::model::catalogue::Catalogue::anhui();
     let counties: Vec<(&str, f64)> = CITY_WEIGHTS
         .iter()
         .flat_map(|&(city, w)| {
             let mine: Vec<&str> = catalogue
                 .regions
                 .iter()
-                .filter(|r| crate::catalogue::parent_code(&r.code).as_deref() == Some(city))
+                .filter(|r| crate::model::catalogue::parent_code(&r.code).as_deref() == Some(city))
                 .map(|r| r.code.as_str())
                 .collect();
             let n = mine.len().max(1) as f64;
@@ -804,7 +804,7 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
 /// About 80 major projects over the cities and industries, each quarter of the last two
 /// years, with Chinese headers, in 万元.
 fn write_projects(shape: &Shape, dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
-    let catalogue = crate::catalogue::Catalogue::load(shape.catalogue).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let catalogue = crate::config::catalogue_file::load_catalogue(shape.catalogue).map_err(|e| std::io::Error::other(e.to_string()))?;
     use rand::Rng;
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([

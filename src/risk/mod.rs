@@ -17,9 +17,12 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Catalogue;
-use crate::labels::{Language, Names, fill, tr};
-use crate::period::Period;
+use crate::compute::MeasureRow;
+use crate::model::catalogue::Catalogue;
+use crate::model::labels::{Names, fill, tr};
+use crate::model::language::Language;
+use crate::model::observation::Revision;
+use crate::model::period::Period;
 
 /// The class of a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -119,7 +122,7 @@ pub struct Rule {
     pub regions: Vec<String>,
     /// Region levels the rule applies to (a concentration rule means little in a county
     /// with a handful of enterprises).
-    pub levels: Vec<crate::catalogue::RegionLevel>,
+    pub levels: Vec<crate::model::catalogue::RegionLevel>,
     pub industries: Vec<String>,
     pub indicators: Vec<String>,
     pub direction: Direction,
@@ -166,7 +169,7 @@ impl Rule {
 
     fn applies(&self, region: &str, industry: &str, indicator: &str) -> bool {
         let within = |list: &[String], code: &str| list.is_empty() || list.iter().any(|c| c == code);
-        let level_ok = self.levels.is_empty() || self.levels.contains(&crate::catalogue::region_level(region));
+        let level_ok = self.levels.is_empty() || self.levels.contains(&crate::model::catalogue::region_level(region));
         level_ok && within(&self.regions, region) && within(&self.industries, industry) && within(&self.indicators, indicator)
     }
 
@@ -216,17 +219,6 @@ impl Flag {
     pub fn counts(&self) -> bool {
         self.class == Class::Business && self.state != State::Resolved && self.silenced.is_none()
     }
-}
-
-/// One value of a measure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MeasureRow {
-    pub period: Period,
-    pub region: String,
-    pub industry: String,
-    pub indicator: String,
-    pub measure: String,
-    pub value: f64,
 }
 
 type Series = BTreeMap<Period, f64>;
@@ -319,7 +311,7 @@ pub fn evaluate(
             // a resolved flag shows the line it crossed back over
             let threshold = rule.threshold(if now == Level::Green { Level::Yellow } else { now });
             let what = subject(lang, catalogue, region, industry, indicator);
-            let measure_name = crate::labels::measure(lang, &rule.measure);
+            let measure_name = crate::model::labels::measure(lang, &rule.measure);
             let message = match (state, value, threshold) {
                 (State::Resolved, Some(v), _) => fill(
                     lang,
@@ -402,21 +394,11 @@ impl Completeness {
     }
 }
 
-/// A value revised between two vintages.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Revision {
-    pub region: String,
-    pub industry: String,
-    pub indicator: String,
-    pub before: f64,
-    pub after: f64,
-}
-
 /// What data quality is judged on.
 pub struct QualityInputs<'a> {
     pub period: Period,
     /// Every observation up to the period (latest vintages).
-    pub observations: &'a [crate::store::Observation],
+    pub observations: &'a [crate::model::observation::Observation],
     /// Values of the period revised since their previous vintage.
     pub revisions: &'a [Revision],
     /// The regions whose series are expected (the monitored region and its sub-regions).
@@ -471,7 +453,7 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
     let lang = q.lang;
     let name = |r: &str, i: &str, k: &str| subject(lang, c, r, i, k);
     let mut flags = Vec::new();
-    let current: HashMap<(&str, &str, &str), &crate::store::Observation> = q
+    let current: HashMap<(&str, &str, &str), &crate::model::observation::Observation> = q
         .observations
         .iter()
         .filter(|o| o.period == p)
@@ -584,7 +566,7 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
     // Outliers: robust z-score of growth across the sub-regions of each parent.
     let mut groups: BTreeMap<(String, &str, &str), Vec<(&str, f64)>> = BTreeMap::new();
     for ((region, industry, indicator), o) in &current {
-        if let (Some(g), Some(parent)) = (o.yoy_pct, crate::catalogue::parent_code(region)) {
+        if let (Some(g), Some(parent)) = (o.yoy_pct, crate::model::catalogue::parent_code(region)) {
             groups.entry((parent, industry, indicator)).or_default().push((region, g));
         }
     }
@@ -881,7 +863,7 @@ mod tests {
 
     #[test]
     fn data_quality_is_its_own_class() {
-        use crate::store::Observation;
+        use crate::model::observation::Observation;
         let o = |period: &str, region: &str, x: Option<f64>, g: Option<f64>| Observation {
             period: period.parse().unwrap(),
             region: region.into(),

@@ -15,11 +15,11 @@ use tokio_cron_scheduler::{Job, JobScheduler, JobSchedulerError};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::api::{ApiState, router};
-use crate::inbox::Inbox;
+use crate::daemon::api::{ApiState, router};
+use crate::daemon::inbox::Inbox;
 use crate::pipeline::{RunError, Seimon};
-use crate::runs::Runs;
-use crate::schedule::Scheduler;
+use crate::daemon::runs::Runs;
+use crate::daemon::schedule::Scheduler;
 
 /// The daemon could not start or serve.
 #[derive(Debug, thiserror::Error)]

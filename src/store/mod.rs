@@ -18,8 +18,9 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::period::Period;
-use crate::targets::Target;
+use crate::model::observation::{Observation, Project, Revision};
+use crate::model::period::Period;
+use crate::model::target::Target;
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -30,41 +31,6 @@ pub enum StoreError {
     Sqlite { path: PathBuf, source: rusqlite::Error },
     #[error("the store {path} was written by a newer seimon (schema {found}, this one knows {known})")]
     Schema { path: PathBuf, found: i64, known: i64 },
-}
-
-/// One observation as loaded: canonical units, key and vintage.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
-    pub period: Period,
-    pub region: String,
-    pub industry: String,
-    pub indicator: String,
-    /// Year-to-date level in canonical units (亿元 or units); `None` when only a rate was published.
-    pub value: Option<f64>,
-    /// Published year-on-year growth in percent, on the comparable basis.
-    pub yoy_pct: Option<f64>,
-    /// The vintage: ISO date `YYYY-MM-DD`.
-    pub release_date: String,
-    pub source: Option<String>,
-}
-
-/// A major project in one period (year-to-date figures in 亿元; months as the index
-/// `year × 12 + month − 1`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Project {
-    pub project_id: String,
-    pub name: String,
-    pub region: String,
-    pub industry: String,
-    pub period: Period,
-    pub total_investment: Option<f64>,
-    pub annual_plan_investment: Option<f64>,
-    pub completed_investment_ytd: Option<f64>,
-    pub planned_start: Option<i32>,
-    pub actual_start: Option<i32>,
-    pub planned_completion: Option<i32>,
-    pub actual_completion: Option<i32>,
-    pub release_date: String,
 }
 
 /// A message in the outbox.
@@ -790,7 +756,7 @@ impl Store {
 
     /// The values of `period` whose latest vintage as of a date differs from the one
     /// before it: (region, industry, indicator, previous value, latest value).
-    pub fn revisions(&self, period: Period, as_of: Option<&str>) -> Result<Vec<crate::risk::Revision>, StoreError> {
+    pub fn revisions(&self, period: Period, as_of: Option<&str>) -> Result<Vec<Revision>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare_cached(
@@ -812,7 +778,7 @@ impl Store {
             .filter(|w| w[0].4 == 1 && w[1].4 == 2 && (&w[0].0, &w[0].1, &w[0].2) == (&w[1].0, &w[1].1, &w[1].2))
             .filter_map(|w| {
                 let (after, before) = (w[0].3?, w[1].3?);
-                (after != before).then(|| crate::risk::Revision {
+                (after != before).then(|| Revision {
                     region: w[0].0.clone(),
                     industry: w[0].1.clone(),
                     indicator: w[0].2.clone(),

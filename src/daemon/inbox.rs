@@ -117,7 +117,7 @@ impl Inbox {
                 let report = moved_to.with_file_name(format!("{stamp}-{name}.report.txt"));
                 std::fs::write(&report, rejection.report()).map_err(|e| format!("{}: {e}", report.display()))?;
                 let folder = self.dir.join("quarantine");
-                crate::archive::prune_quarantine(&folder, app.settings.archive.keep_quarantined)
+                crate::ingest::quarantine::prune_quarantine(&folder, app.settings.archive.keep_quarantined)
                     .map_err(|e| format!("{}: {e}", folder.display()))?;
                 Ok(Picked::Rejected {
                     name: name.clone(),

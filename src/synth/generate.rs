@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::catalogue::{Catalogue, RegionLevel};
-use crate::demo::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
-use crate::period::Period;
+use crate::model::catalogue::{Catalogue, RegionLevel};
+use crate::synth::demo::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
+use crate::model::period::Period;
 
 /// Approximate weights of the provinces by their numbers of industrial enterprises above
 /// designated size (thousands, order of magnitude of recent yearbooks).
@@ -96,7 +96,7 @@ pub fn write(region_list: &Path, dir: &Path, options: &Options) -> std::io::Resu
         &catalogue_path,
         national.to_toml_with_region_list(&region_list.display().to_string()),
     )?;
-    let catalogue = Catalogue::load(&catalogue_path.display().to_string()).map_err(other)?;
+    let catalogue = crate::config::catalogue_file::load_catalogue(&catalogue_path.display().to_string()).map_err(other)?;
     let config = dir.join("seimon.toml");
     std::fs::write(
         &config,

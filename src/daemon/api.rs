@@ -6,7 +6,7 @@
 //! handler that reads the store or a report runs on the blocking pool, at most
 //! [`CONCURRENT_READS`] at a time and each within [`READ_DEADLINE`] (else 503), so that a
 //! flood of slow requests never starves the server; `/healthz` reads no table. A run of a period already under way is joined, not doubled: the API
-//! answers 202 with the running one's id (see [`crate::runs`]). Indicators and risks are
+//! answers 202 with the running one's id (see [`crate::daemon::runs`]). Indicators and risks are
 //! read from the period's report folder (the last run); acknowledgements are stored and
 //! act as silences from the next run on.
 
@@ -29,9 +29,9 @@ use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Secret;
 use crate::ingest::{self, Outcome};
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::pipeline::{RunOptions, Seimon, Trigger};
-use crate::runs::Runs;
+use crate::daemon::runs::Runs;
 
 /// The largest file the API accepts.
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
@@ -348,7 +348,7 @@ async fn periods(State(s): State<ApiState>) -> Response {
 fn report_file(app: &Seimon, period: &str, file: &str) -> Result<PathBuf, Response> {
     let period: Period = period
         .parse()
-        .map_err(|e: crate::period::PeriodError| error(StatusCode::BAD_REQUEST, e.to_string()))?;
+        .map_err(|e: crate::model::period::PeriodError| error(StatusCode::BAD_REQUEST, e.to_string()))?;
     let path = app.settings.paths.reports.join(period.to_string()).join(file);
     if path.is_file() {
         Ok(path)
@@ -488,7 +488,7 @@ async fn ack(State(s): State<ApiState>, Path(risk_id): Path<String>, request: Re
             settings.rules.iter().any(|r| r.id == *rule)
                 && settings.catalogue.region(region).is_some()
                 && (settings.catalogue.industry(industry).is_some() || matches!(*industry, "TEN" | "TOTAL"))
-                && (settings.catalogue.indicator(indicator).is_some() || *indicator == crate::compute::projects::INDICATOR)
+                && settings.catalogue.knows_indicator(indicator)
         }
         _ => false,
     };

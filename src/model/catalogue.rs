@@ -6,22 +6,21 @@
 //! the region hierarchy (county → city → province by GB/T 2260 prefixes) for the measures.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::tomlspan::{self, KeyPath};
+use crate::model::tomlspan::{self, KeyPath};
 
 /// The default catalogue's text, embedded so the binary runs without any file.
-pub const ANHUI_2021: &str = include_str!("../config/catalogue/anhui-2021.toml");
+pub const ANHUI_2021: &str = include_str!("../../config/catalogue/anhui-2021.toml");
 
 /// The catalogues built into the binary: (name, text). Each is also a file under
 /// `config/catalogue/`.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("anhui-2021", ANHUI_2021),
-    ("jilin-2018", include_str!("../config/catalogue/jilin-2018.toml")),
-    ("chongqing-2023", include_str!("../config/catalogue/chongqing-2023.toml")),
-    ("hefei-2023", include_str!("../config/catalogue/hefei-2023.toml")),
+    ("jilin-2018", include_str!("../../config/catalogue/jilin-2018.toml")),
+    ("chongqing-2023", include_str!("../../config/catalogue/chongqing-2023.toml")),
+    ("hefei-2023", include_str!("../../config/catalogue/hefei-2023.toml")),
 ];
 
 /// Code of the aggregate of the catalogue's member industries (reported, not summed).
@@ -102,8 +101,12 @@ pub struct Indicator {
     pub unit: Option<String>,
 }
 
+/// The indicator the measures of major projects are exported under.
+pub const PROJECTS_INDICATOR: &str = "major_projects";
+/// The indicator the city assessment is exported under.
+pub const ASSESSMENT_INDICATOR: &str = "assessment";
 /// Indicator codes seimon itself exports: no catalogue or configuration may define them.
-pub const RESERVED_INDICATORS: [&str; 2] = [crate::compute::projects::INDICATOR, crate::assessment::INDICATOR];
+pub const RESERVED_INDICATORS: [&str; 2] = [PROJECTS_INDICATOR, ASSESSMENT_INDICATOR];
 
 fn yes() -> bool {
     true
@@ -146,27 +149,27 @@ struct RawCatalogue {
     indicators: Vec<Indicator>,
 }
 
-/// Regions from a CSV list with columns `code` and `name` (others ignored); a code listed
-/// twice (a prefecture-level city without counties listed again as its own county) is
-/// kept once.
-fn read_region_list(path: &Path) -> Result<Vec<Region>, String> {
-    let mut reader = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let headers = reader.headers().map_err(|e| format!("{}: {e}", path.display()))?.clone();
+/// Regions from the text of a CSV list (`origin` names it) with columns `code` and `name`
+/// (others ignored); a code listed twice (a prefecture-level city without counties listed
+/// again as its own county) is kept once.
+fn parse_region_list(text: &str, origin: &str) -> Result<Vec<Region>, String> {
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| format!("{origin}: {e}"))?.clone();
     let column = |name: &str| headers.iter().position(|h| h.trim().trim_start_matches('\u{feff}') == name);
     let (Some(code), Some(name)) = (column("code"), column("name")) else {
-        return Err(format!("{}: a region list needs the columns code and name", path.display()));
+        return Err(format!("{origin}: a region list needs the columns code and name"));
     };
     let en = column("name_en");
     let mut regions: Vec<Region> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        let record = record.map_err(|e| format!("{origin}: {e}"))?;
         let c = record.get(code).unwrap_or_default().trim().to_string();
         if !seen.insert(c.clone()) {
             continue;
         }
         if c.len() != 6 || !c.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{} row {}: `{c}` is not a six-digit GB/T 2260 code", path.display(), i + 2));
+            return Err(format!("{origin} row {}: `{c}` is not a six-digit GB/T 2260 code", i + 2));
         }
         regions.push(Region {
             code: c,
@@ -180,6 +183,10 @@ fn read_region_list(path: &Path) -> Result<Vec<Region>, String> {
     }
     Ok(regions)
 }
+
+/// How a catalogue document gets the text of a file it names (its `regions_file`): the
+/// caller reads it, the model does no I/O. `Err` is the reason, shown with the key.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> Result<(String, String), String>;
 
 /// A validated catalogue.
 #[derive(Debug, Clone)]
@@ -210,38 +217,22 @@ impl Catalogue {
         Catalogue::parse(ANHUI_2021, "built-in catalogue anhui-2021").expect("the embedded catalogue is valid")
     }
 
-    /// Reads a catalogue file, or the built-in one when `name_or_path` names it.
-    pub fn load(name_or_path: &str) -> Result<Catalogue, CatalogueError> {
-        let path = Path::new(name_or_path);
-        if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| CatalogueError {
-                origin: path.display().to_string(),
-                line: None,
-                message: format!("cannot read the catalogue: {e}"),
-            })?;
-            return Catalogue::parse_in(&text, &path.display().to_string(), path.parent());
-        }
-        let name = name_or_path.trim_start_matches("config/catalogue/").trim_end_matches(".toml");
-        match BUILT_IN.iter().find(|(n, _)| *n == name) {
-            Some((n, text)) => Catalogue::parse(text, &format!("built-in catalogue {n}")),
-            None => Err(CatalogueError {
-                origin: name_or_path.to_string(),
-                line: None,
-                message: format!(
-                    "no such catalogue file, and not the name of a built-in catalogue ({})",
-                    BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                ),
-            }),
-        }
+    /// The built-in catalogue `name` (also as `config/catalogue/NAME.toml`), if there is one.
+    pub fn built_in(name: &str) -> Option<Result<Catalogue, CatalogueError>> {
+        let name = name.trim_start_matches("config/catalogue/").trim_end_matches(".toml");
+        let (n, text) = BUILT_IN.iter().find(|(n, _)| *n == name)?;
+        Some(Catalogue::parse(text, &format!("built-in catalogue {n}")))
     }
 
     /// Parses and validates a catalogue document; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Catalogue, CatalogueError> {
-        Catalogue::parse_in(text, origin, None)
+        Catalogue::parse_in(text, origin, &|file| Err(format!("`{file}`: a catalogue given as text cannot name a file")))
     }
 
     /// [`Catalogue::parse`] of a file in `dir` (where a `regions_file` is looked for).
-    pub fn parse_in(text: &str, origin: &str, dir: Option<&Path>) -> Result<Catalogue, CatalogueError> {
+    /// [`Catalogue::parse`], reading the files it names with `read` (which answers the
+    /// file's text and the name to show for it).
+    pub fn parse_in(text: &str, origin: &str, read: ReadFile<'_>) -> Result<Catalogue, CatalogueError> {
         let err = |path: &str, message: String| CatalogueError {
             origin: origin.to_string(),
             line: tomlspan::locate(text, &KeyPath::parse(path)),
@@ -253,8 +244,9 @@ impl Catalogue {
             message: e.message().to_string(),
         })?;
         if let Some(file) = &raw.regions_file {
-            let path = dir.unwrap_or(Path::new(".")).join(file);
-            let listed = read_region_list(&path).map_err(|m| err("regions_file", m))?;
+            let listed = read(file)
+                .and_then(|(text, shown)| parse_region_list(&text, &shown))
+                .map_err(|m| err("regions_file", m))?;
             let known: std::collections::HashSet<String> = raw.regions.iter().map(|r| r.code.clone()).collect();
             raw.regions.extend(listed.into_iter().filter(|r| !known.contains(&r.code)));
         }
@@ -392,6 +384,12 @@ impl Catalogue {
         self.indicator_ix.get(code).map(|&i| &self.indicators[i])
     }
 
+    /// Whether measures can be asked of `code`: an indicator of the catalogue, or the major
+    /// projects' own (the assessment's rows are read only as a whole).
+    pub fn knows_indicator(&self, code: &str) -> bool {
+        self.indicator(code).is_some() || code == PROJECTS_INDICATOR
+    }
+
     /// The member industries (the ten), in catalogue order.
     pub fn members(&self) -> impl Iterator<Item = &Industry> {
         self.industries.iter().filter(|i| i.member)
@@ -440,12 +438,12 @@ mod tests {
     #[test]
     fn every_built_in_catalogue_is_valid() {
         for (name, _) in BUILT_IN {
-            let c = Catalogue::load(name).unwrap_or_else(|e| panic!("{e}"));
+            let c = Catalogue::built_in(name).unwrap().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(&c.name, name);
             assert!(c.members().count() >= 8, "{name}");
         }
-        assert_eq!(Catalogue::load("jilin-2018").unwrap().children_of("220000").count(), 9);
-        assert_eq!(Catalogue::load("hefei-2023").unwrap().children_of("340100").count(), 12);
+        assert_eq!(Catalogue::built_in("jilin-2018").unwrap().unwrap().children_of("220000").count(), 9);
+        assert_eq!(Catalogue::built_in("hefei-2023").unwrap().unwrap().children_of("340100").count(), 12);
     }
 
     #[test]

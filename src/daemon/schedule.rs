@@ -15,9 +15,9 @@
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::pipeline::{RunError, RunOptions, Trigger};
-use crate::runs::Runs;
+use crate::daemon::runs::Runs;
 use crate::store::StoreError;
 
 /// The scheduler's bookkeeping failed (a run's own failure is reported in the tick).
@@ -145,7 +145,7 @@ impl Scheduler {
             let mut notes = Vec::new();
             if !complete {
                 let day = deadline.with_timezone(&schedule.tz).date_naive();
-                notes.push(crate::labels::fill(
+                notes.push(crate::model::labels::fill(
                     settings.monitor.language,
                     "本报告按报送期限（{day}）发布，数据尚不完整：应报{expected}项，缺{missing}项，见数据说明。",
                     &[

@@ -8,8 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::Catalogue;
-use crate::units::parse_unit;
+use crate::model::catalogue::Catalogue;
+use crate::model::units::parse_unit;
 
 /// The columns of a target, as written in the configuration or a targets file.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]

@@ -7,6 +7,8 @@
 //! previous run moves beside it as `reports/<period>.<run id>/`, so the period's folder
 //! always holds one complete run. Only this module calls the stages and does their I/O.
 
+pub mod archive;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,7 +24,7 @@ use crate::compute::{self, MeasureTable};
 use crate::config::Settings;
 use crate::deliver::{self, DeliverError, SmtpSender};
 use crate::mail;
-use crate::period::Period;
+use crate::model::period::Period;
 use crate::render::{self, RenderError, ReportInput};
 use crate::risk;
 use crate::store::{OutboxMessage, RunFinish, Store, StoreError};
@@ -146,8 +148,8 @@ fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsR
     df!(
         "period" => vec![period.to_string(); n],
         "region_code" => region,
-        "industry_code" => vec![crate::catalogue::TEN; n],
-        "indicator" => vec![crate::assessment::INDICATOR; n],
+        "industry_code" => vec![crate::model::catalogue::TEN; n],
+        "indicator" => vec![crate::model::catalogue::ASSESSMENT_INDICATOR; n],
         "measure" => measure,
         "value" => value,
     )
@@ -311,8 +313,8 @@ struct ManifestConfig<'a> {
 struct Inputs {
     stored: Vec<crate::store::StoredObservation>,
     batches: Vec<crate::store::EnterpriseBatch>,
-    targets: Vec<crate::targets::Target>,
-    projects: Vec<crate::store::Project>,
+    targets: Vec<crate::model::target::Target>,
+    projects: Vec<crate::model::observation::Project>,
     mapping: Vec<(String, String)>,
     data_vintage: String,
 }
@@ -345,7 +347,7 @@ impl Seimon {
                 .flatten()
                 .is_some_and(|r| matches!(r.state.as_str(), "running" | "queued"))
         };
-        for dir in crate::archive::clean_staging(reports, live).map_err(io(reports))? {
+        for dir in crate::pipeline::archive::clean_staging(reports, live).map_err(io(reports))? {
             tracing::info!(dir = %dir.display(), "removed the staging folder of a run that did not finish");
         }
         Ok(app)
@@ -436,7 +438,7 @@ impl Seimon {
     /// Everything a run of `period` reads from the store, with its fingerprint.
     fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
         let stored = self.store.observations(as_of, Some(period))?;
-        let targets = crate::targets::overlay(&self.settings.targets, &self.store.targets(as_of)?);
+        let targets = crate::model::target::overlay(&self.settings.targets, &self.store.targets(as_of)?);
         // only the quarters of enterprise records the measures read
         let reads = compute::record_quarters(&history(period), &targets);
         let batches: Vec<_> = self
@@ -745,7 +747,7 @@ impl Seimon {
 
         // Render.
         let generated_at = chrono::Utc::now()
-            .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+            .with_timezone(&settings.schedule.tz)
             .format("%Y-%m-%d %H:%M")
             .to_string();
         let input = ReportInput {
@@ -944,7 +946,7 @@ impl Seimon {
         }
         std::fs::rename(&staging, &dir).map_err(io(&dir))?;
         let kept = self.store.kept_run_ids()?;
-        for old in crate::archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
+        for old in crate::pipeline::archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
             tracing::info!(dir = %old.display(), keep = settings.archive.keep_runs, "removed an old run of the period");
         }
         Ok((
@@ -993,16 +995,16 @@ fn enterprise_scan(batches: &[crate::store::EnterpriseBatch]) -> PolarsResult<Op
 /// indicator, the main measures, at most five.
 fn correction_lines(
     changes: &[Change],
-    audience: &crate::config::Audience,
+    audience: &crate::model::audience::Audience,
     top: &str,
     indicator: &str,
-    c: &crate::catalogue::Catalogue,
+    c: &crate::model::catalogue::Catalogue,
 ) -> Vec<String> {
-    use crate::config::Audience;
+    use crate::model::audience::Audience;
     let (region, industry) = match audience {
-        Audience::Province => (top.to_string(), crate::catalogue::TEN.to_string()),
+        Audience::Province => (top.to_string(), crate::model::catalogue::TEN.to_string()),
         Audience::Industry(i) => (top.to_string(), i.clone()),
-        Audience::City(r) => (r.clone(), crate::catalogue::TEN.to_string()),
+        Audience::City(r) => (r.clone(), crate::model::catalogue::TEN.to_string()),
     };
     let number = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
     changes
@@ -1020,7 +1022,7 @@ fn correction_lines(
                 c.region_zh(&ch.region),
                 c.industry_short_zh(&ch.industry),
                 c.indicator(&ch.indicator).map_or(ch.indicator.as_str(), |k| k.zh.as_str()),
-                crate::labels::measure_zh(&ch.measure),
+                crate::model::labels::measure_zh(&ch.measure),
                 number(ch.before),
                 number(ch.after)
             )
