@@ -34,7 +34,6 @@ pub enum Normalise {
     Zscore,
 }
 
-
 /// Measures that count risk flags rather than read `indicators.csv`.
 pub const RISK_MEASURES: [&str; 2] = ["red_risks", "yellow_risks"];
 

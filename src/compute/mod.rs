@@ -662,7 +662,6 @@ impl MeasureTable {
     }
 }
 
-
 /// One value of a measure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasureRow {

@@ -21,9 +21,12 @@ pub const PROJECT_MEASURES: &[&str] = &[
     "completion_rate_pct",
 ];
 
+/// A project's columns: id, city, province, industry, whether the industry is a member.
+type ProjectColumns<'a> = (Vec<&'a str>, Vec<Option<String>>, Vec<Option<String>>, Vec<&'a str>, Vec<bool>);
+
 fn frame(projects: &[Project], members: &[String]) -> PolarsResult<DataFrame> {
     let n = projects.len();
-    let mut cols: (Vec<&str>, Vec<Option<String>>, Vec<Option<String>>, Vec<&str>, Vec<bool>) = (
+    let mut cols: ProjectColumns<'_> = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -39,7 +42,7 @@ fn frame(projects: &[Project], members: &[String]) -> PolarsResult<DataFrame> {
         cols.1.push(parent);
         cols.2.push(grandparent);
         cols.3.push(p.industry.as_str());
-        cols.4.push(members.iter().any(|m| *m == p.industry));
+        cols.4.push(members.contains(&p.industry));
         year.push(p.period.year());
         q.push(i32::from(p.period.quarter()));
         plan.push(p.annual_plan_investment);
@@ -112,8 +115,8 @@ pub fn project_measures(projects: &[Project], members: &[String]) -> PolarsResul
 mod tests {
     //! Worked cases for 2025Q3 (last month: September); expected numbers by hand.
     use super::super::{Inputs, MeasureTable, compute};
-    use crate::model::period::Period;
     use crate::model::observation::Project;
+    use crate::model::period::Period;
 
     fn month(y: i32, m: i32) -> Option<i32> {
         Some(y * 12 + m - 1)

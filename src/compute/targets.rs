@@ -186,8 +186,8 @@ pub fn with_targets(wide: LazyFrame, q4: LazyFrame, targets: &[Target]) -> Polar
 mod tests {
     //! Worked cases; the expected numbers were computed by hand from the formulas.
     use super::super::{Inputs, MeasureTable, compute};
-    use crate::model::period::Period;
     use crate::model::observation::Observation;
+    use crate::model::period::Period;
     use crate::model::target::{Target, TargetSpec};
 
     fn o(period: &str, industry: &str, x: Option<f64>, g: Option<f64>) -> Observation {

@@ -91,8 +91,8 @@ mod tests {
     //! Worked cases computed by hand.
     use super::super::{Inputs, MeasureTable, compute};
     use super::Tier;
-    use crate::model::period::Period;
     use crate::model::observation::Observation;
+    use crate::model::period::Period;
 
     fn o(period: &str, region: &str, industry: &str, x: f64) -> Observation {
         Observation {

@@ -18,7 +18,9 @@ pub fn load_catalogue(name_or_path: &str) -> Result<Catalogue, CatalogueError> {
         let read = |file: &str| {
             let listed = dir.join(file);
             let shown = listed.display().to_string();
-            std::fs::read_to_string(&listed).map(|text| (text, shown.clone())).map_err(|e| format!("{shown}: {e}"))
+            std::fs::read_to_string(&listed)
+                .map(|text| (text, shown.clone()))
+                .map_err(|e| format!("{shown}: {e}"))
         };
         return Catalogue::parse_in(&text, &path.display().to_string(), &read);
     }

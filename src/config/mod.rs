@@ -20,8 +20,8 @@ use std::sync::Arc;
 use lettre::message::Mailbox;
 use serde::Deserialize;
 
-use crate::model::catalogue::Catalogue;
 use crate::model::audience::Audience;
+use crate::model::catalogue::Catalogue;
 use crate::model::language::Language;
 use crate::model::tomlspan::{self, KeyPath, Step};
 
@@ -714,10 +714,10 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
                 "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into(),
             ));
         }
-        if let Some(ca) = &s.ca_file {
-            if let Err(e) = std::fs::read(ca) {
-                problems.push((key("smtp.ca_file"), format!("cannot read {}: {e}", ca.display())));
-            }
+        if let Some(ca) = &s.ca_file
+            && let Err(e) = std::fs::read(ca)
+        {
+            problems.push((key("smtp.ca_file"), format!("cannot read {}: {e}", ca.display())));
         }
         let timeout_secs = s.timeout_secs.unwrap_or(30);
         if timeout_secs == 0 {
@@ -754,7 +754,10 @@ fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, h
                 _ => Some(Audience::Industry(code.to_string())),
             },
             Some(("city", code)) => match &catalogue {
-                Some(c) if c.region(code).is_none_or(|r| r.level() == crate::model::catalogue::RegionLevel::Province) => {
+                Some(c)
+                    if c.region(code)
+                        .is_none_or(|r| r.level() == crate::model::catalogue::RegionLevel::Province) =>
+                {
                     problems.push((
                         at("audience"),
                         format!("unknown city code `{code}` (not a city or county of catalogue {})", c.name),

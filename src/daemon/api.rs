@@ -10,6 +10,10 @@
 //! read from the period's report folder (the last run); acknowledgements are stored and
 //! act as silences from the next run on.
 
+// Handlers and their helpers fail with the response to send (axum's idiom): a `Response` is
+// large, and boxing it would only move the allocation.
+#![allow(clippy::result_large_err)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,10 +32,10 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 
 use crate::config::Secret;
+use crate::daemon::runs::Runs;
 use crate::ingest::{self, Outcome};
 use crate::model::period::Period;
 use crate::pipeline::{RunOptions, Seimon, Trigger};
-use crate::daemon::runs::Runs;
 
 /// The largest file the API accepts.
 pub const MAX_BODY: usize = 256 * 1024 * 1024;

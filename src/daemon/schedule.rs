@@ -15,9 +15,9 @@
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
+use crate::daemon::runs::Runs;
 use crate::model::period::Period;
 use crate::pipeline::{RunError, RunOptions, Trigger};
-use crate::daemon::runs::Runs;
 use crate::store::StoreError;
 
 /// The scheduler's bookkeeping failed (a run's own failure is reported in the tick).

@@ -17,9 +17,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::daemon::api::{ApiState, router};
 use crate::daemon::inbox::Inbox;
-use crate::pipeline::{RunError, Seimon};
 use crate::daemon::runs::Runs;
 use crate::daemon::schedule::Scheduler;
+use crate::pipeline::{RunError, Seimon};
 
 /// The daemon could not start or serve.
 #[derive(Debug, thiserror::Error)]

@@ -102,7 +102,11 @@ pub(crate) fn clipped(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
 /// counted (a file of 1,500 stray columns gives one warning, not 1,500).
 fn extra_columns_warning(extra: &[String]) -> Option<String> {
     const NAMED: usize = 10;
-    let named: Vec<String> = extra.iter().take(NAMED).map(|h| format!("`{}`", clipped(h, QUOTED_CHARS))).collect();
+    let named: Vec<String> = extra
+        .iter()
+        .take(NAMED)
+        .map(|h| format!("`{}`", clipped(h, QUOTED_CHARS)))
+        .collect();
     match extra.len() {
         0 => None,
         1 => Some(format!("extra column {} ignored", named[0])),
@@ -114,8 +118,11 @@ fn extra_columns_warning(extra: &[String]) -> Option<String> {
 /// A reason whose `quoted` cells are each cut to [`QUOTED_CHARS`], and the whole to
 /// [`REASON_CHARS`]: what it says about the cell stays readable.
 fn bounded_reason(reason: &str) -> String {
-    let quoted: Vec<std::borrow::Cow<'_, str>> =
-        reason.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { clipped(part, QUOTED_CHARS) } else { part.into() }).collect();
+    let quoted: Vec<std::borrow::Cow<'_, str>> = reason
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { clipped(part, QUOTED_CHARS) } else { part.into() })
+        .collect();
     clipped(&quoted.join("`"), REASON_CHARS).into_owned()
 }
 
@@ -366,7 +373,11 @@ fn validate_csv_observations(text: &str, headers: &[String], catalogue: &Catalog
 
 /// The observations of a CSV text that [`validate_csv_observations`] accepted, one at a
 /// time as they are read again.
-fn csv_observations<'t>(text: &'t str, catalogue: &'t Catalogue, dates: Dates) -> impl Iterator<Item = crate::model::observation::Observation> + 't {
+fn csv_observations<'t>(
+    text: &'t str,
+    catalogue: &'t Catalogue,
+    dates: Dates,
+) -> impl Iterator<Item = crate::model::observation::Observation> + 't {
     let mut records = table::CsvRecords::new(text);
     let headers = records.next().and_then(Result::ok).map(|(_, h)| h).unwrap_or_default();
     let mut validator = observations::Validator::new(&headers, catalogue, dates);
@@ -628,7 +639,7 @@ fn write_enterprise_batches(
     };
     let periods: std::collections::BTreeSet<crate::model::period::Period> = {
         let column = |c: &str| -> Result<Int32Chunked, StoreError> {
-            Ok(records.column(c).and_then(|s| s.i32().cloned()).map_err(|e| polars_error(dir, e))?)
+            records.column(c).and_then(|s| s.i32().cloned()).map_err(|e| polars_error(dir, e))
         };
         let (year, q) = (column("year")?, column("q")?);
         year.iter()
@@ -694,7 +705,10 @@ mod tests {
             "1500 extra columns ignored: `x0`, `x1`, `x2`, `x3`, `x4`, `x5`, `x6`, `x7`, `x8`, `x9` and 1490 more"
         );
         assert_eq!(clipped("一二三四", 2), "一二… (12 bytes in all)");
-        assert_eq!(bounded_reason(&format!("`{}` is not a number", "9".repeat(100))), format!("`{}… (100 bytes in all)` is not a number", "9".repeat(80)));
+        assert_eq!(
+            bounded_reason(&format!("`{}` is not a number", "9".repeat(100))),
+            format!("`{}… (100 bytes in all)` is not a number", "9".repeat(80))
+        );
     }
 
     #[test]

@@ -12,8 +12,8 @@ use super::rows::map_headers;
 use super::table::RawTable;
 use super::{RowProblem, parse_number};
 use crate::model::catalogue::Catalogue;
-use crate::model::period::Period;
 use crate::model::observation::Observation;
+use crate::model::period::Period;
 use crate::model::units::parse_unit;
 
 /// The largest published growth rate accepted, in per cent (a thousandfold).

@@ -40,10 +40,10 @@ pub fn validate(table: &RawTable, catalogue: &Catalogue, dates: super::Dates) ->
         let unit = r.money_unit(&MONEY);
         let [total, plan, done] = MONEY.map(|c| r.money(c, unit, true));
         let [ps, act_s, pc, act_c] = ["planned_start", "actual_start", "planned_completion", "actual_completion"].map(|c| r.month(c));
-        if let (Some(s), Some(c)) = (act_s, act_c) {
-            if c < s {
-                r.bad("actual_completion", "completed before it started".into());
-            }
+        if let (Some(s), Some(c)) = (act_s, act_c)
+            && c < s
+        {
+            r.bad("actual_completion", "completed before it started".into());
         }
         let release = r.release_date(dates)?;
         Some(Project {

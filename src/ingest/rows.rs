@@ -212,7 +212,6 @@ pub fn format_month(m: i32) -> String {
     format!("{}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
 }
 
-
 /// Normalises a header for matching: trimmed, ASCII lower-case, full-width brackets and
 /// percent signs folded, inner spaces dropped.
 pub fn normalise_header(h: &str) -> String {
@@ -262,21 +261,6 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn months() {
-        for t in ["2025-03", "2025/3", "202503", "2025年3月", "2025.03"] {
-            assert_eq!(parse_month(t), Some(2025 * 12 + 2), "{t}");
-        }
-        assert_eq!(parse_month("2025-13"), None);
-        assert_eq!(parse_month("March"), None);
-        assert_eq!(format_month(2025 * 12 + 2), "2025-03");
-    }
-}
-
 /// Runs `read` over every row of `table` with its columns mapped; returns what it read
 /// (with row numbers) and every problem. A row with more fields than the header is a
 /// problem of its own.
@@ -297,10 +281,10 @@ pub fn read_rows<T>(
         let before = problems.len();
         let mut reader = RowReader::new(*row, &cols, cells, &mut problems);
         let value = read(&mut reader);
-        if problems.len() == before {
-            if let Some(v) = value {
-                out.push((*row, v));
-            }
+        if problems.len() == before
+            && let Some(v) = value
+        {
+            out.push((*row, v));
         }
     }
     (out, problems)
@@ -308,7 +292,13 @@ pub fn read_rows<T>(
 
 /// How many fields a row needs: up to the last required column the header has.
 pub fn needed_fields(cols: &HashMap<&'static str, usize>, columns: &[Column]) -> usize {
-    columns.iter().filter(|(_, _, required)| *required).filter_map(|(name, _, _)| cols.get(name)).map(|i| i + 1).max().unwrap_or(0)
+    columns
+        .iter()
+        .filter(|(_, _, required)| *required)
+        .filter_map(|(name, _, _)| cols.get(name))
+        .map(|i| i + 1)
+        .max()
+        .unwrap_or(0)
 }
 
 /// A row with more (non-empty) fields than the header has, or too few to reach a required
@@ -321,4 +311,19 @@ pub fn wrong_width(row: usize, cells: &[String], header: usize, needed: usize) -
         value: String::new(),
         reason: format!("the row has {} fields, the header {header}", cells.len()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months() {
+        for t in ["2025-03", "2025/3", "202503", "2025年3月", "2025.03"] {
+            assert_eq!(parse_month(t), Some(2025 * 12 + 2), "{t}");
+        }
+        assert_eq!(parse_month("2025-13"), None);
+        assert_eq!(parse_month("March"), None);
+        assert_eq!(format_month(2025 * 12 + 2), "2025-03");
+    }
 }

@@ -363,7 +363,6 @@ fn read_parquet(bytes: &[u8]) -> Result<RawTable, TableError> {
     frame_table(&read_parquet_frame(bytes)?)
 }
 
-
 /// A frame's columns as text, whatever their types (numbers print as the shortest text
 /// that reads back as the same number).
 pub fn frame_text(frame: &DataFrame) -> PolarsResult<Vec<(String, StringChunked)>> {

@@ -226,7 +226,9 @@ impl Catalogue {
 
     /// Parses and validates a catalogue document; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Catalogue, CatalogueError> {
-        Catalogue::parse_in(text, origin, &|file| Err(format!("`{file}`: a catalogue given as text cannot name a file")))
+        Catalogue::parse_in(text, origin, &|file| {
+            Err(format!("`{file}`: a catalogue given as text cannot name a file"))
+        })
     }
 
     /// [`Catalogue::parse`] of a file in `dir` (where a `regions_file` is looked for).
@@ -296,13 +298,13 @@ impl Catalogue {
             }
         }
         for (i, r) in raw.regions.iter().enumerate() {
-            if let Some(parent) = parent_code(&r.code) {
-                if !region_ix.contains_key(&parent) {
-                    return Err(err(
-                        &format!("regions[{i}].code"),
-                        format!("region `{}` rolls up to `{parent}`, which the catalogue does not list", r.code),
-                    ));
-                }
+            if let Some(parent) = parent_code(&r.code)
+                && !region_ix.contains_key(&parent)
+            {
+                return Err(err(
+                    &format!("regions[{i}].code"),
+                    format!("region `{}` rolls up to `{parent}`, which the catalogue does not list", r.code),
+                ));
             }
         }
         let mut indicator_ix = HashMap::new();
@@ -443,7 +445,10 @@ mod tests {
             assert!(c.members().count() >= 8, "{name}");
         }
         assert_eq!(Catalogue::built_in("jilin-2018").unwrap().unwrap().children_of("220000").count(), 9);
-        assert_eq!(Catalogue::built_in("hefei-2023").unwrap().unwrap().children_of("340100").count(), 12);
+        assert_eq!(
+            Catalogue::built_in("hefei-2023").unwrap().unwrap().children_of("340100").count(),
+            12
+        );
     }
 
     #[test]

@@ -129,7 +129,7 @@ impl FromStr for Period {
             let (from, to) = rest.split_once(['-', '－', '–', '—', '~', '至']).ok_or_else(syntax)?;
             let from: u8 = from.trim().parse().map_err(|_| syntax())?;
             let to: u8 = to.trim().parse().map_err(|_| syntax())?;
-            if from != 1 || to == 0 || to > 12 || to % 3 != 0 {
+            if from != 1 || to == 0 || to > 12 || !to.is_multiple_of(3) {
                 return Err(PeriodError::Months(text.to_string()));
             }
             return Ok(Period { year, quarter: to / 3 });

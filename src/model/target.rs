@@ -186,10 +186,10 @@ impl TargetFields {
                 if self.target_value.is_some() && self.multiple.is_some() {
                     problems.push(("multiple", "give `target_value` or `multiple`, not both".into()));
                 }
-                if let (Some(b), Some(t)) = (self.base_year, self.target_year) {
-                    if t <= b {
-                        problems.push(("target_year", format!("the target year {t} must come after the base year {b}")));
-                    }
+                if let (Some(b), Some(t)) = (self.base_year, self.target_year)
+                    && t <= b
+                {
+                    problems.push(("target_year", format!("the target year {t} must come after the base year {b}")));
                 }
                 for (name, v) in [
                     ("base_value", self.base_value),

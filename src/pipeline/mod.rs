@@ -571,65 +571,62 @@ impl Seimon {
         if options.send && !wanted {
             tracing::info!("no value changed since the previous run: nothing to send");
         }
-        if wanted {
-            if let Some(smtp) = &self.settings.smtp {
-                let started = Instant::now();
-                let from = smtp.from.to_string();
-                let queued: Vec<OutboxMessage> = summary
-                    .emails
-                    .iter()
-                    .zip(&messages)
-                    .map(|(record, message)| OutboxMessage {
-                        id: 0,
-                        key: format!(
-                            "{}|{}|{}|{}",
-                            record.audience,
-                            summary.period,
-                            summary.data_vintage,
-                            record.to.to_lowercase()
-                        ),
-                        message_id: record.message_id.clone(),
-                        run_id: summary.run_id.clone(),
-                        period: summary.period.to_string(),
-                        audience: record.audience.clone(),
-                        sender: from.clone(),
-                        recipient: record.to.clone(),
-                        subject: record.subject.clone(),
-                        message: message.formatted(),
-                        state: "pending".into(),
-                        attempts: 0,
-                        next_attempt_at: String::new(),
-                        last_error: None,
-                        created_at: String::new(),
-                        sent_at: None,
-                    })
-                    .collect();
-                let added = self.store.enqueue(&queued)?;
-                tracing::info!(queued = queued.len(), new = added, "e-mails in the outbox");
-                summary.timings_ms.insert("outbox", started.elapsed().as_millis());
-                let sending = Instant::now();
-                self.send_outbox().await?;
-                let states: HashMap<String, (String, Option<String>)> = self
-                    .store
-                    .outbox()?
-                    .into_iter()
-                    .map(|m| (m.key.clone(), (m.state.clone(), m.last_error.clone())))
-                    .collect();
-                for (record, q) in summary.emails.iter_mut().zip(&queued) {
-                    record.status = match states.get(&q.key) {
-                        Some((state, Some(error))) if state != "sent" => format!("{state}: {error}"),
-                        Some((state, _)) => state.clone(),
-                        None => "unknown".into(),
-                    };
-                }
-                summary.timings_ms.insert("send", sending.elapsed().as_millis());
-                let manifest = summary.dir.join("manifest.json");
-                let mut json: serde_json::Value =
-                    serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
-                json["emails"] = serde_json::to_value(&summary.emails).unwrap_or_default();
-                json["timings_ms"] = serde_json::to_value(&summary.timings_ms).unwrap_or_default();
-                std::fs::write(&manifest, serde_json::to_vec_pretty(&json).unwrap_or_default()).map_err(io(&manifest))?;
+        if wanted && let Some(smtp) = &self.settings.smtp {
+            let started = Instant::now();
+            let from = smtp.from.to_string();
+            let queued: Vec<OutboxMessage> = summary
+                .emails
+                .iter()
+                .zip(&messages)
+                .map(|(record, message)| OutboxMessage {
+                    id: 0,
+                    key: format!(
+                        "{}|{}|{}|{}",
+                        record.audience,
+                        summary.period,
+                        summary.data_vintage,
+                        record.to.to_lowercase()
+                    ),
+                    message_id: record.message_id.clone(),
+                    run_id: summary.run_id.clone(),
+                    period: summary.period.to_string(),
+                    audience: record.audience.clone(),
+                    sender: from.clone(),
+                    recipient: record.to.clone(),
+                    subject: record.subject.clone(),
+                    message: message.formatted(),
+                    state: "pending".into(),
+                    attempts: 0,
+                    next_attempt_at: String::new(),
+                    last_error: None,
+                    created_at: String::new(),
+                    sent_at: None,
+                })
+                .collect();
+            let added = self.store.enqueue(&queued)?;
+            tracing::info!(queued = queued.len(), new = added, "e-mails in the outbox");
+            summary.timings_ms.insert("outbox", started.elapsed().as_millis());
+            let sending = Instant::now();
+            self.send_outbox().await?;
+            let states: HashMap<String, (String, Option<String>)> = self
+                .store
+                .outbox()?
+                .into_iter()
+                .map(|m| (m.key.clone(), (m.state.clone(), m.last_error.clone())))
+                .collect();
+            for (record, q) in summary.emails.iter_mut().zip(&queued) {
+                record.status = match states.get(&q.key) {
+                    Some((state, Some(error))) if state != "sent" => format!("{state}: {error}"),
+                    Some((state, _)) => state.clone(),
+                    None => "unknown".into(),
+                };
             }
+            summary.timings_ms.insert("send", sending.elapsed().as_millis());
+            let manifest = summary.dir.join("manifest.json");
+            let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
+            json["emails"] = serde_json::to_value(&summary.emails).unwrap_or_default();
+            json["timings_ms"] = serde_json::to_value(&summary.timings_ms).unwrap_or_default();
+            std::fs::write(&manifest, serde_json::to_vec_pretty(&json).unwrap_or_default()).map_err(io(&manifest))?;
         }
         Ok(summary)
     }
@@ -821,7 +818,7 @@ impl Seimon {
             let name = format!("{}-{period}.xlsx", report.title);
             for to in &sub.to {
                 let audience = sub.audience.to_string();
-                let id = mail::message_id(&audience, &period.to_string(), &data_vintage, &to.email.to_string());
+                let id = mail::message_id(&audience, &period.to_string(), &data_vintage, to.email.as_ref());
                 // a version of this quarter already sent to this reader makes this a correction
                 let key = format!("{audience}|{period}|{data_vintage}|{}", to.to_string().to_lowercase());
                 let earlier = sent
@@ -864,7 +861,7 @@ impl Seimon {
                     to: to.to_string(),
                     subject: report.subject.clone(),
                     message_id: id,
-                    file: format!("mail/{}", deliver::eml_name(&audience, &to.email.to_string())),
+                    file: format!("mail/{}", deliver::eml_name(&audience, to.email.as_ref())),
                     status: "written".into(),
                 });
                 messages.push(message);

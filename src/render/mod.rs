@@ -17,9 +17,9 @@ pub mod xlsx;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::model::catalogue::Catalogue;
 use crate::compute::MeasureTable;
 use crate::model::audience::Audience;
+use crate::model::catalogue::Catalogue;
 use crate::model::period::Period;
 use chart::Chart;
 
@@ -263,7 +263,11 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
     let names = crate::model::labels::Names { lang, catalogue: c };
     let context = |src: &dyn Fn(&Chart) -> String| Context {
         ui: Ui {
-            lang: if lang == crate::model::language::Language::En { "en" } else { "zh-CN" },
+            lang: if lang == crate::model::language::Language::En {
+                "en"
+            } else {
+                "zh-CN"
+            },
             overview: tr("一、总体情况"),
             notes: tr("数据说明"),
             generated: tr("生成于"),

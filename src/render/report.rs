@@ -6,9 +6,9 @@
 
 use super::chart::{Bar, BarChart, Line, LineChart, MatrixChart};
 use super::{Cell, ChartSpec, Fmt, Report, ReportInput, Row, Table};
-use crate::model::catalogue::{TEN, TOTAL};
-use crate::model::catalogue::PROJECTS_INDICATOR as PROJECTS;
 use crate::model::audience::Audience;
+use crate::model::catalogue::PROJECTS_INDICATOR as PROJECTS;
+use crate::model::catalogue::{TEN, TOTAL};
 use crate::model::labels::{Names, fill, tr};
 use crate::model::language::Language;
 use crate::model::period::Period;

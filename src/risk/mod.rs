@@ -415,6 +415,8 @@ pub const GROWTH_GAP_PP: f64 = 5.0;
 pub const REVISION_PCT: f64 = 1.0;
 pub const OUTLIER_Z: f64 = 3.5;
 
+// each argument is one field of the finding, named at every call
+#[allow(clippy::too_many_arguments)]
 fn finding(
     period: Period,
     rule: &str,
@@ -502,33 +504,33 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
         .filter_map(|o| Some(((o.region.as_str(), o.industry.as_str(), o.indicator.as_str()), o.value?)))
         .collect();
     for (key, o) in &current {
-        if let (Some(g), Some(x), Some(&b)) = (o.yoy_pct, o.value, before.get(key)) {
-            if b > 0.0 {
-                let naive = (x / b - 1.0) * 100.0;
-                let gap = g - naive;
-                if gap.abs() > GROWTH_GAP_PP {
-                    flags.push(finding(
-                        p,
-                        "growth_mismatch",
-                        Level::Yellow,
-                        key.0,
-                        key.1,
-                        key.2,
-                        "yoy_pct",
-                        Some(g),
-                        Some(GROWTH_GAP_PP),
-                        fill(
-                            lang,
-                            "{what}：公布增速{published}%与按总量计算的{computed}%相差{gap}个百分点",
-                            &[
-                                ("what", &name(key.0, key.1, key.2)),
-                                ("published", &fmt(g)),
-                                ("computed", &fmt(naive)),
-                                ("gap", &fmt(gap.abs())),
-                            ],
-                        ),
-                    ));
-                }
+        if let (Some(g), Some(x), Some(&b)) = (o.yoy_pct, o.value, before.get(key))
+            && b > 0.0
+        {
+            let naive = (x / b - 1.0) * 100.0;
+            let gap = g - naive;
+            if gap.abs() > GROWTH_GAP_PP {
+                flags.push(finding(
+                    p,
+                    "growth_mismatch",
+                    Level::Yellow,
+                    key.0,
+                    key.1,
+                    key.2,
+                    "yoy_pct",
+                    Some(g),
+                    Some(GROWTH_GAP_PP),
+                    fill(
+                        lang,
+                        "{what}：公布增速{published}%与按总量计算的{computed}%相差{gap}个百分点",
+                        &[
+                            ("what", &name(key.0, key.1, key.2)),
+                            ("published", &fmt(g)),
+                            ("computed", &fmt(naive)),
+                            ("gap", &fmt(gap.abs())),
+                        ],
+                    ),
+                ));
             }
         }
     }
@@ -564,7 +566,9 @@ pub fn data_quality(q: &QualityInputs<'_>) -> (Vec<Flag>, Completeness) {
     }
 
     // Outliers: robust z-score of growth across the sub-regions of each parent.
-    let mut groups: BTreeMap<(String, &str, &str), Vec<(&str, f64)>> = BTreeMap::new();
+    // (parent, industry, indicator) → (sub-region, growth)
+    type Groups<'a> = BTreeMap<(String, &'a str, &'a str), Vec<(&'a str, f64)>>;
+    let mut groups: Groups<'_> = BTreeMap::new();
     for ((region, industry, indicator), o) in &current {
         if let (Some(g), Some(parent)) = (o.yoy_pct, crate::model::catalogue::parent_code(region)) {
             groups.entry((parent, industry, indicator)).or_default().push((region, g));
@@ -772,10 +776,10 @@ mod tests {
             m("2025Q3", "NGIT", "quarter_yoy_pct", -2.0),
         ];
         assert!(
-            eval(&[r.clone()], &rows[..2], "2025Q2").is_empty(),
+            eval(std::slice::from_ref(&r), &rows[..2], "2025Q2").is_empty(),
             "one falling quarter is not two"
         );
-        let flags = eval(&[r.clone()], &rows, "2025Q3");
+        let flags = eval(std::slice::from_ref(&r), &rows, "2025Q3");
         assert_eq!(flags.len(), 1);
         assert_eq!(
             (flags[0].level, flags[0].state, flags[0].since),
@@ -786,7 +790,7 @@ mod tests {
             m("2024Q4", "NGIT", "quarter_yoy_pct", -1.0),
             m("2025Q1", "NGIT", "quarter_yoy_pct", -2.0),
         ];
-        assert_eq!(eval(&[r.clone()], &rows, "2025Q1")[0].level, Level::Red);
+        assert_eq!(eval(std::slice::from_ref(&r), &rows, "2025Q1")[0].level, Level::Red);
         let rows = [
             m("2024Q3", "NGIT", "quarter_yoy_pct", -1.0),
             m("2025Q1", "NGIT", "quarter_yoy_pct", -2.0),
@@ -814,7 +818,7 @@ mod tests {
             })
             .collect();
         let state = |flags: &[Flag], i: &str| flags.iter().find(|f| f.industry == i).map(|f| (f.level, f.state));
-        let q2 = eval(&[r.clone()], &rows, "2025Q2");
+        let q2 = eval(std::slice::from_ref(&r), &rows, "2025Q2");
         assert_eq!(state(&q2, "NGIT"), Some((Level::Yellow, State::New)));
         assert_eq!(state(&q2, "NEV"), Some((Level::Red, State::Escalated)));
         assert_eq!(state(&q2, "DCI"), Some((Level::Green, State::Resolved)));
@@ -844,7 +848,7 @@ mod tests {
         let cat = Catalogue::anhui();
         let p = "2025Q3".parse().unwrap();
         let on = evaluate(
-            &[r.clone()],
+            std::slice::from_ref(&r),
             &rows,
             p,
             std::slice::from_ref(&silence),

@@ -291,8 +291,8 @@ fn build_model(shape: &Shape, through: Period, rng: &mut ChaCha8Rng) -> Model {
     for &(city, weight) in &shape.units {
         for y in years.clone() {
             let mut s = SEASON;
-            for q in 0..3 {
-                s[q] = (s[q] + noise(rng, 0.008)).clamp(0.05, 0.95);
+            for share in s.iter_mut().take(3) {
+                *share = (*share + noise(rng, 0.008)).clamp(0.05, 0.95);
             }
             season.insert((city.to_string(), y), s);
         }
@@ -442,7 +442,7 @@ fn rows(shape: &Shape, model: &Model, through: Period, rng: &mut ChaCha8Rng) -> 
                     ytd(model, city, ind, "operating_income", ly),
                 );
                 let av = (((now / before - 1.0) * 100.0 - 2.5 + noise(rng, 1.0)) * 10.0).round() / 10.0;
-                let level = shape.added_value_levels.then(|| now * ADDED_VALUE_RATIO);
+                let level = shape.added_value_levels.then_some(now * ADDED_VALUE_RATIO);
                 out.push(Row {
                     period: p,
                     region: city.into(),

@@ -69,7 +69,11 @@ fn sources(root: &Path) -> Vec<Source> {
                 module.pop();
             }
             let text = std::fs::read_to_string(&p).unwrap();
-            Source { module, is_dir_module, code: without_tests(&strip(&text)) }
+            Source {
+                module,
+                is_dir_module,
+                code: without_tests(&strip(&text)),
+            }
         })
         .collect()
 }
@@ -102,7 +106,10 @@ fn strip(text: &str) -> String {
                     i += 1;
                 }
             }
-        } else if at(0) == 'r' && (at(1) == '#' || at(1) == '"') && !c.get(i.wrapping_sub(1)).is_some_and(|p| p.is_alphanumeric() || *p == '_') {
+        } else if at(0) == 'r'
+            && (at(1) == '#' || at(1) == '"')
+            && !c.get(i.wrapping_sub(1)).is_some_and(|p| p.is_alphanumeric() || *p == '_')
+        {
             // a raw string r#"…"#
             let mut j = i + 1;
             let mut hashes = 0;
@@ -234,7 +241,10 @@ fn imports(src: &Source) -> BTreeSet<Vec<String>> {
         let mut rest = code.as_str();
         while let Some(at) = rest.find(prefix) {
             let before = rest[..at].chars().last();
-            let path: String = rest[at..].chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+            let path: String = rest[at..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
             if !before.is_some_and(|b| b.is_alphanumeric() || b == '_' || b == ':') {
                 paths.push(path.trim_end_matches(':').to_string());
             }
@@ -324,7 +334,11 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
         if done.contains(k) || !reaches[k].contains(k) {
             continue;
         }
-        let scc: Vec<String> = g.keys().filter(|m| reaches[k].contains(*m) && reaches[*m].contains(k)).cloned().collect();
+        let scc: Vec<String> = g
+            .keys()
+            .filter(|m| reaches[k].contains(*m) && reaches[*m].contains(k))
+            .cloned()
+            .collect();
         done.extend(scc.iter().cloned());
         out.push(scc);
     }
@@ -362,7 +376,11 @@ fn violations(root: &Path) -> Vec<String> {
         problems.push(format!("an import cycle: {}", scc.join(" ↔ ")));
     }
     // within each folder module, its files
-    let folders: BTreeSet<Vec<String>> = sources.iter().filter(|s| s.is_dir_module && !s.module.is_empty()).map(|s| s.module.clone()).collect();
+    let folders: BTreeSet<Vec<String>> = sources
+        .iter()
+        .filter(|s| s.is_dir_module && !s.module.is_empty())
+        .map(|s| s.module.clone())
+        .collect();
     for folder in folders {
         for scc in cycles(&graph(&sources, &folder)) {
             problems.push(format!("an import cycle in {}: {}", folder.join("::"), scc.join(" ↔ ")));
@@ -382,7 +400,8 @@ fn violations(root: &Path) -> Vec<String> {
 }
 
 fn find_path(code: &str, needle: &str) -> bool {
-    code.match_indices(needle).any(|(at, _)| !code[..at].chars().last().is_some_and(|b| b.is_alphanumeric() || b == '_'))
+    code.match_indices(needle)
+        .any(|(at, _)| !code[..at].chars().last().is_some_and(|b| b.is_alphanumeric() || b == '_'))
 }
 
 fn src_dir() -> PathBuf {
@@ -412,11 +431,31 @@ fn the_import_check_finds_a_forbidden_import() {
         }
     }
     let cases = [
-        ("model/period.rs", "use crate::store::Store;\n", "`model` imports `store`, a layer above it"),
-        ("compute/mod.rs", "fn f() { let _ = crate::config::Settings::default; }\n", "the stage `compute` imports `config`"),
-        ("store/mod.rs", "use crate::pipeline::RunOptions;\n", "`store` imports `pipeline`, a layer above it"),
-        ("daemon/serve.rs", "use crate::synth::demo::Shape;\n", "`daemon` imports `synth`, which only the CLI may"),
-        ("render/mod.rs", "fn g() { let _ = std::fs::read(\"x\"); }\n", "`render` does I/O (`std::fs`)"),
+        (
+            "model/period.rs",
+            "use crate::store::Store;\n",
+            "`model` imports `store`, a layer above it",
+        ),
+        (
+            "compute/mod.rs",
+            "fn f() { let _ = crate::config::Settings::default; }\n",
+            "the stage `compute` imports `config`",
+        ),
+        (
+            "store/mod.rs",
+            "use crate::pipeline::RunOptions;\n",
+            "`store` imports `pipeline`, a layer above it",
+        ),
+        (
+            "daemon/serve.rs",
+            "use crate::synth::demo::Shape;\n",
+            "`daemon` imports `synth`, which only the CLI may",
+        ),
+        (
+            "render/mod.rs",
+            "fn g() { let _ = std::fs::read(\"x\"); }\n",
+            "`render` does I/O (`std::fs`)",
+        ),
         ("model/period.rs", "use super::units::Unit;\n", "an import cycle in model: "),
     ];
     for (file, line, expected) in cases {
@@ -432,6 +471,9 @@ fn the_import_check_finds_a_forbidden_import() {
             std::fs::write(&units, format!("use super::period::Period;\n{t}")).unwrap();
         }
         let problems = violations(tmp.path());
-        assert!(problems.iter().any(|p| p.contains(expected)), "{file} + {line:?}: expected {expected:?}, got {problems:#?}");
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{file} + {line:?}: expected {expected:?}, got {problems:#?}"
+        );
     }
 }

@@ -260,7 +260,10 @@ fn a_server_down_at_first_gets_every_message_exactly_once_later() {
     let too_early = runtime
         .block_on(seimon::deliver::drain(&app.store, &sender, policy, chrono::Utc::now()))
         .unwrap();
-    assert_eq!(too_early.sent, 3, "the untouched ones at once, the one tried not before its backoff");
+    assert_eq!(
+        too_early.sent, 3,
+        "the untouched ones at once, the one tried not before its backoff"
+    );
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
     let report = runtime
         .block_on(seimon::deliver::drain(&app.store, &sender, policy, later))
@@ -696,7 +699,11 @@ fn two_senders_at_once_deliver_each_message_once() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let list = stdout(&seimon(tmp.path(), &["--config", "seimon.toml", "outbox"], &[]));
-    assert_eq!((list.matches(" dead ").count(), list.matches(" pending ").count()), (1, 3), "{list}");
+    assert_eq!(
+        (list.matches(" dead ").count(), list.matches(" pending ").count()),
+        (1, 3),
+        "{list}"
+    );
 
     // one process retries them; 0.6 s later, in the middle of its second message, another
     // sends what is due: each takes what the other has not leased

@@ -413,18 +413,29 @@ fn a_row_cut_short_is_named_as_such() {
     assert_eq!((code, stored), (Some(1), 0), "{err}");
     assert!(err.contains("row 3: the row has 3 fields, the header 8"), "{err}");
     // optional columns left off the end are fine
-    let (code, err, stored) = ingest_text("trailing.csv", &observations_with("2025Q3,340200,TEN,operating_income,80,亿元\n"), &[]);
+    let (code, err, stored) = ingest_text(
+        "trailing.csv",
+        &observations_with("2025Q3,340200,TEN,operating_income,80,亿元\n"),
+        &[],
+    );
     assert_eq!((code, stored), (Some(0), 3), "{err}");
 }
 
 #[test]
 fn a_cell_of_fifty_megabytes_is_named_not_repeated_in_the_message() {
     let cell = "x".repeat(50 << 20);
-    let (code, err, stored) =
-        ingest_text("long-cell.csv", &observations_with(&format!("2025Q3,{cell},TEN,operating_income,80,亿元,2025-10-20,\n")), &[]);
+    let (code, err, stored) = ingest_text(
+        "long-cell.csv",
+        &observations_with(&format!("2025Q3,{cell},TEN,operating_income,80,亿元,2025-10-20,\n")),
+        &[],
+    );
     assert_eq!((code, stored), (Some(1), 0), "{}", &err[..err.len().min(2000)]);
     assert!(err.len() < 4096, "the message is {} bytes", err.len());
-    let shown = format!("row 3, column region_code: `{}… ({} bytes in all)` is not a six-digit GB/T 2260 region code", "x".repeat(80), 50 << 20);
+    let shown = format!(
+        "row 3, column region_code: `{}… ({} bytes in all)` is not a six-digit GB/T 2260 region code",
+        "x".repeat(80),
+        50 << 20
+    );
     assert!(err.contains(&shown), "{err}");
 }
 

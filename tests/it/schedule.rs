@@ -8,10 +8,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use seimon::daemon::inbox::{Inbox, Picked};
-use seimon::model::period::Period;
-use seimon::pipeline::Seimon;
 use seimon::daemon::runs::Runs;
 use seimon::daemon::schedule::Scheduler;
+use seimon::model::period::Period;
+use seimon::pipeline::Seimon;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 

@@ -7,8 +7,8 @@ use std::process::{Child, Command, Output, Stdio};
 
 use seimon::model::catalogue::Catalogue;
 use seimon::model::observation::Project;
-use seimon::store::{EnterpriseBatch, Store, StoredObservation};
 use seimon::model::target::Target;
+use seimon::store::{EnterpriseBatch, Store, StoredObservation};
 
 /// Runs the real `seimon` binary in `dir` with a clean `SEIMON_*` environment.
 pub fn seimon(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
