@@ -36,6 +36,7 @@ use crate::daemon::runs::Runs;
 use crate::ingest::{self, Outcome};
 use crate::model::period::Period;
 use crate::pipeline::{RunOptions, Seimon, Trigger};
+use crate::store::OutboxState;
 
 /// The largest file the API accepts.
 pub const MAX_BODY: usize = 256 * 1024 * 1024;
@@ -224,9 +225,9 @@ async fn metrics(State(s): State<ApiState>) -> Response {
          # TYPE seimon_run_duration_seconds_sum counter\nseimon_run_duration_seconds_sum {seconds}\n\
          # TYPE seimon_emails_total gauge\nseimon_emails_total{{state=\"sent\"}} {}\nseimon_emails_total{{state=\"dead\"}} {}\nseimon_emails_total{{state=\"pending\"}} {}\n\
          # TYPE seimon_files_rejected_total counter\nseimon_files_rejected_total {rejected}\n",
-        count("sent"),
-        count("dead"),
-        count("pending")
+        count(OutboxState::Sent.as_str()),
+        count(OutboxState::Dead.as_str()),
+        count(OutboxState::Pending.as_str())
     );
     ([("content-type", "text/plain; version=0.0.4")], body).into_response()
 }

@@ -13,13 +13,13 @@ use tokio_util::task::TaskTracker;
 
 use crate::model::period::Period;
 use crate::pipeline::{RunOptions, Seimon, Trigger, new_run_id};
+use crate::store::RunState;
 
 /// A run as the API reports it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunStatus {
     pub run_id: String,
-    /// "queued", "running", "succeeded" or "failed".
-    pub state: String,
+    pub state: RunState,
     pub period: String,
     pub trigger: Trigger,
     pub send: bool,
@@ -33,7 +33,7 @@ pub struct RunStatus {
 
 impl RunStatus {
     pub fn finished(&self) -> bool {
-        matches!(self.state.as_str(), "succeeded" | "failed")
+        self.state.finished()
     }
 }
 
@@ -99,7 +99,7 @@ impl Runs {
         inner.running.insert(period, run_id.clone());
         let (tx, _) = watch::channel(RunStatus {
             run_id: run_id.clone(),
-            state: "queued".into(),
+            state: RunState::Queued,
             period: period.to_string(),
             trigger: options.trigger,
             send: options.send,
@@ -116,7 +116,7 @@ impl Runs {
         let id = run_id.clone();
         self.tracker.spawn(async move {
             tx.send_modify(|r| {
-                r.state = "running".into();
+                r.state = RunState::Running;
                 r.started_at = Some(crate::store::now());
             });
             let started = std::time::Instant::now();
@@ -134,12 +134,12 @@ impl Runs {
                 r.finished_at = Some(crate::store::now());
                 match &result {
                     Ok(s) => {
-                        r.state = "succeeded".into();
+                        r.state = RunState::Succeeded;
                         r.outputs = s.outputs.clone();
                         r.changes = Some(s.changes.len());
                     }
                     Err(e) => {
-                        r.state = "failed".into();
+                        r.state = RunState::Failed;
                         r.error = Some(e.to_string());
                     }
                 }

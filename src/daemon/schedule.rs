@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::daemon::runs::Runs;
 use crate::model::period::Period;
 use crate::pipeline::{RunError, RunOptions, Trigger};
-use crate::store::StoreError;
+use crate::store::{RunState, ScheduleState, StoreError};
 
 /// The scheduler's bookkeeping failed (a run's own failure is reported in the tick).
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +120,7 @@ impl Scheduler {
 
         // 2. Send the due reports whose data are in, or whose deadline has come.
         for record in app.store.schedule()? {
-            if record.state != "waiting" {
+            if record.state != ScheduleState::Waiting {
                 continue;
             }
             let Ok(period) = record.period.parse::<Period>() else { continue };
@@ -168,7 +168,7 @@ impl Scheduler {
                 })
                 .await;
             match status {
-                Some(s) if s.state == "succeeded" => {
+                Some(s) if s.state == RunState::Succeeded => {
                     app.store.schedule_done(period, &s.run_id, complete)?;
                     report.reported.push((period, s.run_id, complete));
                 }
@@ -190,7 +190,7 @@ impl Scheduler {
                 .store
                 .schedule()?
                 .into_iter()
-                .filter(|r| r.state == "done")
+                .filter(|r| r.state == ScheduleState::Done)
                 .map(|r| r.period)
                 .collect();
             for run in app.store.latest_runs()? {
@@ -226,7 +226,7 @@ impl Scheduler {
                     })
                     .await
                 {
-                    Some(s) if s.state == "succeeded" => report.recomputed.push((period, s.run_id)),
+                    Some(s) if s.state == RunState::Succeeded => report.recomputed.push((period, s.run_id)),
                     Some(s) => report.failed.push((period, s.error.unwrap_or_default())),
                     None => report.failed.push((period, "the run was lost".into())),
                 }

@@ -27,7 +27,7 @@ use crate::mail;
 use crate::model::period::Period;
 use crate::render::{self, RenderError, ReportInput};
 use crate::risk;
-use crate::store::{OutboxMessage, RunFinish, Store, StoreError};
+use crate::store::{OutboxMessage, OutboxState, RunFinish, Store, StoreError};
 
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
 const HISTORY_QUARTERS: i32 = 8;
@@ -340,13 +340,7 @@ impl Seimon {
         };
         app.recover_interrupted()?;
         let reports = &app.settings.paths.reports;
-        let live = |id: &str| {
-            app.store
-                .run(id)
-                .ok()
-                .flatten()
-                .is_some_and(|r| matches!(r.state.as_str(), "running" | "queued"))
-        };
+        let live = |id: &str| app.store.run(id).ok().flatten().is_some_and(|r| !r.state.finished());
         for dir in crate::pipeline::archive::clean_staging(reports, live).map_err(io(reports))? {
             tracing::info!(dir = %dir.display(), "removed the staging folder of a run that did not finish");
         }
@@ -580,13 +574,7 @@ impl Seimon {
                 .zip(&messages)
                 .map(|(record, message)| OutboxMessage {
                     id: 0,
-                    key: format!(
-                        "{}|{}|{}|{}",
-                        record.audience,
-                        summary.period,
-                        summary.data_vintage,
-                        record.to.to_lowercase()
-                    ),
+                    key: OutboxMessage::key_for(&record.audience, &summary.period.to_string(), &summary.data_vintage, &record.to),
                     message_id: record.message_id.clone(),
                     run_id: summary.run_id.clone(),
                     period: summary.period.to_string(),
@@ -595,7 +583,7 @@ impl Seimon {
                     recipient: record.to.clone(),
                     subject: record.subject.clone(),
                     message: message.formatted(),
-                    state: "pending".into(),
+                    state: OutboxState::Pending,
                     attempts: 0,
                     next_attempt_at: String::new(),
                     last_error: None,
@@ -608,16 +596,16 @@ impl Seimon {
             summary.timings_ms.insert("outbox", started.elapsed().as_millis());
             let sending = Instant::now();
             self.send_outbox().await?;
-            let states: HashMap<String, (String, Option<String>)> = self
+            let states: HashMap<String, (OutboxState, Option<String>)> = self
                 .store
                 .outbox()?
                 .into_iter()
-                .map(|m| (m.key.clone(), (m.state.clone(), m.last_error.clone())))
+                .map(|m| (m.key.clone(), (m.state, m.last_error.clone())))
                 .collect();
             for (record, q) in summary.emails.iter_mut().zip(&queued) {
                 record.status = match states.get(&q.key) {
-                    Some((state, Some(error))) if state != "sent" => format!("{state}: {error}"),
-                    Some((state, _)) => state.clone(),
+                    Some((state, Some(error))) if *state != OutboxState::Sent => format!("{state}: {error}"),
+                    Some((state, _)) => state.to_string(),
                     None => "unknown".into(),
                 };
             }
@@ -820,11 +808,11 @@ impl Seimon {
                 let audience = sub.audience.to_string();
                 let id = mail::message_id(&audience, &period.to_string(), &data_vintage, to.email.as_ref());
                 // a version of this quarter already sent to this reader makes this a correction
-                let key = format!("{audience}|{period}|{data_vintage}|{}", to.to_string().to_lowercase());
+                let key = OutboxMessage::key_for(&audience, &period.to_string(), &data_vintage, &to.to_string());
                 let earlier = sent
                     .iter()
                     .filter(|m| {
-                        m.state == "sent"
+                        m.state == OutboxState::Sent
                             && m.audience == audience
                             && m.period == period.to_string()
                             && m.recipient.to_lowercase() == to.to_string().to_lowercase()

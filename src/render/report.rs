@@ -35,44 +35,45 @@ pub fn audiences(input: &ReportInput<'_>) -> Vec<Audience> {
         .collect()
 }
 
-/// Looks measures up for one report.
-struct Q<'a> {
+/// What one report is written from: the measures, the period, the names and the reader's
+/// language, with the look-ups and labels every section uses.
+struct Context<'a> {
     input: &'a ReportInput<'a>,
     period: String,
     n: Names<'a>,
     lang: Language,
 }
 
-impl<'a> Q<'a> {
+impl<'a> Context<'a> {
     fn at(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> Option<f64> {
         self.input.measures.get(period, region, industry, indicator, measure)
     }
     /// The headline indicator in the report's period.
-    fn h(&self, region: &str, industry: &str, measure: &str) -> Option<f64> {
+    fn headline(&self, region: &str, industry: &str, measure: &str) -> Option<f64> {
         self.at(&self.period, region, industry, self.input.indicator, measure)
     }
     fn project(&self, region: &str, industry: &str, measure: &str) -> Option<f64> {
         self.at(&self.period, region, industry, PROJECTS, measure)
     }
     fn num(&self, region: &str, industry: &str, measure: &str, fmt: Fmt) -> Cell {
-        Cell::Num(self.h(region, industry, measure), fmt)
+        Cell::Num(self.headline(region, industry, measure), fmt)
     }
-    fn industry_zh(&self, code: &str) -> String {
+    fn industry_name(&self, code: &str) -> String {
         self.n.industry(code)
     }
     fn short(&self, code: &str) -> String {
         self.n.industry_short(code)
     }
-    fn region_zh(&self, code: &str) -> String {
+    fn region_name(&self, code: &str) -> String {
         self.n.region(code)
     }
     fn indicator(&self) -> String {
         self.n.indicator(self.input.indicator)
     }
-    fn t(&self, zh: &'static str) -> String {
+    fn label(&self, zh: &'static str) -> String {
         tr(self.lang, zh).to_string()
     }
-    fn f(&self, zh: &'static str, args: &[(&str, &str)]) -> String {
+    fn sentence(&self, zh: &'static str, args: &[(&str, &str)]) -> String {
         fill(self.lang, zh, args)
     }
 }
@@ -91,24 +92,24 @@ fn trend_periods(period: Period) -> Vec<Period> {
 }
 
 /// The summary sentence about one (region, industry) against all industry.
-fn summary(q: &Q<'_>, region: &str, industry: &str, what: &str) -> String {
+fn summary(q: &Context<'_>, region: &str, industry: &str, what: &str) -> String {
     let period = crate::model::labels::period(q.lang, q.input.period);
-    let mut s = q.f(
+    let mut s = q.sentence(
         "{period}，{region}{what}{indicator}",
         &[
             ("period", &period),
-            ("region", &q.region_zh(region)),
+            ("region", &q.region_name(region)),
             ("what", what),
             ("indicator", &q.indicator()),
         ],
     );
-    match q.h(region, industry, "ytd") {
-        Some(v) => s.push_str(&q.f("{value}亿元", &[("value", &super::fmt_money(Some(v)))])),
-        None => s.push_str(&q.t("总量暂缺")),
+    match q.headline(region, industry, "ytd") {
+        Some(v) => s.push_str(&q.sentence("{value}亿元", &[("value", &super::fmt_money(Some(v)))])),
+        None => s.push_str(&q.label("总量暂缺")),
     }
-    if let Some(g) = q.h(region, industry, "yoy_pct") {
+    if let Some(g) = q.headline(region, industry, "yoy_pct") {
         let pct = format!("{:.1}", g.abs());
-        s.push_str(&q.f(
+        s.push_str(&q.sentence(
             if g < 0.0 {
                 "，同比下降{pct}%"
             } else {
@@ -117,14 +118,14 @@ fn summary(q: &Q<'_>, region: &str, industry: &str, what: &str) -> String {
             &[("pct", &pct)],
         ));
     }
-    if let Some(g) = q.h(region, industry, "gap_to_total_pp") {
-        s.push_str(&q.f("，{comparison}", &[("comparison", &compare(q.lang, g, &q.t("规上工业")))]));
+    if let Some(g) = q.headline(region, industry, "gap_to_total_pp") {
+        s.push_str(&q.sentence("，{comparison}", &[("comparison", &compare(q.lang, g, &q.label("规上工业")))]));
     }
-    if let Some(sh) = q.h(region, industry, "share_pct") {
-        s.push_str(&q.f("；占规上工业比重{share}%", &[("share", &format!("{sh:.1}"))]));
-        if let Some(d) = q.h(region, industry, "share_change_pp") {
+    if let Some(sh) = q.headline(region, industry, "share_pct") {
+        s.push_str(&q.sentence("；占规上工业比重{share}%", &[("share", &format!("{sh:.1}"))]));
+        if let Some(d) = q.headline(region, industry, "share_change_pp") {
             let pp = format!("{:.1}", d.abs());
-            s.push_str(&q.f(
+            s.push_str(&q.sentence(
                 if d < 0.0 {
                     "，比上年同期下降{pp}个百分点"
                 } else {
@@ -134,60 +135,66 @@ fn summary(q: &Q<'_>, region: &str, industry: &str, what: &str) -> String {
             ));
         }
     }
-    if let (Some(pl), Some(ct)) = (q.h(region, industry, "pull_pp"), q.h(region, industry, "contribution_pct")) {
-        s.push_str(&q.f(
+    if let (Some(pl), Some(ct)) = (
+        q.headline(region, industry, "pull_pp"),
+        q.headline(region, industry, "contribution_pct"),
+    ) {
+        s.push_str(&q.sentence(
             "；拉动规上工业增长{pull}个百分点，贡献率{contribution}%",
             &[("pull", &format!("{pl:.1}")), ("contribution", &format!("{ct:.1}"))],
         ));
     }
-    s.push_str(&q.t("。"));
+    s.push_str(&q.label("。"));
     s
 }
 
-fn headline(q: &Q<'_>, region: &str, industry: &str) -> Vec<(String, Cell)> {
+fn headline(q: &Context<'_>, region: &str, industry: &str) -> Vec<(String, Cell)> {
     vec![
         (
-            q.f("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+            q.sentence("{indicator}（亿元）", &[("indicator", &q.indicator())]),
             q.num(region, industry, "ytd", Fmt::Money),
         ),
-        (q.t("同比增长（%）"), q.num(region, industry, "yoy_pct", Fmt::One)),
+        (q.label("同比增长（%）"), q.num(region, industry, "yoy_pct", Fmt::One)),
         (
-            q.t("与规上工业增速差（个百分点）"),
+            q.label("与规上工业增速差（个百分点）"),
             q.num(region, industry, "gap_to_total_pp", Fmt::One),
         ),
-        (q.t("占规上工业比重（%）"), q.num(region, industry, "share_pct", Fmt::One)),
-        (q.t("比重变化（个百分点）"), q.num(region, industry, "share_change_pp", Fmt::One)),
-        (q.t("拉动（个百分点）"), q.num(region, industry, "pull_pp", Fmt::One)),
-        (q.t("贡献率（%）"), q.num(region, industry, "contribution_pct", Fmt::One)),
+        (q.label("占规上工业比重（%）"), q.num(region, industry, "share_pct", Fmt::One)),
+        (
+            q.label("比重变化（个百分点）"),
+            q.num(region, industry, "share_change_pp", Fmt::One),
+        ),
+        (q.label("拉动（个百分点）"), q.num(region, industry, "pull_pp", Fmt::One)),
+        (q.label("贡献率（%）"), q.num(region, industry, "contribution_pct", Fmt::One)),
     ]
 }
 
 /// A table of industries of one region.
-fn industries_table(q: &Q<'_>, region: &str, number: &'static str) -> Table {
+fn industries_table(q: &Context<'_>, region: &str, number: &'static str) -> Table {
     let codes: Vec<String> = std::iter::once(TEN.to_string())
         .chain(q.input.catalogue.members().map(|i| i.code.clone()))
         .chain([TOTAL.to_string()])
         .collect();
     let city = region != q.input.region;
     let mut header = vec![
-        q.t("产业"),
-        q.f("{indicator}（亿元）", &[("indicator", &q.indicator())]),
-        q.t("同比增长（%）"),
-        q.t("与规上工业增速差（个百分点）"),
-        q.t("占规上工业比重（%）"),
-        q.t("比重变化（个百分点）"),
-        q.t("拉动（个百分点）"),
-        q.t("贡献率（%）"),
+        q.label("产业"),
+        q.sentence("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+        q.label("同比增长（%）"),
+        q.label("与规上工业增速差（个百分点）"),
+        q.label("占规上工业比重（%）"),
+        q.label("比重变化（个百分点）"),
+        q.label("拉动（个百分点）"),
+        q.label("贡献率（%）"),
     ];
     if city {
-        header.push(q.f("与{region}增速差（个百分点）", &[("region", &q.region_zh(q.input.region))]));
-        header.push(q.t("增速位次"));
+        header.push(q.sentence("与{region}增速差（个百分点）", &[("region", &q.region_name(q.input.region))]));
+        header.push(q.label("增速位次"));
     }
     let rows = codes
         .iter()
         .map(|code| {
             let mut cells = vec![
-                Cell::Text(q.industry_zh(code)),
+                Cell::Text(q.industry_name(code)),
                 q.num(region, code, "ytd", Fmt::Money),
                 q.num(region, code, "yoy_pct", Fmt::One),
                 q.num(region, code, "gap_to_total_pp", Fmt::One),
@@ -207,23 +214,23 @@ fn industries_table(q: &Q<'_>, region: &str, number: &'static str) -> Table {
         })
         .collect();
     Table {
-        sheet: q.t("分产业"),
-        title: q.f("{number}、分产业情况", &[("number", &q.t(number))]),
+        sheet: q.label("分产业"),
+        title: q.sentence("{number}、分产业情况", &[("number", &q.label(number))]),
         header,
         rows,
-        note: Some(q.f("各产业之间存在交叉，{ten}合计不等于各产业之和。", &[("ten", &q.short(TEN))])),
+        note: Some(q.sentence("各产业之间存在交叉，{ten}合计不等于各产业之和。", &[("ten", &q.short(TEN))])),
     }
 }
 
 /// A table of the sub-regions for one industry.
-fn regions_table(q: &Q<'_>, industry: &str, number: &'static str) -> Table {
+fn regions_table(q: &Context<'_>, industry: &str, number: &'static str) -> Table {
     let top = q.input.region;
     let (sub, sheet) = sub_name(q);
     let rows = std::iter::once(top.to_string())
         .chain(q.input.catalogue.children_of(top).map(|r| r.code.clone()))
         .map(|r| Row {
             cells: vec![
-                Cell::Text(q.region_zh(&r)),
+                Cell::Text(q.region_name(&r)),
                 q.num(&r, industry, "ytd", Fmt::Money),
                 q.num(&r, industry, "yoy_pct", Fmt::One),
                 q.num(&r, industry, "gap_to_parent_pp", Fmt::One),
@@ -235,28 +242,32 @@ fn regions_table(q: &Q<'_>, industry: &str, number: &'static str) -> Table {
         })
         .collect();
     Table {
-        sheet: q.t(sheet),
-        title: q.f(
+        sheet: q.label(sheet),
+        title: q.sentence(
             "{number}、分{sub}情况（{industry}）",
-            &[("number", &q.t(number)), ("sub", &q.t(sub)), ("industry", &q.short(industry))],
+            &[
+                ("number", &q.label(number)),
+                ("sub", &q.label(sub)),
+                ("industry", &q.short(industry)),
+            ],
         ),
         header: vec![
-            q.t(sub),
-            q.f("{indicator}（亿元）", &[("indicator", &q.indicator())]),
-            q.t("同比增长（%）"),
-            q.f("与{region}增速差（个百分点）", &[("region", &q.region_zh(top))]),
-            q.t("增速位次"),
-            q.t("占规上工业比重（%）"),
-            q.t("对规上工业贡献率（%）"),
+            q.label(sub),
+            q.sentence("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+            q.label("同比增长（%）"),
+            q.sentence("与{region}增速差（个百分点）", &[("region", &q.region_name(top))]),
+            q.label("增速位次"),
+            q.label("占规上工业比重（%）"),
+            q.label("对规上工业贡献率（%）"),
         ],
         rows,
-        note: Some(q.t("位次按同比增速由高到低排列，增速相同者位次相同。")),
+        note: Some(q.label("位次按同比增速由高到低排列，增速相同者位次相同。")),
     }
 }
 
 /// The plan's goals on indicators other than the headline one (counts of platforms, listed
 /// companies, …) for the monitored region's ten industries: one row per goal of the year.
-fn goals_table(q: &Q<'_>) -> Option<Table> {
+fn goals_table(q: &Context<'_>) -> Option<Table> {
     let top = q.input.region;
     let at = |indicator: &str, measure: &str| q.at(&q.period, top, TEN, indicator, measure);
     let rows: Vec<Row> = q
@@ -295,17 +306,17 @@ fn goals_table(q: &Q<'_>) -> Option<Table> {
         return None;
     }
     Some(Table {
-        sheet: q.t("数量目标"),
-        title: q.t("规划数量目标进度"),
+        sheet: q.label("数量目标"),
+        title: q.label("规划数量目标进度"),
         header: ["指标", "本期数", "年度目标", "目标进度（%）", "时间进度（%）", "进度差（个百分点）"]
-            .map(|h| q.t(h))
+            .map(|h| q.label(h))
             .to_vec(),
         rows,
-        note: Some(q.t("年度目标按规划期几何增长路径计算；平台、企业等数量为期末累计数。")),
+        note: Some(q.label("年度目标按规划期几何增长路径计算；平台、企业等数量为期末累计数。")),
     })
 }
 
-fn component_name(q: &Q<'_>, k: &crate::assessment::Component) -> String {
+fn component_name(q: &Context<'_>, k: &crate::assessment::Component) -> String {
     if q.lang == Language::En {
         k.name_en.clone()
     } else {
@@ -315,9 +326,9 @@ fn component_name(q: &Q<'_>, k: &crate::assessment::Component) -> String {
 
 /// The assessment of the sub-regions, best first: score, rank and each component's points
 /// of the score, so a city can see why it ranks where it does.
-fn assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment) -> Table {
+fn assessment_table(q: &Context<'_>, a: &crate::assessment::Assessment) -> Table {
     let (sub_zh, _) = sub_name(q);
-    let mut header = vec![q.t("位次"), q.t(sub_zh), q.t("得分")];
+    let mut header = vec![q.label("位次"), q.label(sub_zh), q.label("得分")];
     header.extend(a.components.iter().map(|k| component_name(q, k)));
     let rows = a
         .cities
@@ -325,7 +336,7 @@ fn assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment) -> Table {
         .map(|c| {
             let mut cells = vec![
                 Cell::Num(Some(f64::from(c.rank)), Fmt::Int),
-                Cell::Text(q.region_zh(&c.region)),
+                Cell::Text(q.region_name(&c.region)),
                 Cell::Num(Some(c.score), Fmt::One),
             ];
             cells.extend(c.parts.iter().map(|p| Cell::Num(p.as_ref().map(|p| p.contribution), Fmt::One)));
@@ -338,19 +349,19 @@ fn assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment) -> Table {
         .map(|k| format!("{} {}", component_name(q, k), k.weight))
         .collect();
     Table {
-        sheet: q.t("考核评价"),
-        title: q.f("{sub}考核评价", &[("sub", &q.t(sub_zh))]),
+        sheet: q.label("考核评价"),
+        title: q.sentence("{sub}考核评价", &[("sub", &q.label(sub_zh))]),
         header,
         rows,
-        note: Some(q.f(
+        note: Some(q.sentence(
             "得分满分100，各项为该项对得分的贡献（权重 {weights}）；缺报的项得0分，位次按得分由高到低，得分相同者位次相同。",
-            &[("weights", &weights.join(q.t("、_list").as_str()))],
+            &[("weights", &weights.join(q.label("、_list").as_str()))],
         )),
     }
 }
 
 /// One sub-region's assessment: each component's value, points and contribution.
-fn city_assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment, region: &str) -> Option<Table> {
+fn city_assessment_table(q: &Context<'_>, a: &crate::assessment::Assessment, region: &str) -> Option<Table> {
     let city = a.city(region)?;
     let rows = a
         .components
@@ -368,8 +379,8 @@ fn city_assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment, region: &
         })
         .collect();
     Some(Table {
-        sheet: q.t("考核评价"),
-        title: q.f(
+        sheet: q.label("考核评价"),
+        title: q.sentence(
             "考核评价：得分{score}，第{rank}位（共{n}个）",
             &[
                 ("score", &format!("{:.1}", city.score)),
@@ -377,14 +388,14 @@ fn city_assessment_table(q: &Q<'_>, a: &crate::assessment::Assessment, region: &
                 ("n", &a.cities.len().to_string()),
             ],
         ),
-        header: ["考核项", "权重", "本期值", "标准分", "对得分的贡献"].map(|h| q.t(h)).to_vec(),
+        header: ["考核项", "权重", "本期值", "标准分", "对得分的贡献"].map(|h| q.label(h)).to_vec(),
         rows,
-        note: Some(q.t("标准分为该项在各地区中的相对位置（0–100）；缺报的项得0分。")),
+        note: Some(q.label("标准分为该项在各地区中的相对位置（0–100）；缺报的项得0分。")),
     })
 }
 
 /// The scale tiers: how many industries are on course for each, now and a year earlier.
-fn tiers_table(q: &Q<'_>) -> Option<Table> {
+fn tiers_table(q: &Context<'_>) -> Option<Table> {
     let top = q.input.region;
     let year_ago = q.input.period.year_earlier().map(|p| p.to_string());
     let rows: Vec<Row> = q
@@ -409,27 +420,27 @@ fn tiers_table(q: &Q<'_>) -> Option<Table> {
         return None;
     }
     Some(Table {
-        sheet: q.t("规模梯队"),
-        title: q.t("产业规模梯队"),
+        sheet: q.label("规模梯队"),
+        title: q.label("产业规模梯队"),
         header: ["梯队", "门槛（亿元）", "本期（个）", "上年同期（个）", "年度目标（个）"]
-            .map(|h| q.t(h))
+            .map(|h| q.label(h))
             .to_vec(),
         rows,
-        note: Some(q.f(
+        note: Some(q.sentence(
             "按十大产业预计全年{indicator}计（四季度为全年实绩，其余按上年季节结构推算），达到门槛即计入。",
             &[("indicator", &q.indicator())],
         )),
     })
 }
 
-fn targets_table(q: &Q<'_>, codes: &[String], number: &'static str) -> Table {
+fn targets_table(q: &Context<'_>, codes: &[String], number: &'static str) -> Table {
     let top = q.input.region;
     let rows: Vec<Row> = codes
         .iter()
-        .filter(|code| q.h(top, code, "annual_target").is_some())
+        .filter(|code| q.headline(top, code, "annual_target").is_some())
         .map(|code| Row {
             cells: vec![
-                Cell::Text(q.industry_zh(code)),
+                Cell::Text(q.industry_name(code)),
                 q.num(top, code, "annual_target", Fmt::Money),
                 q.num(top, code, "task_progress_pct", Fmt::One),
                 q.num(top, code, "time_progress_pct", Fmt::One),
@@ -442,16 +453,16 @@ fn targets_table(q: &Q<'_>, codes: &[String], number: &'static str) -> Table {
         })
         .collect();
     let note = if rows.is_empty() {
-        q.f(
+        q.sentence(
             "{year}年没有{indicator}的规划目标。",
             &[("year", &q.input.period.year().to_string()), ("indicator", &q.indicator())],
         )
     } else {
-        q.t("年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。")
+        q.label("年度目标按规划期几何增长路径计算；预计全年完成按上年季节结构推算。")
     };
     Table {
-        sheet: q.t("目标进度"),
-        title: q.f("{number}、规划目标进度", &[("number", &q.t(number))]),
+        sheet: q.label("目标进度"),
+        title: q.sentence("{number}、规划目标进度", &[("number", &q.label(number))]),
         header: [
             "产业",
             "年度目标（亿元）",
@@ -462,7 +473,7 @@ fn targets_table(q: &Q<'_>, codes: &[String], number: &'static str) -> Table {
             "规划年均增速（%）",
             "所需年均增速（%）",
         ]
-        .map(|h| q.t(h))
+        .map(|h| q.label(h))
         .to_vec(),
         rows,
         note: Some(note),
@@ -470,7 +481,7 @@ fn targets_table(q: &Q<'_>, codes: &[String], number: &'static str) -> Table {
 }
 
 /// Projects of one industry by region, or of one region by industry.
-fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &'static str, first: &'static str) -> Table {
+fn projects_table(q: &Context<'_>, lines: &[(String, String, String)], number: &'static str, first: &'static str) -> Table {
     let rows = lines
         .iter()
         .filter(|(region, industry, _)| q.project(region, industry, "projects").is_some())
@@ -487,13 +498,13 @@ fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &'stati
         })
         .collect::<Vec<_>>();
     let note = if rows.is_empty() {
-        q.t("本期没有重大项目数据。")
+        q.label("本期没有重大项目数据。")
     } else {
-        q.t("投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。")
+        q.label("投资完成率 = 本年累计完成投资 ÷ 年度计划投资；开工率、竣工率按计划于本年开工（竣工）的项目计算。")
     };
     Table {
-        sheet: q.t("重大项目"),
-        title: q.f("{number}、重大项目进展", &[("number", &q.t(number))]),
+        sheet: q.label("重大项目"),
+        title: q.sentence("{number}、重大项目进展", &[("number", &q.label(number))]),
         header: [
             first,
             "项目数（个）",
@@ -502,7 +513,7 @@ fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &'stati
             "开工率（%）",
             "竣工率（%）",
         ]
-        .map(|h| q.t(h))
+        .map(|h| q.label(h))
         .to_vec(),
         rows,
         note: Some(note),
@@ -510,12 +521,12 @@ fn projects_table(q: &Q<'_>, lines: &[(String, String, String)], number: &'stati
 }
 
 /// The risk section: counts by level (not counting silenced flags) and the lists.
-fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
+fn risk_table(q: &Context<'_>, flags: &[&Flag], number: &'static str) -> Table {
     let count = |l: Level| flags.iter().filter(|f| f.counts() && f.level == l).count();
     let text = |t: String| Cell::Text(t);
     let mut rows = vec![Row {
         cells: vec![
-            text(q.t("本期风险")),
+            text(q.label("本期风险")),
             Cell::Num(Some(count(Level::Red) as f64), Fmt::Int),
             Cell::Num(Some(count(Level::Yellow) as f64), Fmt::Int),
         ],
@@ -529,10 +540,10 @@ fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
                 if f.state == State::Resolved {
                     f.message.clone()
                 } else {
-                    q.f(
+                    q.sentence(
                         "【{level}】{message}（自{since}）",
                         &[
-                            ("level", &q.t(f.level.zh())),
+                            ("level", &q.label(f.level.zh())),
                             ("message", &f.message),
                             ("since", &f.since.to_string()),
                         ],
@@ -545,7 +556,7 @@ fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
         .iter()
         .filter_map(|f| {
             f.silenced.as_ref().map(|s| {
-                q.f(
+                q.sentence(
                     "{message}（{reason}，至{until}）",
                     &[("message", &f.message), ("reason", &s.reason), ("until", &s.until.to_string())],
                 )
@@ -560,7 +571,7 @@ fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
     ] {
         rows.push(Row {
             cells: vec![
-                text(q.f("{title}：{n}项", &[("title", &q.t(title)), ("n", &items.len().to_string())])),
+                text(q.sentence("{title}：{n}项", &[("title", &q.label(title)), ("n", &items.len().to_string())])),
                 text(String::new()),
                 text(String::new()),
             ],
@@ -576,7 +587,7 @@ fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
         if n > 12 {
             rows.push(Row {
                 cells: vec![
-                    text(q.f("……另有{n}项，见 risks.csv", &[("n", &(n - 12).to_string())])),
+                    text(q.sentence("……另有{n}项，见 risks.csv", &[("n", &(n - 12).to_string())])),
                     text(String::new()),
                     text(String::new()),
                 ],
@@ -585,16 +596,16 @@ fn risk_table(q: &Q<'_>, flags: &[&Flag], number: &'static str) -> Table {
         }
     }
     Table {
-        sheet: q.t("风险监测"),
-        title: q.f("{number}、风险监测", &[("number", &q.t(number))]),
-        header: vec![String::new(), q.t("红灯（项）"), q.t("黄灯（项）")],
+        sheet: q.label("风险监测"),
+        title: q.sentence("{number}、风险监测", &[("number", &q.label(number))]),
+        header: vec![String::new(), q.label("红灯（项）"), q.label("黄灯（项）")],
         rows,
-        note: Some(q.t("已确认的风险列出但不计入；全部风险见 risks.csv。")),
+        note: Some(q.label("已确认的风险列出但不计入；全部风险见 risks.csv。")),
     }
 }
 
 /// The sub-regions' word and sheet name: cities of a province, counties of a city.
-fn sub_name(q: &Q<'_>) -> (&'static str, &'static str) {
+fn sub_name(q: &Context<'_>) -> (&'static str, &'static str) {
     if crate::model::catalogue::region_level(q.input.region) == crate::model::catalogue::RegionLevel::Province {
         ("城市", "分城市")
     } else {
@@ -602,13 +613,13 @@ fn sub_name(q: &Q<'_>) -> (&'static str, &'static str) {
     }
 }
 
-fn notes(q: &Q<'_>, flags: &[&Flag]) -> Vec<String> {
+fn notes(q: &Context<'_>, flags: &[&Flag]) -> Vec<String> {
     let mut notes = vec![
-        q.t("数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。"),
-        q.t("比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。"),
+        q.label("数据为本年累计数；增速为同比增速，以统计部门按可比口径公布的增速为准，未公布增速的按总量计算。"),
+        q.label("比重变化、增速差、拉动以百分点计；拉动 = 本期增量 ÷ 规上工业上年同期可比基数。"),
     ];
     if let Some(done) = q.input.completeness {
-        notes.push(q.f(
+        notes.push(q.sentence(
             "本期应报数据{expected}项，已报{present}项，完整率{pct}%。",
             &[
                 ("expected", &done.expected.to_string()),
@@ -626,13 +637,13 @@ fn notes(q: &Q<'_>, flags: &[&Flag]) -> Vec<String> {
                 .map(|(r, i, k)| crate::risk::subject(q.lang, q.input.catalogue, r, i, k))
                 .collect();
             let more = if done.missing.len() > NAMED {
-                q.f("等{n}项", &[("n", &done.missing.len().to_string())])
+                q.sentence("等{n}项", &[("n", &done.missing.len().to_string())])
             } else {
                 String::new()
             };
-            notes.push(q.f(
+            notes.push(q.sentence(
                 "缺报数据：{list}{more}。",
-                &[("list", &names.join(q.t("、_list").as_str())), ("more", &more)],
+                &[("list", &names.join(q.label("、_list").as_str())), ("more", &more)],
             ));
         }
     }
@@ -644,7 +655,7 @@ fn notes(q: &Q<'_>, flags: &[&Flag]) -> Vec<String> {
         notes.push(f.message.clone());
     }
     if quality.len() > 8 {
-        notes.push(q.f("另有{n}项数据质量提示，见 risks.csv。", &[("n", &(quality.len() - 8).to_string())]));
+        notes.push(q.sentence("另有{n}项数据质量提示，见 risks.csv。", &[("n", &(quality.len() - 8).to_string())]));
     }
     notes.extend(q.input.notes.iter().cloned());
     notes
@@ -659,7 +670,7 @@ fn chart_name(audience: &Audience, name: &str) -> String {
     }
 }
 
-fn trend(q: &Q<'_>, name: String, title: String, axis: String, lines: &[(String, &str, &str, &str)]) -> ChartSpec {
+fn trend(q: &Context<'_>, name: String, title: String, axis: String, lines: &[(String, &str, &str, &str)]) -> ChartSpec {
     let periods = trend_periods(q.input.period);
     ChartSpec::Line(LineChart {
         name,
@@ -681,29 +692,33 @@ fn trend(q: &Q<'_>, name: String, title: String, axis: String, lines: &[(String,
 }
 
 /// The bar chart of one industry's growth in each sub-region, against the monitored region.
-fn growth_by_region(q: &Q<'_>, name: String, industry: &str, children: &[&crate::model::catalogue::Region]) -> ChartSpec {
+fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&crate::model::catalogue::Region]) -> ChartSpec {
     let top = q.input.region;
     let period = crate::model::labels::period(q.lang, q.input.period);
     ChartSpec::Bar(BarChart {
         name,
-        title: q.f(
+        title: q.sentence(
             "{period}分{sub}{what}{indicator}同比增长",
             &[
                 ("period", &period),
-                ("sub", &q.t(sub_name(q).0)),
+                ("sub", &q.label(sub_name(q).0)),
                 ("what", &q.short(industry)),
                 ("indicator", &q.indicator()),
             ],
         ),
-        axis: q.t("同比增长（%）"),
+        axis: q.label("同比增长（%）"),
         bars: children
             .iter()
             .map(|r| Bar {
                 label: q.n.region_short(&r.code),
-                value: q.h(&r.code, industry, "yoy_pct"),
+                value: q.headline(&r.code, industry, "yoy_pct"),
             })
             .collect(),
-        references: q.h(top, industry, "yoy_pct").map(|v| (q.region_zh(top), v)).into_iter().collect(),
+        references: q
+            .headline(top, industry, "yoy_pct")
+            .map(|v| (q.region_name(top), v))
+            .into_iter()
+            .collect(),
         horizontal: false,
     })
 }
@@ -711,7 +726,7 @@ fn growth_by_region(q: &Q<'_>, name: String, industry: &str, children: &[&crate:
 /// Builds one audience's report.
 pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
     let lang = input.lang;
-    let q = Q {
+    let q = Context {
         input,
         period: input.period.to_string(),
         n: Names {
@@ -725,16 +740,16 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
     let label = crate::model::labels::period(lang, input.period);
     let indicator = q.indicator();
     let (sub_zh, _) = sub_name(&q);
-    let sub = q.t(sub_zh);
+    let sub = q.label(sub_zh);
     let children: Vec<&crate::model::catalogue::Region> = c.children_of(top).collect();
     let members: Vec<String> = c.members().map(|i| i.code.clone()).collect();
     let business: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::Business).collect();
     let quality: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::DataQuality).collect();
     let time_progress = f64::from(input.period.quarter()) * 25.0;
     let name = |n: &str| chart_name(audience, n);
-    let all_industry = q.t("规上工业");
-    let growth_axis = q.t("同比增长（%）");
-    let subject = |title: &str| q.f("【{title}】{period}", &[("title", title), ("period", &label)]);
+    let all_industry = q.label("规上工业");
+    let growth_axis = q.label("同比增长（%）");
+    let subject = |title: &str| q.sentence("【{title}】{period}", &[("title", title), ("period", &label)]);
     match audience {
         Audience::Province => {
             let catalogue_title = if lang == Language::En {
@@ -742,7 +757,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             } else {
                 c.title_zh.clone()
             };
-            let title = q.f("{title}监测季报", &[("title", &catalogue_title)]);
+            let title = q.sentence("{title}监测季报", &[("title", &catalogue_title)]);
             let mut tables = vec![industries_table(&q, top, "二")];
             if !children.is_empty() {
                 tables.push(regions_table(&q, TEN, "三"));
@@ -752,8 +767,8 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             tables.push(targets_table(&q, &target_codes, "四"));
             tables.extend(tiers_table(&q));
             tables.extend(goals_table(&q));
-            let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), TOTAL.to_string(), q.region_zh(top)))
-                .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_zh(&r.code))))
+            let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), TOTAL.to_string(), q.region_name(top)))
+                .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_name(&r.code))))
                 .collect();
             tables.push(projects_table(&q, &lines, "五", "地区"));
             let own: Vec<&Flag> = business.iter().copied().filter(|f| f.region == top).collect();
@@ -763,23 +778,27 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                 .iter()
                 .map(|i| Bar {
                     label: q.short(i),
-                    value: q.h(top, i, "yoy_pct"),
+                    value: q.headline(top, i, "yoy_pct"),
                 })
                 .collect();
             bars.insert(
                 0,
                 Bar {
                     label: q.short(TEN),
-                    value: q.h(top, TEN, "yoy_pct"),
+                    value: q.headline(top, TEN, "yoy_pct"),
                 },
             );
-            let mut references: Vec<(String, f64)> = q.h(top, TOTAL, "yoy_pct").map(|v| (all_industry.clone(), v)).into_iter().collect();
-            if let Some(cagr) = q.h(top, TEN, "plan_cagr_pct") {
-                references.push((q.t("规划年均增速"), cagr));
+            let mut references: Vec<(String, f64)> = q
+                .headline(top, TOTAL, "yoy_pct")
+                .map(|v| (all_industry.clone(), v))
+                .into_iter()
+                .collect();
+            if let Some(cagr) = q.headline(top, TEN, "plan_cagr_pct") {
+                references.push((q.label("规划年均增速"), cagr));
             }
             let mut charts = vec![ChartSpec::Bar(BarChart {
                 name: name("growth_by_industry"),
-                title: q.f(
+                title: q.sentence(
                     "{period}分产业{indicator}同比增长",
                     &[("period", &label), ("indicator", &indicator)],
                 ),
@@ -791,7 +810,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             charts.push(trend(
                 &q,
                 name("growth_trend"),
-                q.f(
+                q.sentence(
                     "{what}{indicator}累计增速走势",
                     &[("what", &q.short(TEN)), ("indicator", &indicator)],
                 ),
@@ -801,26 +820,26 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             charts.push(trend(
                 &q,
                 name("share_trend"),
-                q.f("{what}占规上工业比重走势", &[("what", &q.short(TEN))]),
-                q.t("比重（%）"),
+                q.sentence("{what}占规上工业比重走势", &[("what", &q.short(TEN))]),
+                q.label("比重（%）"),
                 &[
-                    (q.t("比重"), top, TEN, "share_pct"),
-                    (q.t("目标比重"), top, TEN, "target_share_pct"),
+                    (q.label("比重"), top, TEN, "share_pct"),
+                    (q.label("目标比重"), top, TEN, "target_share_pct"),
                 ],
             ));
-            if target_codes.iter().any(|i| q.h(top, i, "task_progress_pct").is_some()) {
+            if target_codes.iter().any(|i| q.headline(top, i, "task_progress_pct").is_some()) {
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("task_progress"),
-                    title: q.f("{period}目标进度与时间进度", &[("period", &label)]),
-                    axis: q.t("目标进度（%）_axis"),
+                    title: q.sentence("{period}目标进度与时间进度", &[("period", &label)]),
+                    axis: q.label("目标进度（%）_axis"),
                     bars: target_codes
                         .iter()
                         .map(|i| Bar {
                             label: q.short(i),
-                            value: q.h(top, i, "task_progress_pct"),
+                            value: q.headline(top, i, "task_progress_pct"),
                         })
                         .collect(),
-                    references: vec![(q.t("时间进度"), time_progress)],
+                    references: vec![(q.label("时间进度"), time_progress)],
                     horizontal: true,
                 }));
             }
@@ -829,13 +848,13 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             }
             charts.push(ChartSpec::Bar(BarChart {
                 name: name("contribution"),
-                title: q.f("{period}各产业对规上工业增长的贡献率", &[("period", &label)]),
-                axis: q.t("贡献率（%）"),
+                title: q.sentence("{period}各产业对规上工业增长的贡献率", &[("period", &label)]),
+                axis: q.label("贡献率（%）"),
                 bars: members
                     .iter()
                     .map(|i| Bar {
                         label: q.short(i),
-                        value: q.h(top, i, "contribution_pct"),
+                        value: q.headline(top, i, "contribution_pct"),
                     })
                     .collect(),
                 references: vec![],
@@ -854,23 +873,27 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                                     .filter(|f| f.region == r.code && &f.industry == i && f.state != State::Resolved)
                                     .map(|f| f.level)
                                     .max();
-                                worst.or_else(|| q.h(&r.code, i, "ytd").or(q.h(&r.code, i, "yoy_pct")).map(|_| Level::Green))
+                                worst.or_else(|| {
+                                    q.headline(&r.code, i, "ytd")
+                                        .or(q.headline(&r.code, i, "yoy_pct"))
+                                        .map(|_| Level::Green)
+                                })
                             })
                             .collect()
                     })
                     .collect();
                 charts.push(ChartSpec::Matrix(MatrixChart {
                     name: name("risk_matrix"),
-                    title: q.f("{period}风险矩阵（产业 × {sub}）", &[("period", &label), ("sub", &sub)]),
+                    title: q.sentence("{period}风险矩阵（产业 × {sub}）", &[("period", &label), ("sub", &sub)]),
                     rows: industries.iter().map(|i| q.short(i)).collect(),
                     columns: children.iter().map(|r| q.n.region_short(&r.code)).collect(),
                     cells,
-                    legend: ["红灯", "黄灯", "绿灯", "无数据"].map(|l| q.t(l)),
+                    legend: ["红灯", "黄灯", "绿灯", "无数据"].map(|l| q.label(l)),
                 }));
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("projects_by_city"),
-                    title: q.f("{period}分{sub}重大项目投资完成率", &[("period", &label), ("sub", &sub)]),
-                    axis: q.t("投资完成率（%）"),
+                    title: q.sentence("{period}分{sub}重大项目投资完成率", &[("period", &label), ("sub", &sub)]),
+                    axis: q.label("投资完成率（%）"),
                     bars: children
                         .iter()
                         .map(|r| Bar {
@@ -878,7 +901,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                             value: q.project(&r.code, TOTAL, "investment_completion_pct"),
                         })
                         .collect(),
-                    references: vec![(q.t("时间进度"), time_progress)],
+                    references: vec![(q.label("时间进度"), time_progress)],
                     horizontal: false,
                 }));
             }
@@ -886,8 +909,8 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                 tables.push(assessment_table(&q, a));
                 charts.push(ChartSpec::Bar(BarChart {
                     name: name("assessment"),
-                    title: q.f("{period}{sub}考核评价得分", &[("period", &label), ("sub", &sub)]),
-                    axis: q.t("得分"),
+                    title: q.sentence("{period}{sub}考核评价得分", &[("period", &label), ("sub", &sub)]),
+                    axis: q.label("得分"),
                     bars: a
                         .cities
                         .iter()
@@ -913,17 +936,17 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             }
         }
         Audience::Industry(code) => {
-            let title = q.f(
+            let title = q.sentence(
                 "{region}{industry}产业监测季报",
-                &[("region", &q.region_zh(top)), ("industry", &q.short(code))],
+                &[("region", &q.region_name(top)), ("industry", &q.short(code))],
             );
             let mut tables = vec![];
             if !children.is_empty() {
                 tables.push(regions_table(&q, code, "二"));
             }
             tables.push(targets_table(&q, std::slice::from_ref(code), "三"));
-            let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), code.clone(), q.region_zh(top)))
-                .chain(children.iter().map(|r| (r.code.clone(), code.clone(), q.region_zh(&r.code))))
+            let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), code.clone(), q.region_name(top)))
+                .chain(children.iter().map(|r| (r.code.clone(), code.clone(), q.region_name(&r.code))))
                 .collect();
             tables.push(projects_table(&q, &lines, "四", "地区"));
             let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.industry == code).collect();
@@ -931,7 +954,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             let mut charts = vec![trend(
                 &q,
                 name("growth_trend"),
-                q.f(
+                q.sentence(
                     "{what}{indicator}累计增速走势",
                     &[("what", &q.short(code)), ("indicator", &indicator)],
                 ),
@@ -959,9 +982,12 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             }
         }
         Audience::City(region) => {
-            let title = q.f("{region}{ten}监测季报", &[("region", &q.region_zh(region)), ("ten", &q.short(TEN))]);
+            let title = q.sentence(
+                "{region}{ten}监测季报",
+                &[("region", &q.region_name(region)), ("ten", &q.short(TEN))],
+            );
             let mut tables = vec![industries_table(&q, region, "二")];
-            let lines: Vec<(String, String, String)> = std::iter::once((region.clone(), TOTAL.to_string(), q.t("合计")))
+            let lines: Vec<(String, String, String)> = std::iter::once((region.clone(), TOTAL.to_string(), q.label("合计")))
                 .chain(members.iter().map(|i| (region.clone(), i.clone(), q.short(i))))
                 .collect();
             tables.push(projects_table(&q, &lines, "三", "产业"));
@@ -974,19 +1000,19 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                 .iter()
                 .map(|i| Bar {
                     label: q.short(i),
-                    value: q.h(region, i, "yoy_pct"),
+                    value: q.headline(region, i, "yoy_pct"),
                 })
                 .collect();
             bars.insert(
                 0,
                 Bar {
                     label: q.short(TEN),
-                    value: q.h(region, TEN, "yoy_pct"),
+                    value: q.headline(region, TEN, "yoy_pct"),
                 },
             );
             let references: Vec<(String, f64)> = [
-                (all_industry.clone(), q.h(region, TOTAL, "yoy_pct")),
-                (format!("{} {}", q.region_zh(top), q.short(TEN)), q.h(top, TEN, "yoy_pct")),
+                (all_industry.clone(), q.headline(region, TOTAL, "yoy_pct")),
+                (format!("{} {}", q.region_name(top), q.short(TEN)), q.headline(top, TEN, "yoy_pct")),
             ]
             .into_iter()
             .filter_map(|(l, v)| v.map(|v| (l, v)))
@@ -994,9 +1020,9 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
             let charts = vec![
                 ChartSpec::Bar(BarChart {
                     name: name("growth_by_industry"),
-                    title: q.f(
+                    title: q.sentence(
                         "{period}{region}分产业{indicator}同比增长",
-                        &[("period", &label), ("region", &q.region_zh(region)), ("indicator", &indicator)],
+                        &[("period", &label), ("region", &q.region_name(region)), ("indicator", &indicator)],
                     ),
                     axis: growth_axis.clone(),
                     bars,
@@ -1006,10 +1032,10 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                 trend(
                     &q,
                     name("growth_trend"),
-                    q.f(
+                    q.sentence(
                         "{what}{indicator}累计增速走势",
                         &[
-                            ("what", &format!("{} {}", q.region_zh(region), q.short(TEN))),
+                            ("what", &format!("{} {}", q.region_name(region), q.short(TEN))),
                             ("indicator", &indicator),
                         ],
                     ),
@@ -1017,7 +1043,7 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
                     &[
                         (q.short(TEN), region, TEN, "yoy_pct"),
                         (all_industry.clone(), region, TOTAL, "yoy_pct"),
-                        (q.region_zh(top), top, TEN, "yoy_pct"),
+                        (q.region_name(top), top, TEN, "yoy_pct"),
                     ],
                 ),
             ];

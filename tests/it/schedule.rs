@@ -12,6 +12,7 @@ use seimon::daemon::runs::Runs;
 use seimon::daemon::schedule::Scheduler;
 use seimon::model::period::Period;
 use seimon::pipeline::Seimon;
+use seimon::store::{RunState, ScheduleState};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -79,7 +80,7 @@ fn scheduled_runs(app: &Seimon) -> Vec<(String, String)> {
         .unwrap()
         .into_iter()
         .filter(|r| r.trigger == "schedule")
-        .map(|r| (r.period, r.state))
+        .map(|r| (r.period, r.state.to_string()))
         .collect()
 }
 
@@ -114,7 +115,7 @@ async fn after_downtime_each_missed_period_runs_once_and_a_restart_runs_nothing(
         let schedule = app.store.schedule().unwrap();
         assert_eq!(schedule.len(), 2);
         assert!(
-            schedule.iter().all(|r| r.state == "done" && r.complete == Some(true)),
+            schedule.iter().all(|r| r.state == ScheduleState::Done && r.complete == Some(true)),
             "{schedule:?}"
         );
         // the report of 25 April was due at 09:00 Shanghai time, 01:00 UTC
@@ -268,12 +269,12 @@ fn a_run_left_running_by_a_dead_process_is_marked_and_a_live_one_left_alone() {
     let held = std::fs::File::create(locks.join("2025Q3.lock")).unwrap();
     held.lock().unwrap();
     assert!(app.recover_interrupted().unwrap().is_empty());
-    assert_eq!(app.store.run("r-dead").unwrap().unwrap().state, "running");
+    assert_eq!(app.store.run("r-dead").unwrap().unwrap().state, RunState::Running);
     // the process died (its lock is gone): the run is marked failed, safe to run again
     drop(held);
     assert_eq!(app.recover_interrupted().unwrap(), vec!["2025Q3".to_string()]);
     let run = app.store.run("r-dead").unwrap().unwrap();
-    assert_eq!(run.state, "failed");
+    assert_eq!(run.state, RunState::Failed);
     assert_eq!(run.error.as_deref(), Some("interrupted: the process stopped during the run"));
 }
 

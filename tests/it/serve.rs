@@ -9,6 +9,7 @@
 use std::process::Command;
 
 use crate::support::{Daemon, http, json, poll};
+use seimon::store::RunState;
 
 const TOKEN: &str = "test-token-7f3a";
 
@@ -226,9 +227,12 @@ fn the_daemon_serves_the_api_and_stops_cleanly() {
     assert_eq!(exit.code(), Some(0), "a clean exit");
     let store = seimon::store::Store::open(&tmp.path().join("data")).unwrap();
     let record = store.run(&second).unwrap().expect("the run was recorded");
-    assert_eq!(record.state, "succeeded", "the run under way was let finish");
+    assert_eq!(record.state, RunState::Succeeded, "the run under way was let finish");
     let runs = store.runs().unwrap();
-    assert!(runs.iter().all(|r| r.state == "succeeded"), "nothing left half-done: {runs:?}");
+    assert!(
+        runs.iter().all(|r| r.state == RunState::Succeeded),
+        "nothing left half-done: {runs:?}"
+    );
     assert_eq!(
         runs.iter().filter(|r| r.trigger == "schedule").count(),
         1,
