@@ -1,0 +1,652 @@
+//! Validation: the merged raw configuration checked key by key — every problem collected,
+//! each with its key — and turned into typed [`Settings`](super::Settings), each stage's
+//! parameters included. Defaults live in the built-in `config/seimon.toml` alone.
+
+use super::raw::*;
+use super::*;
+
+pub(super) type Problems = Vec<(KeyPath, String)>;
+
+/// A value the built-in defaults (`config/seimon.toml`, merged under every file) always
+/// set: after the merge it cannot be absent, so its default lives there and only there.
+fn defaulted<T>(value: Option<T>) -> T {
+    value.expect("set by the built-in defaults, merged under every configuration")
+}
+
+pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, hash: String) -> Result<Settings, Problems> {
+    let mut problems: Problems = Vec::new();
+    let key = |s: &str| KeyPath::parse(s);
+    let need = |v: Option<String>, k: &str, problems: &mut Problems| -> String {
+        v.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
+            problems.push((key(k), "is required and may not be empty".into()));
+            String::new()
+        })
+    };
+    let paths = Paths {
+        data: defaulted(raw.paths.data),
+        reports: defaulted(raw.paths.reports),
+        inbox: defaulted(raw.paths.inbox),
+    };
+
+    let catalogue_name = need(raw.monitor.catalogue, "monitor.catalogue", &mut problems);
+    let catalogue = match catalogue_file::load_catalogue(&catalogue_name) {
+        Ok(c) => {
+            // tiers are indicators too (stock counts): defined after the extra indicators
+            let tier_indicators: Vec<RawIndicator> = raw
+                .tiers
+                .iter()
+                .map(|t| RawIndicator {
+                    code: t.code.clone(),
+                    zh: t.zh.clone(),
+                    en: t.en.clone(),
+                    kind: Some(crate::model::catalogue::IndicatorKind::Count),
+                    cumulative: Some(false),
+                    unit: Some("个".into()),
+                    nonnegative: Some(true),
+                })
+                .collect();
+            let c = extra_indicators(&c, &raw.indicators, "indicators", &mut problems);
+            Some(Arc::new(extra_indicators(&c, &tier_indicators, "tiers", &mut problems)))
+        }
+        Err(e) => {
+            problems.push((key("monitor.catalogue"), e.to_string()));
+            None
+        }
+    };
+    let region = need(raw.monitor.region, "monitor.region", &mut problems);
+    let headline = need(raw.monitor.headline_indicator, "monitor.headline_indicator", &mut problems);
+    if let Some(c) = &catalogue {
+        match c.region(&region) {
+            Some(r) if r.level() != crate::model::catalogue::RegionLevel::County => {}
+            Some(_) => problems.push((
+                key("monitor.region"),
+                format!("`{region}` is a county: monitor a province (xx0000) or a city (xxxx00)"),
+            )),
+            None => problems.push((
+                key("monitor.region"),
+                format!("unknown region code `{region}` (not in catalogue {})", c.name),
+            )),
+        }
+        if c.indicator(&headline).is_none() {
+            problems.push((
+                key("monitor.headline_indicator"),
+                format!("unknown indicator `{headline}` (not in catalogue {})", c.name),
+            ));
+        }
+    }
+    let language = defaulted(raw.monitor.language);
+    let (rules, silences, expected_indicators) = match &catalogue {
+        Some(c) => validate_risk(&raw.rules, &raw.silences, &raw.risk, c, &mut problems),
+        None => Default::default(),
+    };
+
+    let mailbox = |text: &str, k: KeyPath, problems: &mut Problems| -> Option<Mailbox> {
+        match text.parse::<Mailbox>() {
+            Ok(m) => Some(m),
+            Err(e) => {
+                problems.push((k, format!("`{text}` is not a valid e-mail address ({e})")));
+                None
+            }
+        }
+    };
+    let mail_from_text = need(raw.mail.from, "mail.from", &mut problems);
+    let mail_from = mailbox(&mail_from_text, key("mail.from"), &mut problems);
+
+    let smtp = raw.smtp.map(|s| {
+        let host = need(s.host, "smtp.host", &mut problems);
+        let security = s.security.unwrap_or(Security::Starttls);
+        let port = s.port.unwrap_or(match security {
+            Security::None => 25,
+            Security::Starttls => 587,
+            Security::Tls => 465,
+        });
+        if port == 0 {
+            problems.push((key("smtp.port"), "must be between 1 and 65535".into()));
+        }
+        let from = match s.from {
+            Some(f) => mailbox(&f, key("smtp.from"), &mut problems),
+            None => mail_from.clone(),
+        };
+        let password = match (secrets.get("SEIMON_SMTP__PASSWORD"), s.password_file) {
+            (Some(p), _) => Some(p.clone()),
+            (None, Some(file)) => match std::fs::read_to_string(&file) {
+                Ok(p) => Some(Secret(p.trim_end_matches(['\r', '\n']).to_string())),
+                Err(e) => {
+                    problems.push((key("smtp.password_file"), format!("cannot read {}: {e}", file.display())));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        if s.username.is_some() && password.is_none() {
+            problems.push((
+                key("smtp.username"),
+                "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into(),
+            ));
+        }
+        if let Some(ca) = &s.ca_file
+            && let Err(e) = std::fs::read(ca)
+        {
+            problems.push((key("smtp.ca_file"), format!("cannot read {}: {e}", ca.display())));
+        }
+        let timeout_secs = s.timeout_secs.unwrap_or(30);
+        if timeout_secs == 0 {
+            problems.push((key("smtp.timeout_secs"), "must be at least 1".into()));
+        }
+        Smtp {
+            host,
+            port,
+            security,
+            username: s.username,
+            password,
+            from: from.unwrap_or_else(|| "invalid@invalid".parse().expect("valid")),
+            timeout: std::time::Duration::from_secs(timeout_secs),
+            retry_base: std::time::Duration::from_secs(s.retry_base_secs.unwrap_or(60)),
+            max_attempts: s.max_attempts.unwrap_or(6).max(1),
+            ca_file: s.ca_file.clone(),
+        }
+    });
+
+    let mut subscriptions = Vec::new();
+    for (i, s) in raw.subscriptions.into_iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("subscriptions").index(i).key(k);
+        let audience_text = s.audience.unwrap_or_default();
+        let audience = match audience_text.split_once(':') {
+            None if audience_text == "province" => Some(Audience::Province),
+            Some(("industry", code)) => match &catalogue {
+                Some(c) if c.industry(code).is_none() => {
+                    problems.push((
+                        at("audience"),
+                        format!("unknown industry code `{code}` (not in catalogue {})", c.name),
+                    ));
+                    None
+                }
+                _ => Some(Audience::Industry(code.to_string())),
+            },
+            Some(("city", code)) => match &catalogue {
+                Some(c)
+                    if c.region(code)
+                        .is_none_or(|r| r.level() == crate::model::catalogue::RegionLevel::Province) =>
+                {
+                    problems.push((
+                        at("audience"),
+                        format!("unknown city code `{code}` (not a city or county of catalogue {})", c.name),
+                    ));
+                    None
+                }
+                _ => Some(Audience::City(code.to_string())),
+            },
+            _ => {
+                problems.push((
+                    at("audience"),
+                    format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\""),
+                ));
+                None
+            }
+        };
+        if s.to.is_empty() {
+            problems.push((at("to"), "lists no recipient".into()));
+        }
+        let to: Vec<Mailbox> =
+            s.to.iter()
+                .enumerate()
+                .filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems))
+                .collect();
+        let attachments = s.attachments.clone().unwrap_or_else(|| vec!["xlsx".into()]);
+        for (j, a) in attachments.iter().enumerate() {
+            if a != "xlsx" {
+                problems.push((
+                    at("attachments").index(j),
+                    format!("`{a}` is not an attachment seimon makes (\"xlsx\")"),
+                ));
+            }
+        }
+        if let Some(audience) = audience {
+            subscriptions.push(Subscription {
+                audience,
+                to,
+                language: s.language.unwrap_or(language),
+                attach_xlsx: attachments.iter().any(|a| a == "xlsx"),
+            });
+        }
+    }
+
+    let listen_text = defaulted(raw.api.listen);
+    let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+        problems.push((
+            key("api.listen"),
+            format!("`{listen_text}` is not an address:port such as 127.0.0.1:8650"),
+        ));
+        SocketAddr::from(([127, 0, 0, 1], 8650))
+    });
+    let token = match (secrets.get("SEIMON_API__TOKEN"), raw.api.token_file) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(file)) => match std::fs::read_to_string(&file) {
+            Ok(t) => Some(Secret(t.trim().to_string())),
+            Err(e) => {
+                problems.push((key("api.token_file"), format!("cannot read {}: {e}", file.display())));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    let token = token.filter(|t| {
+        // an empty token would start a daemon that refuses every request
+        let empty = t.expose().trim().is_empty();
+        if empty {
+            problems.push((
+                key("api.token"),
+                "the API token is empty: set SEIMON_API__TOKEN (or [api] token_file) to a secret".into(),
+            ));
+        }
+        !empty
+    });
+
+    let timezone = defaulted(raw.schedule.timezone);
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        problems.push((
+            key("schedule.timezone"),
+            format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)"),
+        ));
+    }
+    let mut cron = |name: &str, example: &str, given: Option<String>| {
+        let text = defaulted(given);
+        let parsed = parse_cron(&text).map_err(|e| problems.push((key(name), format!("`{text}`: {e} (e.g. \"{example}\")"))));
+        (text, parsed.ok())
+    };
+    let (report, report_cron) = cron("schedule.report", "0 0 9 25 1,4,7,10 *", raw.schedule.report);
+    let (outbox, _) = cron("schedule.outbox", "0 */5 * * * *", raw.schedule.outbox);
+    let deadline_days = defaulted(raw.schedule.deadline_days);
+    if !(0..=92).contains(&deadline_days) {
+        problems.push((
+            key("schedule.deadline_days"),
+            format!("{deadline_days} days: a report waits for its data between 0 and 92 days"),
+        ));
+    }
+    let inbox_poll_secs = defaulted(raw.schedule.inbox_poll_secs);
+    if inbox_poll_secs == 0 {
+        problems.push((key("schedule.inbox_poll_secs"), "must be at least 1 second".into()));
+    }
+
+    let level = defaulted(raw.log.level);
+    if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+        problems.push((
+            key("log.level"),
+            format!("`{level}` is not a log filter such as \"info\" or \"seimon=debug,info\""),
+        ));
+    }
+
+    let mut tiers = Vec::new();
+    if let Some(c) = &catalogue {
+        for (i, t) in raw.tiers.iter().enumerate() {
+            let at = |field: &str| KeyPath::parse(&format!("tiers[{i}].{field}"));
+            let indicator = t.indicator.clone().unwrap_or_default();
+            match c.indicator(&indicator) {
+                Some(k) if k.kind == crate::model::catalogue::IndicatorKind::Money => {}
+                Some(_) => problems.push((
+                    at("indicator"),
+                    format!("`{indicator}` is not a money indicator: a tier compares 亿元"),
+                )),
+                None => problems.push((
+                    at("indicator"),
+                    format!("unknown indicator `{indicator}` (not in catalogue {})", c.name),
+                )),
+            }
+            let threshold = t.threshold.unwrap_or(0.0);
+            if !(threshold.is_finite() && threshold > 0.0) {
+                problems.push((
+                    at("threshold"),
+                    "a tier needs a threshold above 0 (in 亿元: 1000 for 千亿级)".into(),
+                ));
+            }
+            tiers.push(crate::compute::tiers::Tier {
+                code: t.code.clone().unwrap_or_default(),
+                indicator,
+                threshold,
+            });
+        }
+    }
+    let assessment = match &catalogue {
+        Some(c) => validate_assessment(&raw.assessment, c, &mut problems),
+        None => Vec::new(),
+    };
+    let mut targets = Vec::new();
+    if let Some(c) = &catalogue {
+        for (i, t) in raw.targets.iter().enumerate() {
+            match t.validate(c) {
+                Ok(mut ts) => targets.append(&mut ts),
+                Err(ps) => problems.extend(
+                    ps.into_iter()
+                        .map(|(field, m)| (KeyPath::default().key("targets").index(i).key(field), m)),
+                ),
+            }
+        }
+    }
+
+    let keep_runs = defaulted(raw.archive.keep_runs);
+    if keep_runs == 0 {
+        problems.push((
+            key("archive.keep_runs"),
+            "at least 1: the period's current run is always kept".into(),
+        ));
+    }
+    let archive = Archive {
+        keep_runs: keep_runs.max(1),
+        keep_quarantined: defaulted(raw.archive.keep_quarantined),
+    };
+    let ingest = Ingest {
+        horizon_days: defaulted(raw.ingest.horizon_days),
+    };
+
+    let demo_through = raw.demo.through.as_deref().and_then(|t| match t.parse() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.push((key("demo.through"), format!("{e}")));
+            None
+        }
+    });
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Settings {
+        origin: origin.to_string(),
+        paths,
+        monitor: Monitor {
+            catalogue: catalogue_name,
+            region,
+            headline_indicator: headline,
+            language,
+        },
+        catalogue: catalogue.expect("no problems means a catalogue"),
+        mail: Mail {
+            from: mail_from.expect("no problems means an address"),
+        },
+        smtp,
+        subscriptions,
+        api: Api { listen, token },
+        schedule: Schedule {
+            tz: timezone.parse().expect("no problems means a time zone"),
+            report,
+            report_cron: report_cron.expect("no problems means a schedule"),
+            outbox,
+            deadline: chrono::Duration::days(deadline_days),
+            inbox_poll: std::time::Duration::from_secs(inbox_poll_secs.max(1)),
+            send_corrections: defaulted(raw.schedule.send_corrections),
+        },
+        log: Log {
+            level,
+            format: defaulted(raw.log.format),
+        },
+        targets,
+        tiers,
+        assessment,
+        ingest,
+        archive,
+        demo_through,
+        rules,
+        silences,
+        expected_indicators,
+        hash,
+    })
+}
+
+/// Validates the components of the city assessment: known measures (or risk counts),
+/// industries and indicators; weights not negative and summing to a positive number.
+fn validate_assessment(raw: &RawAssessment, c: &Catalogue, problems: &mut Problems) -> Vec<crate::assessment::Component> {
+    use crate::assessment::{Component, Direction, Normalise, RISK_MEASURES};
+    let measures: Vec<&str> = crate::compute::all_measures().collect();
+    let mut components: Vec<Component> = Vec::new();
+    for (i, r) in raw.components.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("assessment").key("components").index(i).key(k);
+        let id = r.id.clone().unwrap_or_default();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            problems.push((at("id"), format!("`{id}` is not a component id (lower-case letters, digits and _)")));
+        } else if components.iter().any(|x| x.id == id) {
+            problems.push((at("id"), format!("component id `{id}` appears twice")));
+        }
+        let measure = r.measure.clone().unwrap_or_default();
+        let counts_risks = RISK_MEASURES.contains(&measure.as_str());
+        if !counts_risks && !measures.contains(&measure.as_str()) {
+            problems.push((
+                at("measure"),
+                format!("unknown measure `{measure}` (a measure of indicators.csv, or red_risks / yellow_risks)"),
+            ));
+        }
+        let industry = r.industry.clone().unwrap_or_else(|| crate::model::catalogue::TEN.to_string());
+        let indicator = r.indicator.clone().unwrap_or_default();
+        if !counts_risks {
+            if c.industry(&industry).is_none() {
+                problems.push((
+                    at("industry"),
+                    format!("unknown industry code `{industry}` (not in catalogue {})", c.name),
+                ));
+            }
+            if !c.knows_indicator(&indicator) {
+                problems.push((
+                    at("indicator"),
+                    format!("unknown indicator `{indicator}` (not in catalogue {})", c.name),
+                ));
+            }
+        }
+        let weight = r.weight.unwrap_or(f64::NAN);
+        if !weight.is_finite() || weight < 0.0 {
+            problems.push((
+                at("weight"),
+                "a weight is a number of at least 0 (for lower-is-better use direction = \"lower\")".into(),
+            ));
+        }
+        components.push(Component {
+            name: r.name.clone().unwrap_or_else(|| id.clone()),
+            name_en: r.name_en.clone().or_else(|| r.name.clone()).unwrap_or_else(|| id.replace('_', " ")),
+            id,
+            measure,
+            industry,
+            indicator,
+            weight,
+            direction: r.direction.unwrap_or(Direction::Higher),
+            normalise: r.normalise.unwrap_or(Normalise::Minmax),
+        });
+    }
+    let total: f64 = components.iter().map(|k| k.weight).filter(|w| w.is_finite()).sum();
+    if !components.is_empty() && total <= 0.0 {
+        problems.push((
+            KeyPath::default().key("assessment").key("components").index(0).key("weight"),
+            format!("the weights sum to {total}: they must sum to a positive number"),
+        ));
+    }
+    components
+}
+
+/// Validates the risk rules, silences and expected indicators.
+fn validate_risk(
+    raw_rules: &[RawRule],
+    raw_silences: &[RawSilence],
+    raw_risk: &RawRisk,
+    c: &Catalogue,
+    problems: &mut Problems,
+) -> (Vec<crate::risk::Rule>, Vec<crate::risk::Silence>, Vec<String>) {
+    use crate::risk::{Direction, Rule, Silence};
+    let measures: Vec<&str> = crate::compute::all_measures().collect();
+    let is_indicator = |k: &str| c.knows_indicator(k);
+    let mut rules: Vec<Rule> = Vec::new();
+    for (i, r) in raw_rules.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("rules").index(i).key(k);
+        let before = problems.len();
+        let id = r.id.clone().unwrap_or_default();
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            problems.push((at("id"), format!("`{id}` is not a rule id (lower-case letters, digits and _)")));
+        } else if rules.iter().any(|x| x.id == id) {
+            problems.push((at("id"), format!("rule id `{id}` appears twice")));
+        }
+        let measure = r.measure.clone().unwrap_or_default();
+        if !measures.contains(&measure.as_str()) {
+            problems.push((at("measure"), format!("unknown measure `{measure}`")));
+        }
+        for (j, code) in r.regions.iter().enumerate() {
+            if c.region(code).is_none() {
+                problems.push((
+                    at("regions").index(j),
+                    format!("unknown region code `{code}` (not in catalogue {})", c.name),
+                ));
+            }
+        }
+        let mut levels = Vec::new();
+        for (j, l) in r.levels.iter().enumerate() {
+            match l.as_str() {
+                "province" => levels.push(crate::model::catalogue::RegionLevel::Province),
+                "city" => levels.push(crate::model::catalogue::RegionLevel::City),
+                "county" => levels.push(crate::model::catalogue::RegionLevel::County),
+                other => problems.push((
+                    at("levels").index(j),
+                    format!("`{other}` is not a region level (province, city, county)"),
+                )),
+            }
+        }
+        for (j, code) in r.industries.iter().enumerate() {
+            if c.industry(code).is_none() {
+                problems.push((
+                    at("industries").index(j),
+                    format!("unknown industry code `{code}` (not in catalogue {})", c.name),
+                ));
+            }
+        }
+        for (j, code) in r.indicators.iter().enumerate() {
+            if !is_indicator(code) {
+                problems.push((at("indicators").index(j), format!("unknown indicator `{code}`")));
+            }
+        }
+        let direction = match r.direction.as_deref() {
+            Some("below") => Direction::Below,
+            Some("above") => Direction::Above,
+            other => {
+                problems.push((
+                    at("direction"),
+                    format!("`{}` is not a direction: expected \"below\" or \"above\"", other.unwrap_or("")),
+                ));
+                Direction::Below
+            }
+        };
+        match (r.yellow, r.red) {
+            (None, None) => problems.push((at("red"), "a rule needs a `yellow` or a `red` threshold".into())),
+            (Some(y), Some(rd)) if (direction == Direction::Below && rd > y) || (direction == Direction::Above && rd < y) => {
+                problems.push((at("red"), format!("the red threshold {rd} is less severe than the yellow {y}")))
+            }
+            _ => {}
+        }
+        let running = r.running.unwrap_or(1);
+        if running == 0 {
+            problems.push((at("running"), "must be at least 1".into()));
+        }
+        if problems.len() == before {
+            rules.push(Rule {
+                name: r.name.clone().unwrap_or_else(|| id.clone()),
+                name_en: r.name_en.clone().unwrap_or_else(|| id.replace('_', " ")),
+                id,
+                measure,
+                regions: r.regions.clone(),
+                levels,
+                industries: r.industries.clone(),
+                indicators: r.indicators.clone(),
+                direction,
+                inclusive: r.inclusive,
+                yellow: r.yellow,
+                red: r.red,
+                running,
+            });
+        }
+    }
+    let mut silences = Vec::new();
+    for (i, s) in raw_silences.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("silences").index(i).key(k);
+        let risk = s.risk.clone().unwrap_or_default();
+        if !raw_rules
+            .iter()
+            .any(|r| r.id.as_deref().is_some_and(|id| risk.starts_with(&format!("{id}:"))))
+            || risk.split(':').count() != 4
+        {
+            problems.push((
+                at("risk"),
+                format!("`{risk}` is not a risk id of a configured rule (rule:region:industry:indicator)"),
+            ));
+        }
+        let reason = s.reason.clone().unwrap_or_default();
+        if reason.trim().is_empty() {
+            problems.push((at("reason"), "a silence needs a reason".into()));
+        }
+        let until = s
+            .until
+            .as_deref()
+            .and_then(|u| chrono::NaiveDate::parse_from_str(u, "%Y-%m-%d").ok());
+        match until {
+            Some(until) => silences.push(Silence {
+                risk_id: risk,
+                reason,
+                until,
+            }),
+            None => problems.push((
+                at("until"),
+                format!("`{}` is not a date (YYYY-MM-DD)", s.until.as_deref().unwrap_or("")),
+            )),
+        }
+    }
+    let expected = raw_risk
+        .expected_indicators
+        .clone()
+        .unwrap_or_else(|| vec!["operating_income".into()]);
+    for (j, k) in expected.iter().enumerate() {
+        if c.indicator(k).is_none() {
+            problems.push((
+                KeyPath::default().key("risk").key("expected_indicators").index(j),
+                format!("unknown indicator `{k}`"),
+            ));
+        }
+    }
+    (rules, silences, expected)
+}
+
+/// The catalogue with the configuration's `[[indicators]]`: new codes only (lowercase
+/// letters, digits and `_`), never one of the catalogue's or seimon's own.
+fn extra_indicators(c: &Catalogue, raw: &[RawIndicator], section: &str, problems: &mut Problems) -> Catalogue {
+    let mut extra: Vec<crate::model::catalogue::Indicator> = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let at = |field: &str| KeyPath::parse(&format!("{section}[{i}].{field}"));
+        let Some(code) = r.code.clone() else {
+            problems.push((at("code"), "missing: an indicator needs a code".into()));
+            continue;
+        };
+        let well_formed = !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let problem = if !well_formed {
+            Some(format!("`{code}`: an indicator code is lowercase letters, digits and _"))
+        } else if crate::model::catalogue::RESERVED_INDICATORS.contains(&code.as_str()) {
+            Some(format!("`{code}` is an indicator seimon exports itself: choose another code"))
+        } else if c.indicator(&code).is_some() {
+            Some(format!(
+                "`{code}` clashes with the built-in indicator of catalogue {}: choose another code",
+                c.name
+            ))
+        } else if extra.iter().any(|k| k.code == code) {
+            Some(format!("`{code}` is defined twice"))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            problems.push((at("code"), p));
+            continue;
+        }
+        let (Some(zh), Some(en)) = (r.zh.clone(), r.en.clone()) else {
+            problems.push((at("code"), format!("`{code}` needs a Chinese (zh) and an English (en) name")));
+            continue;
+        };
+        extra.push(crate::model::catalogue::Indicator {
+            code,
+            zh,
+            en,
+            kind: r.kind.unwrap_or(crate::model::catalogue::IndicatorKind::Count),
+            nonnegative: r.nonnegative.unwrap_or(true),
+            cumulative: r.cumulative.unwrap_or(true),
+            unit: r.unit.clone(),
+        });
+    }
+    c.with_indicators(extra)
+}

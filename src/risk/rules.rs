@@ -1,0 +1,152 @@
+//! Evaluating the rules: each series' light at each quarter of its history, its state
+//! against the previous quarter and since when it has been raised, silences applied.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::{Class, Flag, Level, Rule, Silence, State, fmt, subject};
+use crate::compute::MeasureRow;
+use crate::model::catalogue::Catalogue;
+use crate::model::labels::{fill, tr};
+use crate::model::language::Language;
+use crate::model::period::Period;
+
+type Series = BTreeMap<Period, f64>;
+
+/// How far back a flag's "since" is traced.
+const HISTORY: usize = 12;
+
+/// The level of a series at `p` under a rule: the lowest of the last `running` quarters'
+/// levels (all of them must be present).
+fn level_at(rule: &Rule, series: &Series, p: Period) -> Option<Level> {
+    let mut level = Level::Red;
+    let mut t = p;
+    for i in 0..rule.running.max(1) {
+        if i > 0 {
+            t = t.previous()?;
+        }
+        level = level.min(rule.level(*series.get(&t)?));
+    }
+    Some(level)
+}
+
+fn state_label(lang: Language, state: State) -> &'static str {
+    tr(
+        lang,
+        match state {
+            State::New => "新增_state",
+            State::Persisting => "持续_state",
+            State::Escalated => "升级",
+            State::Eased => "缓解",
+            State::Resolved => "解除_state",
+        },
+    )
+}
+
+/// Evaluates the business rules for `period` over the measures (which must include enough
+/// history: the previous quarter, and `running − 1` more). Messages are in `lang`.
+pub fn evaluate(
+    rules: &[Rule],
+    measures: &[MeasureRow],
+    period: Period,
+    silences: &[Silence],
+    today: NaiveDate,
+    catalogue: &Catalogue,
+    lang: Language,
+) -> Vec<Flag> {
+    let mut flags = Vec::new();
+    for rule in rules {
+        let mut by_scope: BTreeMap<(&str, &str, &str), Series> = BTreeMap::new();
+        for m in measures
+            .iter()
+            .filter(|m| m.measure == rule.measure && rule.applies(&m.region, &m.industry, &m.indicator))
+        {
+            by_scope
+                .entry((m.region.as_str(), m.industry.as_str(), m.indicator.as_str()))
+                .or_default()
+                .insert(m.period, m.value);
+        }
+        for ((region, industry, indicator), series) in by_scope {
+            let now = level_at(rule, &series, period).unwrap_or(Level::Green);
+            let before = period.previous().and_then(|p| level_at(rule, &series, p)).unwrap_or(Level::Green);
+            let state = match (before, now) {
+                (Level::Green, Level::Green) => continue,
+                (Level::Green, _) => State::New,
+                (_, Level::Green) => State::Resolved,
+                (b, n) if b == n => State::Persisting,
+                (b, n) if n > b => State::Escalated,
+                _ => State::Eased,
+            };
+            let mut since = period;
+            if now != Level::Green {
+                for _ in 0..HISTORY {
+                    match since.previous() {
+                        Some(p) if level_at(rule, &series, p).is_some_and(|l| l != Level::Green) => since = p,
+                        _ => break,
+                    }
+                }
+            }
+            let risk_id = format!("{}:{region}:{industry}:{indicator}", rule.id);
+            let value = series.get(&period).copied();
+            // a resolved flag shows the line it crossed back over
+            let threshold = rule.threshold(if now == Level::Green { Level::Yellow } else { now });
+            let what = subject(lang, catalogue, region, industry, indicator);
+            let measure_name = crate::model::labels::measure(lang, &rule.measure);
+            let message = match (state, value, threshold) {
+                (State::Resolved, Some(v), _) => fill(
+                    lang,
+                    "{what}：{rule}风险解除（{measure} {value}）",
+                    &[
+                        ("what", &what),
+                        ("rule", rule.label(lang)),
+                        ("measure", measure_name),
+                        ("value", &fmt(v)),
+                    ],
+                ),
+                (_, Some(v), Some(t)) => {
+                    let running = if rule.running > 1 {
+                        fill(lang, "连续{n}个季度", &[("n", &rule.running.to_string())])
+                    } else {
+                        String::new()
+                    };
+                    fill(
+                        lang,
+                        "{what}：{rule}（{measure} {value}，{running}{comparison}{threshold}），{level}{state}",
+                        &[
+                            ("what", &what),
+                            ("rule", rule.label(lang)),
+                            ("measure", measure_name),
+                            ("value", &fmt(v)),
+                            ("running", &running),
+                            ("comparison", tr(lang, rule.comparison())),
+                            ("threshold", &fmt(t)),
+                            ("level", tr(lang, now.zh())),
+                            ("state", state_label(lang, state)),
+                        ],
+                    )
+                }
+                _ => format!("{what}: {}", rule.name),
+            };
+            let silenced = silences.iter().find(|s| s.risk_id == risk_id && s.until >= today).cloned();
+            flags.push(Flag {
+                period,
+                class: Class::Business,
+                risk_id,
+                rule: rule.id.clone(),
+                level: now,
+                state,
+                region: region.to_string(),
+                industry: industry.to_string(),
+                indicator: indicator.to_string(),
+                measure: rule.measure.clone(),
+                value,
+                threshold,
+                message,
+                since,
+                silenced,
+            });
+        }
+    }
+    flags
+}
