@@ -71,3 +71,28 @@ pub fn clean_staging(reports: &Path, live: impl Fn(&str) -> bool) -> std::io::Re
     }
     Ok(removed)
 }
+
+/// The folder of one run of a period: the period's folder, or an earlier run beside it.
+pub(super) fn run_folder(reports: &Path, period: Period, run_id: &str) -> Option<PathBuf> {
+    let current = reports.join(period.to_string());
+    if previous_run_id(&current).as_deref() == Some(run_id) {
+        return Some(current);
+    }
+    let aside = reports.join(format!("{period}.{run_id}"));
+    aside.is_dir().then_some(aside)
+}
+
+/// A new run id: the UTC time and eight random hex digits.
+pub fn new_run_id() -> String {
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+pub(super) fn previous_run_id(dir: &Path) -> Option<String> {
+    let bytes = std::fs::read(dir.join("manifest.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    json.get("run_id")?.as_str().map(str::to_string)
+}

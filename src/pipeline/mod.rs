@@ -7,7 +7,19 @@
 //! previous run moves beside it as `reports/<period>.<run id>/`, so the period's folder
 //! always holds one complete run. Only this module calls the stages and does their I/O.
 
+mod app;
 pub mod archive;
+mod changes;
+mod inputs;
+mod manifest;
+
+pub use self::app::Seimon;
+pub use self::archive::new_run_id;
+use self::archive::{previous_run_id, run_folder};
+pub use self::changes::Change;
+use self::changes::{changes, correction_lines, previous_values};
+use self::inputs::{Inputs, enterprise_scan, history};
+use self::manifest::*;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -28,14 +40,6 @@ use crate::model::period::Period;
 use crate::render::{self, RenderError, ReportInput};
 use crate::risk;
 use crate::store::{OutboxMessage, OutboxState, RunFinish, Store, StoreError};
-
-/// How many quarters before the reported one are computed (for trends and t−4 inputs).
-const HISTORY_QUARTERS: i32 = 8;
-
-/// The quarters (period indices) a run of `period` computes: the reports' history.
-fn history(period: Period) -> std::ops::RangeInclusive<i32> {
-    (period.index() - HISTORY_QUARTERS)..=period.index()
-}
 
 /// A run failed; the store and the previous report are intact.
 #[derive(Debug, thiserror::Error)]
@@ -115,17 +119,6 @@ pub struct EmailRecord {
     pub status: String,
 }
 
-/// A value that differs from the previous run of the same period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    pub region: String,
-    pub industry: String,
-    pub indicator: String,
-    pub measure: String,
-    pub before: Option<f64>,
-    pub after: Option<f64>,
-}
-
 /// The assessment as rows of `indicators.csv` (indicator `assessment`, industry `TEN`):
 /// score, rank, and the points each component adds to the score.
 fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsResult<DataFrame> {
@@ -155,86 +148,6 @@ fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsR
     )
 }
 
-/// The values of `indicators.csv` in a report folder.
-fn previous_values(dir: &Path) -> Option<DataFrame> {
-    let path = dir.join("indicators.csv");
-    if !path.is_file() {
-        return None;
-    }
-    let text = ["period", "region_code", "industry_code", "indicator", "measure"];
-    let schema: Schema = text
-        .iter()
-        .map(|c| Field::new((*c).into(), DataType::String))
-        .chain([Field::new("value".into(), DataType::Float64)])
-        .collect();
-    CsvReadOptions::default()
-        .with_has_header(true)
-        .with_schema(Some(Arc::new(schema)))
-        .try_into_reader_with_file_path(Some(path))
-        .ok()?
-        .finish()
-        .ok()
-}
-
-/// What changed between the previous run's values and this one's: compared row by row
-/// when both hold the same rows in the same order, else by a full join on the keys;
-/// values equal within 10⁻⁹ (relative, or absolute below 1) count as the same.
-fn changes(before: &DataFrame, current: &DataFrame) -> PolarsResult<Vec<Change>> {
-    const KEYS: [&str; 4] = ["region_code", "industry_code", "indicator", "measure"];
-    let side = |df: &DataFrame, name: &str| {
-        df.clone()
-            .lazy()
-            .select(KEYS.iter().map(|k| col(*k)).chain([col("value").alias(name)]).collect::<Vec<_>>())
-            .filter(col(name).is_not_null())
-    };
-    let (b, a) = (col("before"), col("after"));
-    let abs = |e: Expr| when(e.clone().lt(lit(0.0))).then(lit(0.0) - e.clone()).otherwise(e);
-    let larger = when(abs(b.clone()).gt(abs(a.clone())))
-        .then(abs(b.clone()))
-        .otherwise(abs(a.clone()));
-    let scale = when(larger.clone().gt(lit(1.0))).then(larger).otherwise(lit(1.0));
-    let same = when(b.clone().is_not_null().and(a.clone().is_not_null()))
-        .then(abs(b.clone() - a.clone()).lt_eq(lit(1e-9) * scale))
-        .otherwise(b.is_null().and(a.is_null()));
-    let keys = || KEYS.iter().map(|k| col(*k)).collect::<Vec<_>>();
-    // Usually the same rows in the same order (both are sorted alike): compared row by
-    // row, without a join.
-    let aligned = before.height() == current.height()
-        && KEYS.iter().all(|k| match (before.column(k), current.column(k)) {
-            (Ok(b), Ok(c)) => b.as_materialized_series().equals_missing(c.as_materialized_series()),
-            _ => false,
-        });
-    let joined = if aligned {
-        let after = current.column("value")?.as_materialized_series().clone().with_name("after".into());
-        before
-            .clone()
-            .lazy()
-            .select(keys().into_iter().chain([col("value").alias("before")]).collect::<Vec<_>>())
-            .with_column(lit(after))
-    } else {
-        side(before, "before").join(
-            side(current, "after"),
-            keys(),
-            keys(),
-            JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-        )
-    };
-    let df = joined.filter(same.not()).sort(KEYS, SortMultipleOptions::default()).collect()?;
-    let text = |name: &str| -> PolarsResult<StringChunked> { Ok(df.column(name)?.str()?.clone()) };
-    let (region, industry, indicator, measure) = (text(KEYS[0])?, text(KEYS[1])?, text(KEYS[2])?, text(KEYS[3])?);
-    let (before, after) = (df.column("before")?.f64()?, df.column("after")?.f64()?);
-    Ok((0..df.height())
-        .map(|i| Change {
-            region: region.get(i).unwrap_or_default().to_string(),
-            industry: industry.get(i).unwrap_or_default().to_string(),
-            indicator: indicator.get(i).unwrap_or_default().to_string(),
-            measure: measure.get(i).unwrap_or_default().to_string(),
-            before: before.get(i),
-            after: after.get(i),
-        })
-        .collect())
-}
-
 /// What a run produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
@@ -250,237 +163,7 @@ pub struct RunSummary {
     pub changes: Vec<Change>,
 }
 
-#[derive(Serialize)]
-struct ManifestFile {
-    name: String,
-    kind: String,
-    sha256: String,
-    loaded_at: String,
-    rows: i64,
-    new_vintages: i64,
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    seimon_version: &'static str,
-    period: String,
-    run_id: &'a str,
-    trigger: Trigger,
-    as_of: Option<String>,
-    started_at: String,
-    finished_at: String,
-    data_vintage: &'a str,
-    inputs: ManifestInputs,
-    config: ManifestConfig<'a>,
-    timings_ms: &'a HashMap<&'static str, u128>,
-    outputs: &'a [String],
-    emails: &'a [EmailRecord],
-    completeness: ManifestCompleteness,
-    risks: ManifestRisks,
-}
-
-#[derive(Serialize)]
-struct ManifestCompleteness {
-    expected: usize,
-    present: usize,
-    pct: f64,
-}
-
-#[derive(Serialize)]
-struct ManifestRisks {
-    red: usize,
-    yellow: usize,
-    silenced: usize,
-    resolved: usize,
-    data_quality: usize,
-}
-
-#[derive(Serialize)]
-struct ManifestInputs {
-    observations: usize,
-    latest_release_date: Option<String>,
-    files: Vec<ManifestFile>,
-}
-
-#[derive(Serialize)]
-struct ManifestConfig<'a> {
-    origin: &'a str,
-    sha256: &'a str,
-    catalogue: &'a str,
-}
-
-/// What a run reads from the store.
-struct Inputs {
-    stored: Vec<crate::store::StoredObservation>,
-    batches: Vec<crate::store::EnterpriseBatch>,
-    targets: Vec<crate::model::target::Target>,
-    projects: Vec<crate::model::observation::Project>,
-    mapping: Vec<(String, String)>,
-    data_vintage: String,
-}
-
-/// The application: settings, store and the period locks, shared by every door.
-#[derive(Clone)]
-pub struct Seimon {
-    pub settings: Arc<Settings>,
-    pub store: Arc<Store>,
-    locks: Arc<Mutex<HashMap<Period, Arc<tokio::sync::Mutex<()>>>>>,
-}
-
 impl Seimon {
-    /// Opens the store named by the settings.
-    /// Opens the store named by the settings. What a dead process left behind is cleaned
-    /// up first: its runs left `running` are marked failed, its staging folders removed.
-    pub fn open(settings: Settings) -> Result<Seimon, RunError> {
-        let store = Store::open(&settings.paths.data)?;
-        let app = Seimon {
-            settings: Arc::new(settings),
-            store: Arc::new(store),
-            locks: Arc::default(),
-        };
-        app.recover_interrupted()?;
-        let reports = &app.settings.paths.reports;
-        let live = |id: &str| app.store.run(id).ok().flatten().is_some_and(|r| !r.state.finished());
-        for dir in crate::pipeline::archive::clean_staging(reports, live).map_err(io(reports))? {
-            tracing::info!(dir = %dir.display(), "removed the staging folder of a run that did not finish");
-        }
-        Ok(app)
-    }
-
-    /// One pass of the outbox over SMTP (nothing when no SMTP server is configured); messages
-    /// a dead sender left `sending` go out again (see [`deliver::drain`]).
-    pub async fn send_outbox(&self) -> Result<deliver::DrainReport, RunError> {
-        let Some(smtp) = &self.settings.smtp else {
-            return Ok(deliver::DrainReport::default());
-        };
-        let sender = SmtpSender::new(smtp)?;
-        let policy = deliver::RetryPolicy {
-            base: smtp.retry_base,
-            max_attempts: smtp.max_attempts,
-        };
-        Ok(deliver::drain(&self.store, &sender, policy, chrono::Utc::now()).await?)
-    }
-
-    /// How complete a period's data is, as of a date: what the daemon reads to decide
-    /// whether a scheduled report can go out.
-    pub fn completeness(&self, period: Period, as_of: Option<NaiveDate>) -> Result<risk::Completeness, RunError> {
-        let as_of = as_of.map(|d| d.to_string());
-        let observations: Vec<_> = self
-            .store
-            .period_observations(period, as_of.as_deref())?
-            .into_iter()
-            .map(|s| s.obs)
-            .collect();
-        let top = &self.settings.monitor.region;
-        let regions: Vec<String> = std::iter::once(top.clone())
-            .chain(self.settings.catalogue.children_of(top).map(|r| r.code.clone()))
-            .collect();
-        let (_, completeness) = risk::data_quality(&risk::QualityInputs {
-            period,
-            observations: &observations,
-            revisions: &[],
-            regions: &regions,
-            expected_indicators: &self.settings.expected_indicators,
-            catalogue: &self.settings.catalogue,
-            lang: self.settings.monitor.language,
-        });
-        Ok(completeness)
-    }
-
-    /// Marks as failed the runs a dead process left `running` (their period's file lock is
-    /// free again); a run of a live process — the CLI beside the daemon — is left alone.
-    /// Returns the periods whose runs were marked: they are safe to run again.
-    pub fn recover_interrupted(&self) -> Result<Vec<String>, RunError> {
-        let mut recovered = Vec::new();
-        for period in self.store.unfinished_run_periods()? {
-            let path = self.settings.paths.data.join("locks").join(format!("{period}.lock"));
-            let free = match std::fs::File::create(&path) {
-                Ok(f) => f.try_lock().is_ok(),
-                Err(_) => true, // no lock directory: no process ever held it
-            };
-            if free {
-                let n = self.store.interrupt_runs(&period)?;
-                tracing::warn!(%period, runs = n, "a run was interrupted by a stop of the process; marked failed");
-                recovered.push(period);
-            }
-        }
-        Ok(recovered)
-    }
-
-    /// The silences in force: the configured ones and the acknowledgements made over the API
-    /// (for a risk in both, the one that lasts longer).
-    pub fn silences(&self) -> Result<Vec<risk::Silence>, RunError> {
-        let mut silences = self.settings.silences.clone();
-        for ack in self.store.risk_acks()? {
-            let Ok(until) = ack.until.parse::<NaiveDate>() else { continue };
-            match silences.iter_mut().find(|s| s.risk_id == ack.risk_id) {
-                Some(s) if s.until >= until => {}
-                Some(s) => {
-                    s.until = until;
-                    s.reason = ack.reason;
-                }
-                None => silences.push(risk::Silence {
-                    risk_id: ack.risk_id,
-                    reason: ack.reason,
-                    until,
-                }),
-            }
-        }
-        Ok(silences)
-    }
-
-    /// Everything a run of `period` reads from the store, with its fingerprint.
-    fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
-        let stored = self.store.observations(as_of, Some(period))?;
-        let targets = crate::model::target::overlay(&self.settings.targets, &self.store.targets(as_of)?);
-        // only the quarters of enterprise records the measures read
-        let reads = compute::record_quarters(&history(period), &targets);
-        let batches: Vec<_> = self
-            .store
-            .enterprise_batches(as_of, Some(period))?
-            .into_iter()
-            .filter(|b| reads(b.period.index()))
-            .collect();
-        let projects = self.store.projects(as_of, Some(period))?;
-        let mapping = self.store.mapping(&self.settings.catalogue.name, as_of)?;
-        // The data vintage: a fingerprint of exactly the inputs this run reads.
-        let data_vintage = {
-            let mut h = Sha256::new();
-            for s in &stored {
-                h.update(s.id.to_le_bytes());
-            }
-            h.update(format!("{targets:?}{projects:?}{mapping:?}").as_bytes());
-            for b in &batches {
-                h.update(b.file_id.to_le_bytes());
-                h.update(b.period.index().to_le_bytes());
-            }
-            hex::encode(h.finalize())[..16].to_string()
-        };
-        Ok(Inputs {
-            stored,
-            batches,
-            targets,
-            projects,
-            mapping,
-            data_vintage,
-        })
-    }
-
-    /// The fingerprint of the data a run of `period` would read now: when it differs from
-    /// the one a report was made from, that report is out of date.
-    pub fn data_vintage(&self, period: Period) -> Result<String, RunError> {
-        Ok(self.inputs(period, None)?.data_vintage)
-    }
-
-    fn period_lock(&self, period: Period) -> Arc<tokio::sync::Mutex<()>> {
-        self.locks
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(period)
-            .or_default()
-            .clone()
-    }
-
     /// Runs one quarter: recomputes its measures from the store, writes its report folder
     /// and its e-mails, and sends them when asked.
     pub async fn run_quarter(&self, options: RunOptions) -> Result<RunSummary, RunError> {
@@ -949,93 +632,4 @@ impl Seimon {
             messages,
         ))
     }
-}
-
-/// A lazy scan of the enterprise batches; where a period has several, an enterprise's
-/// record from the latest batch replaces the earlier ones.
-fn enterprise_scan(batches: &[crate::store::EnterpriseBatch]) -> PolarsResult<Option<LazyFrame>> {
-    if batches.is_empty() {
-        return Ok(None);
-    }
-    let scans = batches
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let path = b.path.display().to_string();
-            Ok(LazyFrame::scan_parquet(PlRefPath::new(&path), ScanArgsParquet::default())?.with_column(lit(i as i64).alias("batch")))
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let all = concat(scans, UnionArgs::default())?;
-    let periods: BTreeSet<Period> = batches.iter().map(|b| b.period).collect();
-    let records = if periods.len() < batches.len() {
-        all.sort(["batch"], SortMultipleOptions::default())
-            .unique_stable(Some(cols(["year", "q", "enterprise_id"])), UniqueKeepStrategy::Last)
-    } else {
-        all
-    };
-    Ok(Some(records.drop(cols(["batch"]))))
-}
-
-/// The changes a correction names for one audience: its own series of the headline
-/// indicator, the main measures, at most five.
-fn correction_lines(
-    changes: &[Change],
-    audience: &crate::model::audience::Audience,
-    top: &str,
-    indicator: &str,
-    c: &crate::model::catalogue::Catalogue,
-) -> Vec<String> {
-    use crate::model::audience::Audience;
-    let (region, industry) = match audience {
-        Audience::Province => (top.to_string(), crate::model::catalogue::TEN.to_string()),
-        Audience::Industry(i) => (top.to_string(), i.clone()),
-        Audience::City(r) => (r.clone(), crate::model::catalogue::TEN.to_string()),
-    };
-    let number = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
-    changes
-        .iter()
-        .filter(|ch| {
-            ch.region == region
-                && ch.industry == industry
-                && ch.indicator == indicator
-                && ["ytd", "yoy_pct", "share_pct", "contribution_pct"].contains(&ch.measure.as_str())
-        })
-        .take(5)
-        .map(|ch| {
-            format!(
-                "{}{}{}{} {} → {}",
-                c.region_zh(&ch.region),
-                c.industry_short_zh(&ch.industry),
-                c.indicator(&ch.indicator).map_or(ch.indicator.as_str(), |k| k.zh.as_str()),
-                crate::model::labels::measure_zh(&ch.measure),
-                number(ch.before),
-                number(ch.after)
-            )
-        })
-        .collect()
-}
-
-/// The folder of one run of a period: the period's folder, or an earlier run beside it.
-fn run_folder(reports: &Path, period: Period, run_id: &str) -> Option<PathBuf> {
-    let current = reports.join(period.to_string());
-    if previous_run_id(&current).as_deref() == Some(run_id) {
-        return Some(current);
-    }
-    let aside = reports.join(format!("{period}.{run_id}"));
-    aside.is_dir().then_some(aside)
-}
-
-/// A new run id: the UTC time and eight random hex digits.
-pub fn new_run_id() -> String {
-    format!(
-        "{}-{}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%S"),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
-fn previous_run_id(dir: &Path) -> Option<String> {
-    let bytes = std::fs::read(dir.join("manifest.json")).ok()?;
-    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    json.get("run_id")?.as_str().map(str::to_string)
 }
