@@ -4,6 +4,10 @@
 //! Audiences: the monitored region (province leaders), each member industry (its special
 //! class), each sub-region (a city's government; a county's for a city profile).
 
+mod city;
+mod industry;
+mod province;
+
 use super::chart::{Bar, BarChart, Line, LineChart, MatrixChart};
 use super::{Cell, ChartSpec, Fmt, Report, ReportInput, Row, Table};
 use crate::model::audience::Audience;
@@ -724,7 +728,42 @@ fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&
 }
 
 /// Builds one audience's report.
-pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
+/// What every audience's report is built from: the look-ups, the monitored region and
+/// its sub-regions, the flags by class, and the labels the sections share.
+struct Parts<'a> {
+    q: Context<'a>,
+    audience: &'a Audience,
+    lang: Language,
+    c: &'a crate::model::catalogue::Catalogue,
+    top: &'a str,
+    /// The period as a reader says it (`2025年1-9月`).
+    label: String,
+    indicator: String,
+    /// What the sub-regions are called (cities, or counties).
+    sub: String,
+    children: Vec<&'a crate::model::catalogue::Region>,
+    members: Vec<String>,
+    business: Vec<&'a Flag>,
+    quality: Vec<&'a Flag>,
+    /// The share of the year gone by the period's end, in percent.
+    time_progress: f64,
+    all_industry: String,
+    growth_axis: String,
+}
+
+impl Parts<'_> {
+    /// A chart's file name for this audience.
+    fn name(&self, n: &str) -> String {
+        chart_name(self.audience, n)
+    }
+    /// The e-mail subject of a report titled `title`.
+    fn subject(&self, title: &str) -> String {
+        self.q.sentence("【{title}】{period}", &[("title", title), ("period", &self.label)])
+    }
+}
+
+/// Builds the report of one audience.
+pub fn build<'a>(input: &'a ReportInput<'a>, audience: &'a Audience) -> Report {
     let lang = input.lang;
     let q = Context {
         input,
@@ -737,328 +776,27 @@ pub fn build(input: &ReportInput<'_>, audience: &Audience) -> Report {
     };
     let c = input.catalogue;
     let top = input.region;
-    let label = crate::model::labels::period(lang, input.period);
-    let indicator = q.indicator();
     let (sub_zh, _) = sub_name(&q);
-    let sub = q.label(sub_zh);
-    let children: Vec<&crate::model::catalogue::Region> = c.children_of(top).collect();
-    let members: Vec<String> = c.members().map(|i| i.code.clone()).collect();
-    let business: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::Business).collect();
-    let quality: Vec<&Flag> = input.flags.iter().filter(|f| f.class == Class::DataQuality).collect();
-    let time_progress = f64::from(input.period.quarter()) * 25.0;
-    let name = |n: &str| chart_name(audience, n);
-    let all_industry = q.label("规上工业");
-    let growth_axis = q.label("同比增长（%）");
-    let subject = |title: &str| q.sentence("【{title}】{period}", &[("title", title), ("period", &label)]);
+    let parts = Parts {
+        audience,
+        lang,
+        c,
+        top,
+        label: crate::model::labels::period(lang, input.period),
+        indicator: q.indicator(),
+        sub: q.label(sub_zh),
+        children: c.children_of(top).collect(),
+        members: c.members().map(|i| i.code.clone()).collect(),
+        business: input.flags.iter().filter(|f| f.class == Class::Business).collect(),
+        quality: input.flags.iter().filter(|f| f.class == Class::DataQuality).collect(),
+        time_progress: f64::from(input.period.quarter()) * 25.0,
+        all_industry: q.label("规上工业"),
+        growth_axis: q.label("同比增长（%）"),
+        q,
+    };
     match audience {
-        Audience::Province => {
-            let catalogue_title = if lang == Language::En {
-                c.title_en.clone()
-            } else {
-                c.title_zh.clone()
-            };
-            let title = q.sentence("{title}监测季报", &[("title", &catalogue_title)]);
-            let mut tables = vec![industries_table(&q, top, "二")];
-            if !children.is_empty() {
-                tables.push(regions_table(&q, TEN, "三"));
-            }
-            let mut target_codes = vec![TEN.to_string()];
-            target_codes.extend(members.iter().cloned());
-            tables.push(targets_table(&q, &target_codes, "四"));
-            tables.extend(tiers_table(&q));
-            tables.extend(goals_table(&q));
-            let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), TOTAL.to_string(), q.region_name(top)))
-                .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_name(&r.code))))
-                .collect();
-            tables.push(projects_table(&q, &lines, "五", "地区"));
-            let own: Vec<&Flag> = business.iter().copied().filter(|f| f.region == top).collect();
-            tables.push(risk_table(&q, &own, "六"));
-
-            let mut bars: Vec<Bar> = members
-                .iter()
-                .map(|i| Bar {
-                    label: q.short(i),
-                    value: q.headline(top, i, "yoy_pct"),
-                })
-                .collect();
-            bars.insert(
-                0,
-                Bar {
-                    label: q.short(TEN),
-                    value: q.headline(top, TEN, "yoy_pct"),
-                },
-            );
-            let mut references: Vec<(String, f64)> = q
-                .headline(top, TOTAL, "yoy_pct")
-                .map(|v| (all_industry.clone(), v))
-                .into_iter()
-                .collect();
-            if let Some(cagr) = q.headline(top, TEN, "plan_cagr_pct") {
-                references.push((q.label("规划年均增速"), cagr));
-            }
-            let mut charts = vec![ChartSpec::Bar(BarChart {
-                name: name("growth_by_industry"),
-                title: q.sentence(
-                    "{period}分产业{indicator}同比增长",
-                    &[("period", &label), ("indicator", &indicator)],
-                ),
-                axis: growth_axis.clone(),
-                bars,
-                references,
-                horizontal: true,
-            })];
-            charts.push(trend(
-                &q,
-                name("growth_trend"),
-                q.sentence(
-                    "{what}{indicator}累计增速走势",
-                    &[("what", &q.short(TEN)), ("indicator", &indicator)],
-                ),
-                growth_axis.clone(),
-                &[(q.short(TEN), top, TEN, "yoy_pct"), (all_industry.clone(), top, TOTAL, "yoy_pct")],
-            ));
-            charts.push(trend(
-                &q,
-                name("share_trend"),
-                q.sentence("{what}占规上工业比重走势", &[("what", &q.short(TEN))]),
-                q.label("比重（%）"),
-                &[
-                    (q.label("比重"), top, TEN, "share_pct"),
-                    (q.label("目标比重"), top, TEN, "target_share_pct"),
-                ],
-            ));
-            if target_codes.iter().any(|i| q.headline(top, i, "task_progress_pct").is_some()) {
-                charts.push(ChartSpec::Bar(BarChart {
-                    name: name("task_progress"),
-                    title: q.sentence("{period}目标进度与时间进度", &[("period", &label)]),
-                    axis: q.label("目标进度（%）_axis"),
-                    bars: target_codes
-                        .iter()
-                        .map(|i| Bar {
-                            label: q.short(i),
-                            value: q.headline(top, i, "task_progress_pct"),
-                        })
-                        .collect(),
-                    references: vec![(q.label("时间进度"), time_progress)],
-                    horizontal: true,
-                }));
-            }
-            if !children.is_empty() {
-                charts.push(growth_by_region(&q, name("growth_by_city"), TEN, &children));
-            }
-            charts.push(ChartSpec::Bar(BarChart {
-                name: name("contribution"),
-                title: q.sentence("{period}各产业对规上工业增长的贡献率", &[("period", &label)]),
-                axis: q.label("贡献率（%）"),
-                bars: members
-                    .iter()
-                    .map(|i| Bar {
-                        label: q.short(i),
-                        value: q.headline(top, i, "contribution_pct"),
-                    })
-                    .collect(),
-                references: vec![],
-                horizontal: true,
-            }));
-            if !children.is_empty() {
-                let industries: Vec<String> = std::iter::once(TEN.to_string()).chain(members.iter().cloned()).collect();
-                let cells = industries
-                    .iter()
-                    .map(|i| {
-                        children
-                            .iter()
-                            .map(|r| {
-                                let worst = business
-                                    .iter()
-                                    .filter(|f| f.region == r.code && &f.industry == i && f.state != State::Resolved)
-                                    .map(|f| f.level)
-                                    .max();
-                                worst.or_else(|| {
-                                    q.headline(&r.code, i, "ytd")
-                                        .or(q.headline(&r.code, i, "yoy_pct"))
-                                        .map(|_| Level::Green)
-                                })
-                            })
-                            .collect()
-                    })
-                    .collect();
-                charts.push(ChartSpec::Matrix(MatrixChart {
-                    name: name("risk_matrix"),
-                    title: q.sentence("{period}风险矩阵（产业 × {sub}）", &[("period", &label), ("sub", &sub)]),
-                    rows: industries.iter().map(|i| q.short(i)).collect(),
-                    columns: children.iter().map(|r| q.n.region_short(&r.code)).collect(),
-                    cells,
-                    legend: ["红灯", "黄灯", "绿灯", "无数据"].map(|l| q.label(l)),
-                }));
-                charts.push(ChartSpec::Bar(BarChart {
-                    name: name("projects_by_city"),
-                    title: q.sentence("{period}分{sub}重大项目投资完成率", &[("period", &label), ("sub", &sub)]),
-                    axis: q.label("投资完成率（%）"),
-                    bars: children
-                        .iter()
-                        .map(|r| Bar {
-                            label: q.n.region_short(&r.code),
-                            value: q.project(&r.code, TOTAL, "investment_completion_pct"),
-                        })
-                        .collect(),
-                    references: vec![(q.label("时间进度"), time_progress)],
-                    horizontal: false,
-                }));
-            }
-            if let Some(a) = input.assessment.filter(|a| !a.cities.is_empty()) {
-                tables.push(assessment_table(&q, a));
-                charts.push(ChartSpec::Bar(BarChart {
-                    name: name("assessment"),
-                    title: q.sentence("{period}{sub}考核评价得分", &[("period", &label), ("sub", &sub)]),
-                    axis: q.label("得分"),
-                    bars: a
-                        .cities
-                        .iter()
-                        .map(|c| Bar {
-                            label: q.n.region_short(&c.region),
-                            value: Some(c.score),
-                        })
-                        .collect(),
-                    references: vec![],
-                    horizontal: true,
-                }));
-            }
-            Report {
-                audience: audience.clone(),
-                file: "report.html".into(),
-                subject: subject(&title),
-                title,
-                summary: summary(&q, top, TEN, &q.short(TEN)),
-                headline: headline(&q, top, TEN),
-                tables,
-                charts,
-                notes: notes(&q, &quality),
-            }
-        }
-        Audience::Industry(code) => {
-            let title = q.sentence(
-                "{region}{industry}产业监测季报",
-                &[("region", &q.region_name(top)), ("industry", &q.short(code))],
-            );
-            let mut tables = vec![];
-            if !children.is_empty() {
-                tables.push(regions_table(&q, code, "二"));
-            }
-            tables.push(targets_table(&q, std::slice::from_ref(code), "三"));
-            let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), code.clone(), q.region_name(top)))
-                .chain(children.iter().map(|r| (r.code.clone(), code.clone(), q.region_name(&r.code))))
-                .collect();
-            tables.push(projects_table(&q, &lines, "四", "地区"));
-            let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.industry == code).collect();
-            tables.push(risk_table(&q, &own, "五"));
-            let mut charts = vec![trend(
-                &q,
-                name("growth_trend"),
-                q.sentence(
-                    "{what}{indicator}累计增速走势",
-                    &[("what", &q.short(code)), ("indicator", &indicator)],
-                ),
-                growth_axis.clone(),
-                &[
-                    (q.short(code), top, code, "yoy_pct"),
-                    (q.short(TEN), top, TEN, "yoy_pct"),
-                    (all_industry.clone(), top, TOTAL, "yoy_pct"),
-                ],
-            )];
-            if !children.is_empty() {
-                charts.push(growth_by_region(&q, name("growth_by_city"), code, &children));
-            }
-            let own_quality: Vec<&Flag> = quality.iter().copied().filter(|f| &f.industry == code).collect();
-            Report {
-                audience: audience.clone(),
-                file: format!("industry/{code}.html"),
-                subject: subject(&title),
-                title,
-                summary: summary(&q, top, code, &q.short(code)),
-                headline: headline(&q, top, code),
-                tables,
-                charts,
-                notes: notes(&q, &own_quality),
-            }
-        }
-        Audience::City(region) => {
-            let title = q.sentence(
-                "{region}{ten}监测季报",
-                &[("region", &q.region_name(region)), ("ten", &q.short(TEN))],
-            );
-            let mut tables = vec![industries_table(&q, region, "二")];
-            let lines: Vec<(String, String, String)> = std::iter::once((region.clone(), TOTAL.to_string(), q.label("合计")))
-                .chain(members.iter().map(|i| (region.clone(), i.clone(), q.short(i))))
-                .collect();
-            tables.push(projects_table(&q, &lines, "三", "产业"));
-            let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.region == region).collect();
-            tables.push(risk_table(&q, &own, "四"));
-            if let Some(t) = input.assessment.and_then(|a| city_assessment_table(&q, a, region)) {
-                tables.push(t);
-            }
-            let mut bars: Vec<Bar> = members
-                .iter()
-                .map(|i| Bar {
-                    label: q.short(i),
-                    value: q.headline(region, i, "yoy_pct"),
-                })
-                .collect();
-            bars.insert(
-                0,
-                Bar {
-                    label: q.short(TEN),
-                    value: q.headline(region, TEN, "yoy_pct"),
-                },
-            );
-            let references: Vec<(String, f64)> = [
-                (all_industry.clone(), q.headline(region, TOTAL, "yoy_pct")),
-                (format!("{} {}", q.region_name(top), q.short(TEN)), q.headline(top, TEN, "yoy_pct")),
-            ]
-            .into_iter()
-            .filter_map(|(l, v)| v.map(|v| (l, v)))
-            .collect();
-            let charts = vec![
-                ChartSpec::Bar(BarChart {
-                    name: name("growth_by_industry"),
-                    title: q.sentence(
-                        "{period}{region}分产业{indicator}同比增长",
-                        &[("period", &label), ("region", &q.region_name(region)), ("indicator", &indicator)],
-                    ),
-                    axis: growth_axis.clone(),
-                    bars,
-                    references,
-                    horizontal: true,
-                }),
-                trend(
-                    &q,
-                    name("growth_trend"),
-                    q.sentence(
-                        "{what}{indicator}累计增速走势",
-                        &[
-                            ("what", &format!("{} {}", q.region_name(region), q.short(TEN))),
-                            ("indicator", &indicator),
-                        ],
-                    ),
-                    growth_axis.clone(),
-                    &[
-                        (q.short(TEN), region, TEN, "yoy_pct"),
-                        (all_industry.clone(), region, TOTAL, "yoy_pct"),
-                        (q.region_name(top), top, TEN, "yoy_pct"),
-                    ],
-                ),
-            ];
-            let own_quality: Vec<&Flag> = quality.iter().copied().filter(|f| &f.region == region).collect();
-            Report {
-                audience: audience.clone(),
-                file: format!("city/{region}.html"),
-                subject: subject(&title),
-                title,
-                summary: summary(&q, region, TEN, &q.short(TEN)),
-                headline: headline(&q, region, TEN),
-                tables,
-                charts,
-                notes: notes(&q, &own_quality),
-            }
-        }
+        Audience::Province => province::build(&parts),
+        Audience::Industry(code) => industry::build(&parts, code),
+        Audience::City(region) => city::build(&parts, region),
     }
 }

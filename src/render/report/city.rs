@@ -1,0 +1,101 @@
+//! The city report: one sub-region's report.
+
+use super::*;
+
+/// Builds one sub-region's report.
+pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
+    let q = &parts.q;
+    let audience = parts.audience;
+    let Parts {
+        top,
+        label,
+        indicator,
+        members,
+        business,
+        quality,
+        all_industry,
+        growth_axis,
+        ..
+    } = parts;
+    let top = *top;
+    let name = |n: &str| parts.name(n);
+    let subject = |t: &str| parts.subject(t);
+
+    let title = q.sentence(
+        "{region}{ten}监测季报",
+        &[("region", &q.region_name(region)), ("ten", &q.short(TEN))],
+    );
+    let mut tables = vec![industries_table(q, region, "二")];
+    let lines: Vec<(String, String, String)> = std::iter::once((region.clone(), TOTAL.to_string(), q.label("合计")))
+        .chain(members.iter().map(|i| (region.clone(), i.clone(), q.short(i))))
+        .collect();
+    tables.push(projects_table(q, &lines, "三", "产业"));
+    let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.region == region).collect();
+    tables.push(risk_table(q, &own, "四"));
+    if let Some(t) = q.input.assessment.and_then(|a| city_assessment_table(q, a, region)) {
+        tables.push(t);
+    }
+    let mut bars: Vec<Bar> = members
+        .iter()
+        .map(|i| Bar {
+            label: q.short(i),
+            value: q.headline(region, i, "yoy_pct"),
+        })
+        .collect();
+    bars.insert(
+        0,
+        Bar {
+            label: q.short(TEN),
+            value: q.headline(region, TEN, "yoy_pct"),
+        },
+    );
+    let references: Vec<(String, f64)> = [
+        (all_industry.clone(), q.headline(region, TOTAL, "yoy_pct")),
+        (format!("{} {}", q.region_name(top), q.short(TEN)), q.headline(top, TEN, "yoy_pct")),
+    ]
+    .into_iter()
+    .filter_map(|(l, v)| v.map(|v| (l, v)))
+    .collect();
+    let charts = vec![
+        ChartSpec::Bar(BarChart {
+            name: name("growth_by_industry"),
+            title: q.sentence(
+                "{period}{region}分产业{indicator}同比增长",
+                &[("period", label), ("region", &q.region_name(region)), ("indicator", indicator)],
+            ),
+            axis: growth_axis.clone(),
+            bars,
+            references,
+            horizontal: true,
+        }),
+        trend(
+            q,
+            name("growth_trend"),
+            q.sentence(
+                "{what}{indicator}累计增速走势",
+                &[
+                    ("what", &format!("{} {}", q.region_name(region), q.short(TEN))),
+                    ("indicator", indicator),
+                ],
+            ),
+            growth_axis.clone(),
+            &[
+                (q.short(TEN), region, TEN, "yoy_pct"),
+                (all_industry.clone(), region, TOTAL, "yoy_pct"),
+                (q.region_name(top), top, TEN, "yoy_pct"),
+            ],
+        ),
+    ];
+    let own_quality: Vec<&Flag> = quality.iter().copied().filter(|f| &f.region == region).collect();
+    Report {
+        audience: audience.clone(),
+        file: format!("city/{region}.html"),
+        subject: subject(&title),
+        title,
+        summary: summary(q, region, TEN, &q.short(TEN)),
+        headline: headline(q, region, TEN),
+        tables,
+        charts,
+        notes: notes(q, &own_quality),
+    }
+}

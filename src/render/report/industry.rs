@@ -1,0 +1,67 @@
+//! The industry report: one member industry's report, for its special class.
+
+use super::*;
+
+/// Builds one member industry's report, for its special class.
+pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
+    let q = &parts.q;
+    let audience = parts.audience;
+    let Parts {
+        top,
+        indicator,
+        children,
+        business,
+        quality,
+        all_industry,
+        growth_axis,
+        ..
+    } = parts;
+    let top = *top;
+    let name = |n: &str| parts.name(n);
+    let subject = |t: &str| parts.subject(t);
+
+    let title = q.sentence(
+        "{region}{industry}产业监测季报",
+        &[("region", &q.region_name(top)), ("industry", &q.short(code))],
+    );
+    let mut tables = vec![];
+    if !children.is_empty() {
+        tables.push(regions_table(q, code, "二"));
+    }
+    tables.push(targets_table(q, std::slice::from_ref(code), "三"));
+    let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), code.clone(), q.region_name(top)))
+        .chain(children.iter().map(|r| (r.code.clone(), code.clone(), q.region_name(&r.code))))
+        .collect();
+    tables.push(projects_table(q, &lines, "四", "地区"));
+    let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.industry == code).collect();
+    tables.push(risk_table(q, &own, "五"));
+    let mut charts = vec![trend(
+        q,
+        name("growth_trend"),
+        q.sentence(
+            "{what}{indicator}累计增速走势",
+            &[("what", &q.short(code)), ("indicator", indicator)],
+        ),
+        growth_axis.clone(),
+        &[
+            (q.short(code), top, code, "yoy_pct"),
+            (q.short(TEN), top, TEN, "yoy_pct"),
+            (all_industry.clone(), top, TOTAL, "yoy_pct"),
+        ],
+    )];
+    if !children.is_empty() {
+        charts.push(growth_by_region(q, name("growth_by_city"), code, children));
+    }
+    let own_quality: Vec<&Flag> = quality.iter().copied().filter(|f| &f.industry == code).collect();
+    Report {
+        audience: audience.clone(),
+        file: format!("industry/{code}.html"),
+        subject: subject(&title),
+        title,
+        summary: summary(q, top, code, &q.short(code)),
+        headline: headline(q, top, code),
+        tables,
+        charts,
+        notes: notes(q, &own_quality),
+    }
+}

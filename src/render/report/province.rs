@@ -1,0 +1,211 @@
+//! The province report: the monitored region's report: the ten industries, the sub-regions, goals, targets, tiers, projects, the assessment, risks.
+
+use super::*;
+
+/// Builds the monitored region's report.
+pub(super) fn build(parts: &Parts<'_>) -> Report {
+    let q = &parts.q;
+    let audience = parts.audience;
+    let Parts {
+        lang,
+        c,
+        top,
+        label,
+        indicator,
+        sub,
+        children,
+        members,
+        business,
+        quality,
+        time_progress,
+        all_industry,
+        growth_axis,
+        ..
+    } = parts;
+    let (lang, c, top, time_progress) = (*lang, *c, *top, *time_progress);
+    let name = |n: &str| parts.name(n);
+    let subject = |t: &str| parts.subject(t);
+
+    let catalogue_title = if lang == Language::En {
+        c.title_en.clone()
+    } else {
+        c.title_zh.clone()
+    };
+    let title = q.sentence("{title}监测季报", &[("title", &catalogue_title)]);
+    let mut tables = vec![industries_table(q, top, "二")];
+    if !children.is_empty() {
+        tables.push(regions_table(q, TEN, "三"));
+    }
+    let mut target_codes = vec![TEN.to_string()];
+    target_codes.extend(members.iter().cloned());
+    tables.push(targets_table(q, &target_codes, "四"));
+    tables.extend(tiers_table(q));
+    tables.extend(goals_table(q));
+    let lines: Vec<(String, String, String)> = std::iter::once((top.to_string(), TOTAL.to_string(), q.region_name(top)))
+        .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_name(&r.code))))
+        .collect();
+    tables.push(projects_table(q, &lines, "五", "地区"));
+    let own: Vec<&Flag> = business.iter().copied().filter(|f| f.region == top).collect();
+    tables.push(risk_table(q, &own, "六"));
+
+    let mut bars: Vec<Bar> = members
+        .iter()
+        .map(|i| Bar {
+            label: q.short(i),
+            value: q.headline(top, i, "yoy_pct"),
+        })
+        .collect();
+    bars.insert(
+        0,
+        Bar {
+            label: q.short(TEN),
+            value: q.headline(top, TEN, "yoy_pct"),
+        },
+    );
+    let mut references: Vec<(String, f64)> = q
+        .headline(top, TOTAL, "yoy_pct")
+        .map(|v| (all_industry.clone(), v))
+        .into_iter()
+        .collect();
+    if let Some(cagr) = q.headline(top, TEN, "plan_cagr_pct") {
+        references.push((q.label("规划年均增速"), cagr));
+    }
+    let mut charts = vec![ChartSpec::Bar(BarChart {
+        name: name("growth_by_industry"),
+        title: q.sentence(
+            "{period}分产业{indicator}同比增长",
+            &[("period", label), ("indicator", indicator)],
+        ),
+        axis: growth_axis.clone(),
+        bars,
+        references,
+        horizontal: true,
+    })];
+    charts.push(trend(
+        q,
+        name("growth_trend"),
+        q.sentence(
+            "{what}{indicator}累计增速走势",
+            &[("what", &q.short(TEN)), ("indicator", indicator)],
+        ),
+        growth_axis.clone(),
+        &[(q.short(TEN), top, TEN, "yoy_pct"), (all_industry.clone(), top, TOTAL, "yoy_pct")],
+    ));
+    charts.push(trend(
+        q,
+        name("share_trend"),
+        q.sentence("{what}占规上工业比重走势", &[("what", &q.short(TEN))]),
+        q.label("比重（%）"),
+        &[
+            (q.label("比重"), top, TEN, "share_pct"),
+            (q.label("目标比重"), top, TEN, "target_share_pct"),
+        ],
+    ));
+    if target_codes.iter().any(|i| q.headline(top, i, "task_progress_pct").is_some()) {
+        charts.push(ChartSpec::Bar(BarChart {
+            name: name("task_progress"),
+            title: q.sentence("{period}目标进度与时间进度", &[("period", label)]),
+            axis: q.label("目标进度（%）_axis"),
+            bars: target_codes
+                .iter()
+                .map(|i| Bar {
+                    label: q.short(i),
+                    value: q.headline(top, i, "task_progress_pct"),
+                })
+                .collect(),
+            references: vec![(q.label("时间进度"), time_progress)],
+            horizontal: true,
+        }));
+    }
+    if !children.is_empty() {
+        charts.push(growth_by_region(q, name("growth_by_city"), TEN, children));
+    }
+    charts.push(ChartSpec::Bar(BarChart {
+        name: name("contribution"),
+        title: q.sentence("{period}各产业对规上工业增长的贡献率", &[("period", label)]),
+        axis: q.label("贡献率（%）"),
+        bars: members
+            .iter()
+            .map(|i| Bar {
+                label: q.short(i),
+                value: q.headline(top, i, "contribution_pct"),
+            })
+            .collect(),
+        references: vec![],
+        horizontal: true,
+    }));
+    if !children.is_empty() {
+        let industries: Vec<String> = std::iter::once(TEN.to_string()).chain(members.iter().cloned()).collect();
+        let cells = industries
+            .iter()
+            .map(|i| {
+                children
+                    .iter()
+                    .map(|r| {
+                        let worst = business
+                            .iter()
+                            .filter(|f| f.region == r.code && &f.industry == i && f.state != State::Resolved)
+                            .map(|f| f.level)
+                            .max();
+                        worst.or_else(|| {
+                            q.headline(&r.code, i, "ytd")
+                                .or(q.headline(&r.code, i, "yoy_pct"))
+                                .map(|_| Level::Green)
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        charts.push(ChartSpec::Matrix(MatrixChart {
+            name: name("risk_matrix"),
+            title: q.sentence("{period}风险矩阵（产业 × {sub}）", &[("period", label), ("sub", sub)]),
+            rows: industries.iter().map(|i| q.short(i)).collect(),
+            columns: children.iter().map(|r| q.n.region_short(&r.code)).collect(),
+            cells,
+            legend: ["红灯", "黄灯", "绿灯", "无数据"].map(|l| q.label(l)),
+        }));
+        charts.push(ChartSpec::Bar(BarChart {
+            name: name("projects_by_city"),
+            title: q.sentence("{period}分{sub}重大项目投资完成率", &[("period", label), ("sub", sub)]),
+            axis: q.label("投资完成率（%）"),
+            bars: children
+                .iter()
+                .map(|r| Bar {
+                    label: q.n.region_short(&r.code),
+                    value: q.project(&r.code, TOTAL, "investment_completion_pct"),
+                })
+                .collect(),
+            references: vec![(q.label("时间进度"), time_progress)],
+            horizontal: false,
+        }));
+    }
+    if let Some(a) = q.input.assessment.filter(|a| !a.cities.is_empty()) {
+        tables.push(assessment_table(q, a));
+        charts.push(ChartSpec::Bar(BarChart {
+            name: name("assessment"),
+            title: q.sentence("{period}{sub}考核评价得分", &[("period", label), ("sub", sub)]),
+            axis: q.label("得分"),
+            bars: a
+                .cities
+                .iter()
+                .map(|c| Bar {
+                    label: q.n.region_short(&c.region),
+                    value: Some(c.score),
+                })
+                .collect(),
+            references: vec![],
+            horizontal: true,
+        }));
+    }
+    Report {
+        audience: audience.clone(),
+        file: "report.html".into(),
+        subject: subject(&title),
+        title,
+        summary: summary(q, top, TEN, &q.short(TEN)),
+        headline: headline(q, top, TEN),
+        tables,
+        charts,
+        notes: notes(q, quality),
+    }
+}
