@@ -15,200 +15,19 @@ use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
 
 use crate::model::catalogue::{TEN, TOTAL};
 use crate::model::period::Period;
+use crate::synth::records::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
+use crate::synth::shape::{ANHUI, CITY_WEIGHTS};
+pub use crate::synth::shape::{Shape, shape};
 
 /// The first year of the demo data (growth for it uses an unpublished 2019 base).
 pub const FIRST_YEAR: i32 = 2020;
 const SEED: u64 = 2021_0125;
 
-/// What a scheme's demo data looks like.
-pub struct Shape {
-    /// The profile's name (a key of [`crate::config::PROFILES`]).
-    pub profile: &'static str,
-    /// The catalogue the data are coded in.
-    pub catalogue: &'static str,
-    /// The monitored region.
-    pub top: &'static str,
-    /// The regions data are generated for, with their share of the top region; when the
-    /// top region is not among them it is their sum.
-    pub units: Vec<(&'static str, f64)>,
-    /// Member industries: (code, the top region's annual level in 2019 in 亿元, trend growth).
-    pub industries: &'static [(&'static str, f64, f64)],
-    /// `TEN` as a share of `TOTAL` in 2019.
-    pub ten_share: f64,
-    /// A member industry in a slump from a year on (growth −30 points).
-    pub slump: Option<(&'static str, i32)>,
-    /// Added value published with levels (else as a growth rate only).
-    pub added_value_levels: bool,
-    /// Investment published (levels and growth).
-    pub investment: bool,
-    /// Enterprise records, class mapping and major projects (the Anhui demo).
-    pub microdata: bool,
-}
-
-impl Shape {
-    fn aggregates_top(&self) -> bool {
-        self.units.iter().all(|(u, _)| *u != self.top)
-    }
-
-    fn indicators(&self) -> Vec<&'static str> {
-        let mut k = vec!["operating_income", "output_value", "profit", "enterprises"];
-        if self.investment {
-            k.push("investment");
-        }
-        k
-    }
-}
-
-/// Anhui's ten: annual operating income of the province in 2019 (亿元) and trend growth.
-const ANHUI: &[(&str, f64, f64)] = &[
-    ("NGIT", 3000.0, 0.16),
-    ("NEV", 2200.0, 0.28),
-    ("DCI", 420.0, 0.12),
-    ("HEM", 2800.0, 0.11),
-    ("PVES", 1200.0, 0.20),
-    ("GFD", 3200.0, 0.07),
-    ("LH", 1500.0, 0.10),
-    ("SHA", 2600.0, 0.06),
-    ("NMAT", 3000.0, 0.12),
-    ("AI", 600.0, 0.22),
-];
-
-/// Share of the province's industry in each city.
-const CITY_WEIGHTS: &[(&str, f64)] = &[
-    ("340100", 0.30),
-    ("340200", 0.14),
-    ("340300", 0.05),
-    ("340400", 0.03),
-    ("340500", 0.06),
-    ("340600", 0.03),
-    ("340700", 0.04),
-    ("340800", 0.05),
-    ("341000", 0.015),
-    ("341100", 0.07),
-    ("341200", 0.05),
-    ("341300", 0.03),
-    ("341500", 0.035),
-    ("341600", 0.025),
-    ("341700", 0.02),
-    ("341800", 0.045),
-];
-
-const JILIN: &[(&str, f64, f64)] = &[
-    ("NGIT", 120.0, 0.10),
-    ("HEM", 300.0, 0.08),
-    ("NMAT", 250.0, 0.09),
-    ("BIO", 350.0, 0.10),
-    ("NEV", 400.0, 0.18),
-    ("NE", 120.0, 0.20),
-    ("EPEC", 150.0, 0.08),
-    ("DCI", 30.0, 0.09),
-    ("SRV", 40.0, 0.07),
-];
-
-const CHONGQING: &[(&str, f64, f64)] = &[
-    ("ICEV", 4000.0, 0.10),
-    ("EIM", 6500.0, 0.08),
-    ("AMAT", 3000.0, 0.06),
-    ("IEM", 1500.0, 0.07),
-    ("FOOD", 2000.0, 0.06),
-    ("SOFT", 500.0, 0.12),
-    ("BIO", 800.0, 0.08),
-    ("GLE", 700.0, 0.15),
-];
-
-const HEFEI: &[(&str, f64, f64)] = &[
-    ("IC", 300.0, 0.25),
-    ("FPD", 900.0, 0.12),
-    ("NIS", 100.0, 0.15),
-    ("AI", 200.0, 0.20),
-    ("NEV", 900.0, 0.35),
-    ("PVNE", 500.0, 0.25),
-    ("HEMN", 800.0, 0.10),
-    ("BIOM", 250.0, 0.12),
-    ("EPEC", 200.0, 0.08),
-    ("SHA", 1200.0, 0.05),
-    ("CCI", 100.0, 0.08),
-    ("QSI", 50.0, 0.25),
-];
-
-/// The shape of a profile's demo data.
-pub fn shape(profile: &str) -> Option<Shape> {
-    let base = |profile, catalogue, top, units, industries, ten_share| Shape {
-        profile,
-        catalogue,
-        top,
-        units,
-        industries,
-        ten_share,
-        slump: None,
-        added_value_levels: false,
-        investment: false,
-        microdata: false,
-    };
-    Some(match profile {
-        "anhui" => Shape {
-            slump: Some(("PVES", 2024)),
-            microdata: true,
-            ..base("anhui", "anhui-2021", "340000", CITY_WEIGHTS.to_vec(), ANHUI, 0.45)
-        },
-        "jilin" => base(
-            "jilin",
-            "jilin-2018",
-            "220000",
-            vec![
-                ("220100", 0.45),
-                ("220200", 0.17),
-                ("220300", 0.06),
-                ("220400", 0.04),
-                ("220500", 0.07),
-                ("220600", 0.04),
-                ("220700", 0.07),
-                ("220800", 0.04),
-                ("222400", 0.06),
-            ],
-            JILIN,
-            0.115,
-        ),
-        "chongqing" => Shape {
-            investment: true,
-            ..base("chongqing", "chongqing-2023", "500000", vec![("500000", 1.0)], CHONGQING, 0.55)
-        },
-        "hefei" => Shape {
-            added_value_levels: true,
-            ..base(
-                "hefei",
-                "hefei-2023",
-                "340100",
-                vec![
-                    ("340102", 0.05),
-                    ("340103", 0.04),
-                    ("340104", 0.08),
-                    ("340111", 0.09),
-                    ("340121", 0.07),
-                    ("340122", 0.09),
-                    ("340123", 0.10),
-                    ("340124", 0.05),
-                    ("340176", 0.17),
-                    ("340177", 0.16),
-                    ("340178", 0.06),
-                    ("340181", 0.04),
-                ],
-                HEFEI,
-                0.42,
-            )
-        },
-        _ => return None,
-    })
-}
-
 /// Members overlap: the union is this fraction of their sum.
 const OVERLAP: f64 = 0.85;
-/// Cumulative seasonal profile (share of the year's total reached by Q1..Q4).
-pub(crate) const SEASON: [f64; 4] = [0.22, 0.47, 0.72, 1.0];
 
 struct Row {
     period: Period,
@@ -225,56 +44,6 @@ struct Model {
     annual: HashMap<(String, String, &'static str), HashMap<i32, f64>>,
     /// (unit, year) → cumulative seasonal shares
     season: HashMap<(String, i32), [f64; 4]>,
-}
-
-/// Writes enterprise records as `seimon ingest` reads them: one row per enterprise and
-/// quarter, year to date, the money columns (output, income, profit) in 万元.
-pub(crate) fn write_records<S: AsRef<str>>(
-    path: &Path,
-    period: Vec<String>,
-    id: &[S],
-    region: &[S],
-    class: &[S],
-    [output, income, profit]: [Vec<f64>; 3],
-) -> std::io::Result<()> {
-    use polars::prelude::*;
-    fn text<S: AsRef<str>>(v: &[S]) -> Vec<&str> {
-        v.iter().map(AsRef::as_ref).collect()
-    }
-    let n = period.len();
-    let mut df = df!(
-        "period" => period,
-        "enterprise_id" => text(id),
-        "region_code" => text(region),
-        "class_code" => text(class),
-        "output_value" => output,
-        "operating_income" => income,
-        "profit" => profit,
-        "unit" => vec!["万元"; n],
-    )
-    .map_err(|e| std::io::Error::other(e.to_string()))?;
-    ParquetWriter::new(std::fs::File::create(path)?)
-        .finish(&mut df)
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(())
-}
-
-/// An index drawn with probability proportional to its weight.
-pub(crate) fn pick(rng: &mut ChaCha8Rng, weights: &[f64]) -> usize {
-    use rand::Rng;
-    let total: f64 = weights.iter().sum();
-    let mut x = rng.random::<f64>() * total;
-    for (i, w) in weights.iter().enumerate() {
-        if x < *w {
-            return i;
-        }
-        x -= w;
-    }
-    weights.len() - 1
-}
-
-pub(crate) fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
-    Normal::new(0.0, sd).expect("valid sd").sample(rng)
 }
 
 fn build_model(shape: &Shape, through: Period, rng: &mut ChaCha8Rng) -> Model {
@@ -687,50 +456,6 @@ fn write_goals(shape: &Shape, dir: &Path, through: Period) -> std::io::Result<Pa
     let path = dir.join("goals.csv");
     std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
     Ok(path)
-}
-
-/// GB/T 4754-2017 classes and the industries they feed (some feed two; the last ones feed
-/// none and count in `TOTAL` only), with the demo's weight of enterprises in each.
-pub(crate) const CLASSES: &[(&str, &[&str], f64)] = &[
-    ("3971", &["NGIT"], 3.0),         // 电子元件及电子专用材料制造
-    ("3985", &["NGIT", "NMAT"], 1.0), // 电子专用材料制造
-    ("3562", &["NGIT", "HEM"], 1.0),  // 半导体器件专用设备制造
-    ("3612", &["NEV"], 1.5),          // 新能源车整车制造
-    ("3670", &["NEV"], 2.0),          // 汽车零部件及配件制造
-    ("3841", &["PVES", "NEV"], 1.0),  // 锂离子电池制造
-    ("3825", &["PVES"], 1.5),         // 光伏设备及元器件制造
-    ("3953", &["DCI"], 0.5),          // 影视录放设备制造
-    ("3491", &["HEM", "AI"], 1.0),    // 工业机器人制造
-    ("3411", &["HEM"], 1.5),          // 锅炉及辅助设备制造
-    ("1310", &["GFD"], 3.0),          // 谷物磨制
-    ("1495", &["GFD", "LH"], 1.0),    // 营养食品制造
-    ("2720", &["LH"], 1.5),           // 化学药品制剂制造
-    ("3851", &["SHA"], 1.5),          // 家用制冷电器具制造
-    ("3856", &["SHA"], 1.0),          // 家用厨房电器具制造
-    ("2651", &["NMAT"], 1.5),         // 初级形态塑料及合成树脂制造
-    ("3919", &["AI"], 0.8),           // 其他计算机制造
-    ("3110", &[], 2.0),               // 炼钢
-    ("3011", &[], 2.5),               // 水泥制造
-    ("1810", &[], 3.0),               // 机织服装制造
-];
-
-pub(crate) fn write_mapping(dir: &Path, catalogue: &str) -> std::io::Result<PathBuf> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["class_code", "industry_code", "catalogue"])?;
-    for (class, industries, _) in CLASSES {
-        for industry in *industries {
-            w.write_record([class, industry, catalogue])?;
-        }
-    }
-    let path = dir.join("class-mapping.csv");
-    std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
-    Ok(path)
-}
-
-/// A valid unified social credit code for demo enterprise `n` registered in `county`.
-pub(crate) fn demo_uscc(county: &str, n: usize) -> String {
-    let body = format!("91{county}MA{n:07}");
-    format!("{body}{}", crate::model::uscc::check_char(&body).expect("valid characters"))
 }
 
 /// About 1,500 enterprises above designated size in Anhui's counties, every quarter from

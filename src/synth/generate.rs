@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::model::catalogue::{Catalogue, RegionLevel};
 use crate::model::period::Period;
-use crate::synth::demo::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
+use crate::synth::records::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
 
 /// Approximate weights of the provinces by their numbers of industrial enterprises above
 /// designated size (thousands, order of magnitude of recent yearbooks).

@@ -3,3 +3,5 @@
 
 pub mod demo;
 pub mod generate;
+pub mod records;
+pub mod shape;

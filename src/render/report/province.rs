@@ -72,10 +72,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
     }
     let mut charts = vec![ChartSpec::Bar(BarChart {
         name: name("growth_by_industry"),
-        title: q.sentence(
-            "{period}分产业{indicator}同比增长",
-            &[("period", label), ("indicator", indicator)],
-        ),
+        title: q.sentence("{period}分产业{indicator}同比增长", &[("period", label), ("indicator", indicator)]),
         axis: growth_axis.clone(),
         bars,
         references,
