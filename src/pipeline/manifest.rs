@@ -12,21 +12,23 @@ pub(super) struct ManifestFile {
     pub(super) new_vintages: i64,
 }
 
+/// A run's `manifest.json`, kept by the run until it has sent its e-mails: written into the
+/// staging folder with the e-mails as written, and again with their outcomes once sent.
 #[derive(Serialize)]
-pub(super) struct Manifest<'a> {
+pub(super) struct Manifest {
     pub(super) seimon_version: &'static str,
     pub(super) period: String,
-    pub(super) run_id: &'a str,
+    pub(super) run_id: String,
     pub(super) trigger: Trigger,
     pub(super) as_of: Option<String>,
     pub(super) started_at: String,
     pub(super) finished_at: String,
-    pub(super) data_vintage: &'a str,
+    pub(super) data_vintage: String,
     pub(super) inputs: ManifestInputs,
-    pub(super) config: ManifestConfig<'a>,
-    pub(super) timings_ms: &'a HashMap<&'static str, u128>,
-    pub(super) outputs: &'a [String],
-    pub(super) emails: &'a [EmailRecord],
+    pub(super) config: ManifestConfig,
+    pub(super) timings_ms: HashMap<&'static str, u128>,
+    pub(super) outputs: Vec<String>,
+    pub(super) emails: Vec<EmailRecord>,
     pub(super) completeness: ManifestCompleteness,
     pub(super) risks: ManifestRisks,
 }
@@ -55,8 +57,17 @@ pub(super) struct ManifestInputs {
 }
 
 #[derive(Serialize)]
-pub(super) struct ManifestConfig<'a> {
-    pub(super) origin: &'a str,
-    pub(super) sha256: &'a str,
-    pub(super) catalogue: &'a str,
+pub(super) struct ManifestConfig {
+    pub(super) origin: String,
+    pub(super) sha256: String,
+    pub(super) catalogue: String,
+}
+
+impl Manifest {
+    /// Writes the manifest as `manifest.json` in `dir`.
+    pub(super) fn write(&self, dir: &Path) -> Result<(), RunError> {
+        let path = dir.join("manifest.json");
+        let json = serde_json::to_vec_pretty(self).expect("manifest serialises");
+        std::fs::write(&path, json).map_err(io(&path))
+    }
 }

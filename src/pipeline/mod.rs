@@ -148,6 +148,14 @@ fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsR
     )
 }
 
+/// What the blocking part of a run made: the summary, each e-mail with its message (kept
+/// together until it is queued), and the manifest (written again once the e-mails went).
+struct Built {
+    summary: RunSummary,
+    composed: Vec<(EmailRecord, lettre::Message)>,
+    manifest: Manifest,
+}
+
 /// What a run produced.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSummary {
@@ -241,7 +249,11 @@ impl Seimon {
         let this = self.clone();
         let (run_id_owned, opts) = (run_id.to_string(), options.clone());
         let span = tracing::Span::current();
-        let (mut summary, messages) = tokio::task::spawn_blocking(move || span.in_scope(|| this.build(&run_id_owned, &opts)))
+        let Built {
+            mut summary,
+            mut composed,
+            mut manifest,
+        } = tokio::task::spawn_blocking(move || span.in_scope(|| this.build(&run_id_owned, &opts)))
             .await
             .map_err(|e| RunError::Join(e.to_string()))??;
         let wanted = options.send && (!options.only_if_changed || !summary.changes.is_empty());
@@ -251,10 +263,8 @@ impl Seimon {
         if wanted && let Some(smtp) = &self.settings.smtp {
             let started = Instant::now();
             let from = smtp.from.to_string();
-            let queued: Vec<OutboxMessage> = summary
-                .emails
+            let queued: Vec<OutboxMessage> = composed
                 .iter()
-                .zip(&messages)
                 .map(|(record, message)| OutboxMessage {
                     id: 0,
                     key: OutboxMessage::key_for(&record.audience, &summary.period.to_string(), &summary.data_vintage, &record.to),
@@ -285,25 +295,26 @@ impl Seimon {
                 .into_iter()
                 .map(|m| (m.key.clone(), (m.state, m.last_error.clone())))
                 .collect();
-            for (record, q) in summary.emails.iter_mut().zip(&queued) {
-                record.status = match states.get(&q.key) {
+            for (record, _) in &mut composed {
+                let key = OutboxMessage::key_for(&record.audience, &summary.period.to_string(), &summary.data_vintage, &record.to);
+                record.status = match states.get(&key) {
                     Some((state, Some(error))) if *state != OutboxState::Sent => format!("{state}: {error}"),
                     Some((state, _)) => state.to_string(),
                     None => "unknown".into(),
                 };
             }
             summary.timings_ms.insert("send", sending.elapsed().as_millis());
-            let manifest = summary.dir.join("manifest.json");
-            let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(&manifest).map_err(io(&manifest))?).unwrap_or_default();
-            json["emails"] = serde_json::to_value(&summary.emails).unwrap_or_default();
-            json["timings_ms"] = serde_json::to_value(&summary.timings_ms).unwrap_or_default();
-            std::fs::write(&manifest, serde_json::to_vec_pretty(&json).unwrap_or_default()).map_err(io(&manifest))?;
+            // the manifest again, with what became of each e-mail
+            manifest.emails = composed.iter().map(|(record, _)| record.clone()).collect();
+            manifest.timings_ms = summary.timings_ms.clone();
+            manifest.write(&summary.dir)?;
         }
+        summary.emails = composed.into_iter().map(|(record, _)| record).collect();
         Ok(summary)
     }
 
     /// The blocking part of a run: everything up to the e-mails, which it returns.
-    fn build(&self, run_id: &str, options: &RunOptions) -> Result<(RunSummary, Vec<lettre::Message>), RunError> {
+    fn build(&self, run_id: &str, options: &RunOptions) -> Result<Built, RunError> {
         let started_at = crate::store::now();
         let settings = &self.settings;
         let period = options.period;
@@ -456,8 +467,7 @@ impl Seimon {
         let sent = self.store.outbox()?;
 
         // Compose the e-mails: each subscription gets its audience's report.
-        let mut emails = Vec::new();
-        let mut messages = Vec::new();
+        let mut composed: Vec<(EmailRecord, lettre::Message)> = Vec::new();
         let from = settings.smtp.as_ref().map_or(&settings.mail.from, |s| &s.from);
         // A subscriber who reads another language gets the report rendered in it.
         let mut other_language: Vec<render::RenderedReport> = Vec::new();
@@ -527,15 +537,15 @@ impl Seimon {
                     workbook.as_deref().map(|w| (name.as_str(), w)),
                     correction.as_ref(),
                 )?;
-                emails.push(EmailRecord {
+                let record = EmailRecord {
                     audience: audience.clone(),
                     to: to.to_string(),
                     subject: report.subject.clone(),
                     message_id: id,
                     file: format!("mail/{}", deliver::eml_name(&audience, to.email.as_ref())),
                     status: "written".into(),
-                });
-                messages.push(message);
+                };
+                composed.push((record, message));
             }
         }
 
@@ -562,7 +572,7 @@ impl Seimon {
             }
         }
         put("report.xlsx", &workbook, &mut outputs)?;
-        for (record, message) in emails.iter().zip(&messages) {
+        for (record, message) in &composed {
             deliver::write_eml(&staging.join(&record.file), message)?;
             outputs.push(record.file.clone());
         }
@@ -571,25 +581,25 @@ impl Seimon {
         let manifest = Manifest {
             seimon_version: env!("CARGO_PKG_VERSION"),
             period: period.to_string(),
-            run_id,
+            run_id: run_id.to_string(),
             trigger: options.trigger,
             as_of,
             started_at,
             finished_at: crate::store::now(),
-            data_vintage: &data_vintage,
+            data_vintage: data_vintage.clone(),
             inputs: ManifestInputs {
                 observations: observations.len(),
                 latest_release_date: latest_release,
                 files,
             },
             config: ManifestConfig {
-                origin: &settings.origin,
-                sha256: &settings.hash,
-                catalogue: &settings.catalogue.name,
+                origin: settings.origin.clone(),
+                sha256: settings.hash.clone(),
+                catalogue: settings.catalogue.name.clone(),
             },
-            timings_ms: &timings,
-            outputs: &outputs,
-            emails: &emails,
+            timings_ms: timings.clone(),
+            outputs: outputs.clone(),
+            emails: composed.iter().map(|(record, _)| record.clone()).collect(),
             completeness: ManifestCompleteness {
                 expected: completeness.expected,
                 present: completeness.present,
@@ -603,8 +613,7 @@ impl Seimon {
                 data_quality: flags.iter().filter(|f| f.class == risk::Class::DataQuality).count(),
             },
         };
-        let json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
-        std::fs::write(staging.join("manifest.json"), json).map_err(io(&staging))?;
+        manifest.write(&staging)?;
 
         // Swap into place; the previous run moves beside it.
         if dir.exists() {
@@ -617,19 +626,20 @@ impl Seimon {
         for old in crate::pipeline::archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
             tracing::info!(dir = %old.display(), keep = settings.archive.keep_runs, "removed an old run of the period");
         }
-        Ok((
-            RunSummary {
+        Ok(Built {
+            summary: RunSummary {
                 run_id: run_id.to_string(),
                 period,
                 dir,
                 data_vintage,
                 measures: current.height(),
                 outputs,
-                emails,
+                emails: Vec::new(),
                 timings_ms: timings,
                 changes: changed,
             },
-            messages,
-        ))
+            composed,
+            manifest,
+        })
     }
 }
