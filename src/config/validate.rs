@@ -13,15 +13,32 @@ fn defaulted<T>(value: Option<T>) -> T {
     value.expect("set by the built-in defaults, merged under every configuration")
 }
 
+/// The key path `s` (`smtp.port`, `rules[2].measure`).
+fn key(s: &str) -> KeyPath {
+    KeyPath::parse(s)
+}
+
+/// A text the configuration must give, not empty.
+fn need(v: Option<String>, k: &str, problems: &mut Problems) -> String {
+    v.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
+        problems.push((key(k), "is required and may not be empty".into()));
+        String::new()
+    })
+}
+
+/// An e-mail address (`名字 <a@b>` or `a@b`).
+fn mailbox(text: &str, k: KeyPath, problems: &mut Problems) -> Option<Mailbox> {
+    match text.parse::<Mailbox>() {
+        Ok(m) => Some(m),
+        Err(e) => {
+            problems.push((k, format!("`{text}` is not a valid e-mail address ({e})")));
+            None
+        }
+    }
+}
+
 pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String, Secret>, hash: String) -> Result<Settings, Problems> {
     let mut problems: Problems = Vec::new();
-    let key = |s: &str| KeyPath::parse(s);
-    let need = |v: Option<String>, k: &str, problems: &mut Problems| -> String {
-        v.filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
-            problems.push((key(k), "is required and may not be empty".into()));
-            String::new()
-        })
-    };
     let paths = Paths {
         data: defaulted(raw.paths.data),
         reports: defaulted(raw.paths.reports),
@@ -80,201 +97,17 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         None => Default::default(),
     };
 
-    let mailbox = |text: &str, k: KeyPath, problems: &mut Problems| -> Option<Mailbox> {
-        match text.parse::<Mailbox>() {
-            Ok(m) => Some(m),
-            Err(e) => {
-                problems.push((k, format!("`{text}` is not a valid e-mail address ({e})")));
-                None
-            }
-        }
-    };
     let mail_from_text = need(raw.mail.from, "mail.from", &mut problems);
     let mail_from = mailbox(&mail_from_text, key("mail.from"), &mut problems);
 
-    let smtp = raw.smtp.map(|s| {
-        let host = need(s.host, "smtp.host", &mut problems);
-        let security = s.security.unwrap_or(Security::Starttls);
-        let port = s.port.unwrap_or(match security {
-            Security::None => 25,
-            Security::Starttls => 587,
-            Security::Tls => 465,
-        });
-        if port == 0 {
-            problems.push((key("smtp.port"), "must be between 1 and 65535".into()));
-        }
-        let from = match s.from {
-            Some(f) => mailbox(&f, key("smtp.from"), &mut problems),
-            None => mail_from.clone(),
-        };
-        let password = match (secrets.get("SEIMON_SMTP__PASSWORD"), s.password_file) {
-            (Some(p), _) => Some(p.clone()),
-            (None, Some(file)) => match std::fs::read_to_string(&file) {
-                Ok(p) => Some(Secret(p.trim_end_matches(['\r', '\n']).to_string())),
-                Err(e) => {
-                    problems.push((key("smtp.password_file"), format!("cannot read {}: {e}", file.display())));
-                    None
-                }
-            },
-            (None, None) => None,
-        };
-        if s.username.is_some() && password.is_none() {
-            problems.push((
-                key("smtp.username"),
-                "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into(),
-            ));
-        }
-        if let Some(ca) = &s.ca_file
-            && let Err(e) = std::fs::read(ca)
-        {
-            problems.push((key("smtp.ca_file"), format!("cannot read {}: {e}", ca.display())));
-        }
-        let timeout_secs = s.timeout_secs.unwrap_or(30);
-        if timeout_secs == 0 {
-            problems.push((key("smtp.timeout_secs"), "must be at least 1".into()));
-        }
-        Smtp {
-            host,
-            port,
-            security,
-            username: s.username,
-            password,
-            from: from.unwrap_or_else(|| "invalid@invalid".parse().expect("valid")),
-            timeout: std::time::Duration::from_secs(timeout_secs),
-            retry_base: std::time::Duration::from_secs(s.retry_base_secs.unwrap_or(60)),
-            max_attempts: s.max_attempts.unwrap_or(6).max(1),
-            ca_file: s.ca_file.clone(),
-        }
-    });
+    let smtp = raw.smtp.map(|s| smtp_section(s, &secrets, mail_from.as_ref(), &mut problems));
 
-    let mut subscriptions = Vec::new();
-    for (i, s) in raw.subscriptions.into_iter().enumerate() {
-        let at = |k: &str| KeyPath::default().key("subscriptions").index(i).key(k);
-        let audience_text = s.audience.unwrap_or_default();
-        let audience = match audience_text.split_once(':') {
-            None if audience_text == "province" => Some(Audience::Province),
-            Some(("industry", code)) => match &catalogue {
-                Some(c) if c.industry(code).is_none() => {
-                    problems.push((
-                        at("audience"),
-                        format!("unknown industry code `{code}` (not in catalogue {})", c.name),
-                    ));
-                    None
-                }
-                _ => Some(Audience::Industry(code.to_string())),
-            },
-            Some(("city", code)) => match &catalogue {
-                Some(c)
-                    if c.region(code)
-                        .is_none_or(|r| r.level() == crate::model::catalogue::RegionLevel::Province) =>
-                {
-                    problems.push((
-                        at("audience"),
-                        format!("unknown city code `{code}` (not a city or county of catalogue {})", c.name),
-                    ));
-                    None
-                }
-                _ => Some(Audience::City(code.to_string())),
-            },
-            _ => {
-                problems.push((
-                    at("audience"),
-                    format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\""),
-                ));
-                None
-            }
-        };
-        if s.to.is_empty() {
-            problems.push((at("to"), "lists no recipient".into()));
-        }
-        let to: Vec<Mailbox> =
-            s.to.iter()
-                .enumerate()
-                .filter_map(|(j, t)| mailbox(t, at("to").index(j), &mut problems))
-                .collect();
-        let attachments = s.attachments.clone().unwrap_or_else(|| vec!["xlsx".into()]);
-        for (j, a) in attachments.iter().enumerate() {
-            if a != "xlsx" {
-                problems.push((
-                    at("attachments").index(j),
-                    format!("`{a}` is not an attachment seimon makes (\"xlsx\")"),
-                ));
-            }
-        }
-        if let Some(audience) = audience {
-            subscriptions.push(Subscription {
-                audience,
-                to,
-                language: s.language.unwrap_or(language),
-                attach_xlsx: attachments.iter().any(|a| a == "xlsx"),
-            });
-        }
-    }
+    let subscriptions = subscriptions_section(raw.subscriptions, catalogue.as_deref(), language, &mut problems);
 
-    let listen_text = defaulted(raw.api.listen);
-    let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
-        problems.push((
-            key("api.listen"),
-            format!("`{listen_text}` is not an address:port such as 127.0.0.1:8650"),
-        ));
-        SocketAddr::from(([127, 0, 0, 1], 8650))
-    });
-    let token = match (secrets.get("SEIMON_API__TOKEN"), raw.api.token_file) {
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(file)) => match std::fs::read_to_string(&file) {
-            Ok(t) => Some(Secret(t.trim().to_string())),
-            Err(e) => {
-                problems.push((key("api.token_file"), format!("cannot read {}: {e}", file.display())));
-                None
-            }
-        },
-        (None, None) => None,
-    };
-    let token = token.filter(|t| {
-        // an empty token would start a daemon that refuses every request
-        let empty = t.expose().trim().is_empty();
-        if empty {
-            problems.push((
-                key("api.token"),
-                "the API token is empty: set SEIMON_API__TOKEN (or [api] token_file) to a secret".into(),
-            ));
-        }
-        !empty
-    });
+    let api = api_section(raw.api, &secrets, &mut problems);
 
-    let timezone = defaulted(raw.schedule.timezone);
-    if timezone.parse::<chrono_tz::Tz>().is_err() {
-        problems.push((
-            key("schedule.timezone"),
-            format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)"),
-        ));
-    }
-    let mut cron = |name: &str, example: &str, given: Option<String>| {
-        let text = defaulted(given);
-        let parsed = parse_cron(&text).map_err(|e| problems.push((key(name), format!("`{text}`: {e} (e.g. \"{example}\")"))));
-        (text, parsed.ok())
-    };
-    let (report, report_cron) = cron("schedule.report", "0 0 9 25 1,4,7,10 *", raw.schedule.report);
-    let (outbox, _) = cron("schedule.outbox", "0 */5 * * * *", raw.schedule.outbox);
-    let deadline_days = defaulted(raw.schedule.deadline_days);
-    if !(0..=92).contains(&deadline_days) {
-        problems.push((
-            key("schedule.deadline_days"),
-            format!("{deadline_days} days: a report waits for its data between 0 and 92 days"),
-        ));
-    }
-    let inbox_poll_secs = defaulted(raw.schedule.inbox_poll_secs);
-    if inbox_poll_secs == 0 {
-        problems.push((key("schedule.inbox_poll_secs"), "must be at least 1 second".into()));
-    }
-
-    let level = defaulted(raw.log.level);
-    if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
-        problems.push((
-            key("log.level"),
-            format!("`{level}` is not a log filter such as \"info\" or \"seimon=debug,info\""),
-        ));
-    }
+    let schedule = schedule_section(raw.schedule, &mut problems);
+    let log = log_section(raw.log, &mut problems);
 
     let mut tiers = Vec::new();
     if let Some(c) = &catalogue {
@@ -364,20 +197,9 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         },
         smtp,
         subscriptions,
-        api: Api { listen, token },
-        schedule: Schedule {
-            tz: timezone.parse().expect("no problems means a time zone"),
-            report,
-            report_cron: report_cron.expect("no problems means a schedule"),
-            outbox,
-            deadline: chrono::Duration::days(deadline_days),
-            inbox_poll: std::time::Duration::from_secs(inbox_poll_secs.max(1)),
-            send_corrections: defaulted(raw.schedule.send_corrections),
-        },
-        log: Log {
-            level,
-            format: defaulted(raw.log.format),
-        },
+        api,
+        schedule: schedule.expect("no problems means a schedule"),
+        log,
         targets,
         tiers,
         assessment,
@@ -649,4 +471,228 @@ fn extra_indicators(c: &Catalogue, raw: &[RawIndicator], section: &str, problems
         });
     }
     c.with_indicators(extra)
+}
+
+/// `[smtp]`: the relay, its security and port (by security when not given), the sender,
+/// the password (environment or file), timeouts and retries.
+fn smtp_section(s: RawSmtp, secrets: &BTreeMap<String, Secret>, mail_from: Option<&Mailbox>, problems: &mut Problems) -> Smtp {
+    let host = need(s.host, "smtp.host", problems);
+    let security = s.security.unwrap_or(Security::Starttls);
+    let port = s.port.unwrap_or(match security {
+        Security::None => 25,
+        Security::Starttls => 587,
+        Security::Tls => 465,
+    });
+    if port == 0 {
+        problems.push((key("smtp.port"), "must be between 1 and 65535".into()));
+    }
+    let from = match s.from {
+        Some(f) => mailbox(&f, key("smtp.from"), problems),
+        None => mail_from.cloned(),
+    };
+    let password = match (secrets.get("SEIMON_SMTP__PASSWORD"), s.password_file) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(file)) => match std::fs::read_to_string(&file) {
+            Ok(p) => Some(Secret(p.trim_end_matches(['\r', '\n']).to_string())),
+            Err(e) => {
+                problems.push((key("smtp.password_file"), format!("cannot read {}: {e}", file.display())));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    if s.username.is_some() && password.is_none() {
+        problems.push((
+            key("smtp.username"),
+            "a username is set but no password: set SEIMON_SMTP__PASSWORD or smtp.password_file".into(),
+        ));
+    }
+    if let Some(ca) = &s.ca_file
+        && let Err(e) = std::fs::read(ca)
+    {
+        problems.push((key("smtp.ca_file"), format!("cannot read {}: {e}", ca.display())));
+    }
+    let timeout_secs = s.timeout_secs.unwrap_or(30);
+    if timeout_secs == 0 {
+        problems.push((key("smtp.timeout_secs"), "must be at least 1".into()));
+    }
+    Smtp {
+        host,
+        port,
+        security,
+        username: s.username,
+        password,
+        from: from.unwrap_or_else(|| "invalid@invalid".parse().expect("valid")),
+        timeout: std::time::Duration::from_secs(timeout_secs),
+        retry_base: std::time::Duration::from_secs(s.retry_base_secs.unwrap_or(60)),
+        max_attempts: s.max_attempts.unwrap_or(6).max(1),
+        ca_file: s.ca_file.clone(),
+    }
+}
+
+/// `[api]`: the address to listen on and the token (environment or file; never empty).
+fn api_section(raw: RawApi, secrets: &BTreeMap<String, Secret>, problems: &mut Problems) -> Api {
+    let listen_text = defaulted(raw.listen);
+    let listen = listen_text.parse::<SocketAddr>().unwrap_or_else(|_| {
+        problems.push((
+            key("api.listen"),
+            format!("`{listen_text}` is not an address:port such as 127.0.0.1:8650"),
+        ));
+        SocketAddr::from(([127, 0, 0, 1], 8650))
+    });
+    let token = match (secrets.get("SEIMON_API__TOKEN"), raw.token_file) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(file)) => match std::fs::read_to_string(&file) {
+            Ok(t) => Some(Secret(t.trim().to_string())),
+            Err(e) => {
+                problems.push((key("api.token_file"), format!("cannot read {}: {e}", file.display())));
+                None
+            }
+        },
+        (None, None) => None,
+    };
+    let token = token.filter(|t| {
+        // an empty token would start a daemon that refuses every request
+        let empty = t.expose().trim().is_empty();
+        if empty {
+            problems.push((
+                key("api.token"),
+                "the API token is empty: set SEIMON_API__TOKEN (or [api] token_file) to a secret".into(),
+            ));
+        }
+        !empty
+    });
+    Api { listen, token }
+}
+
+/// `[[subscriptions]]`: who receives which audience's report, in which language, with
+/// which attachments.
+fn subscriptions_section(
+    raw: Vec<RawSubscription>,
+    catalogue: Option<&Catalogue>,
+    language: Language,
+    problems: &mut Problems,
+) -> Vec<Subscription> {
+    let mut subscriptions = Vec::new();
+    for (i, s) in raw.into_iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("subscriptions").index(i).key(k);
+        let audience_text = s.audience.unwrap_or_default();
+        let audience = match audience_text.split_once(':') {
+            None if audience_text == "province" => Some(Audience::Province),
+            Some(("industry", code)) => match catalogue {
+                Some(c) if c.industry(code).is_none() => {
+                    problems.push((
+                        at("audience"),
+                        format!("unknown industry code `{code}` (not in catalogue {})", c.name),
+                    ));
+                    None
+                }
+                _ => Some(Audience::Industry(code.to_string())),
+            },
+            Some(("city", code)) => match catalogue {
+                Some(c)
+                    if c.region(code)
+                        .is_none_or(|r| r.level() == crate::model::catalogue::RegionLevel::Province) =>
+                {
+                    problems.push((
+                        at("audience"),
+                        format!("unknown city code `{code}` (not a city or county of catalogue {})", c.name),
+                    ));
+                    None
+                }
+                _ => Some(Audience::City(code.to_string())),
+            },
+            _ => {
+                problems.push((
+                    at("audience"),
+                    format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\""),
+                ));
+                None
+            }
+        };
+        if s.to.is_empty() {
+            problems.push((at("to"), "lists no recipient".into()));
+        }
+        let to: Vec<Mailbox> =
+            s.to.iter()
+                .enumerate()
+                .filter_map(|(j, t)| mailbox(t, at("to").index(j), problems))
+                .collect();
+        let attachments = s.attachments.clone().unwrap_or_else(|| vec!["xlsx".into()]);
+        for (j, a) in attachments.iter().enumerate() {
+            if a != "xlsx" {
+                problems.push((
+                    at("attachments").index(j),
+                    format!("`{a}` is not an attachment seimon makes (\"xlsx\")"),
+                ));
+            }
+        }
+        if let Some(audience) = audience {
+            subscriptions.push(Subscription {
+                audience,
+                to,
+                language: s.language.unwrap_or(language),
+                attach_xlsx: attachments.iter().any(|a| a == "xlsx"),
+            });
+        }
+    }
+
+    subscriptions
+}
+
+/// `[schedule]`: the time zone, when reports fall due and the outbox is sent, how long a
+/// report waits for its data, how often the inbox is looked at. `None` when a problem was
+/// found.
+fn schedule_section(raw: RawSchedule, problems: &mut Problems) -> Option<Schedule> {
+    let timezone = defaulted(raw.timezone);
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        problems.push((
+            key("schedule.timezone"),
+            format!("unknown time zone `{timezone}` (an IANA name such as Asia/Shanghai)"),
+        ));
+    }
+    let mut cron = |name: &str, example: &str, given: Option<String>| {
+        let text = defaulted(given);
+        let parsed = parse_cron(&text).map_err(|e| problems.push((key(name), format!("`{text}`: {e} (e.g. \"{example}\")"))));
+        (text, parsed.ok())
+    };
+    let (report, report_cron) = cron("schedule.report", "0 0 9 25 1,4,7,10 *", raw.report);
+    let (outbox, _) = cron("schedule.outbox", "0 */5 * * * *", raw.outbox);
+    let deadline_days = defaulted(raw.deadline_days);
+    if !(0..=92).contains(&deadline_days) {
+        problems.push((
+            key("schedule.deadline_days"),
+            format!("{deadline_days} days: a report waits for its data between 0 and 92 days"),
+        ));
+    }
+    let inbox_poll_secs = defaulted(raw.inbox_poll_secs);
+    if inbox_poll_secs == 0 {
+        problems.push((key("schedule.inbox_poll_secs"), "must be at least 1 second".into()));
+    }
+
+    Some(Schedule {
+        tz: timezone.parse().ok()?,
+        report,
+        report_cron: report_cron?,
+        outbox,
+        deadline: chrono::Duration::days(deadline_days),
+        inbox_poll: std::time::Duration::from_secs(inbox_poll_secs.max(1)),
+        send_corrections: defaulted(raw.send_corrections),
+    })
+}
+
+/// `[log]`: the filter (checked) and the format.
+fn log_section(raw: RawLog, problems: &mut Problems) -> Log {
+    let level = defaulted(raw.level);
+    if tracing_subscriber::EnvFilter::try_new(&level).is_err() {
+        problems.push((
+            key("log.level"),
+            format!("`{level}` is not a log filter such as \"info\" or \"seimon=debug,info\""),
+        ));
+    }
+
+    Log {
+        level,
+        format: defaulted(raw.format),
+    }
 }
