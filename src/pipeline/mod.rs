@@ -10,16 +10,18 @@
 mod app;
 pub mod archive;
 mod changes;
+mod compose;
 mod inputs;
 mod manifest;
+mod staging;
 
 pub use self::app::Seimon;
 pub use self::archive::new_run_id;
-use self::archive::{previous_run_id, run_folder};
 pub use self::changes::Change;
-use self::changes::{changes, correction_lines, previous_values};
+use self::changes::{changes, previous_values};
 use self::inputs::{Inputs, enterprise_scan, history};
 use self::manifest::*;
+use self::staging::Staging;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -313,6 +315,42 @@ impl Seimon {
         Ok(summary)
     }
 
+    /// A run's flags: the business rules over the measure history, silences applied, and
+    /// the data-quality findings with the period's completeness.
+    fn risks(
+        &self,
+        table: &MeasureTable,
+        observations: &[crate::model::observation::Observation],
+        period: Period,
+        as_of_day: Option<NaiveDate>,
+        as_of: Option<&str>,
+    ) -> Result<(Vec<risk::Flag>, risk::Completeness), RunError> {
+        let settings = &self.settings;
+        let catalogue = &settings.catalogue;
+        let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
+        let rows = table.rows(&rule_measures);
+        let today = as_of_day.unwrap_or_else(|| settings.today());
+        let lang = settings.monitor.language;
+        let silences = self.silences()?;
+        let mut flags = risk::evaluate(&settings.rules, &rows, period, &silences, today, catalogue, lang);
+        let revisions = self.store.revisions(period, as_of)?;
+        let top = settings.monitor.region.clone();
+        let regions: Vec<String> = std::iter::once(top.clone())
+            .chain(catalogue.children_of(&top).map(|r| r.code.clone()))
+            .collect();
+        let (quality, completeness) = risk::data_quality(&risk::QualityInputs {
+            period,
+            observations,
+            revisions: &revisions,
+            regions: &regions,
+            expected_indicators: &settings.expected_indicators,
+            catalogue,
+            lang,
+        });
+        flags.extend(quality);
+        Ok((flags, completeness))
+    }
+
     /// The blocking part of a run: everything up to the e-mails, which it returns.
     fn build(&self, run_id: &str, options: &RunOptions) -> Result<Built, RunError> {
         let started_at = crate::store::now();
@@ -381,27 +419,9 @@ impl Seimon {
 
         // Risks: business rules over the measure history, and data quality.
         let catalogue = &settings.catalogue;
-        let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
-        let rows = table.rows(&rule_measures);
-        let today = options.as_of.unwrap_or_else(|| settings.today());
         let lang = settings.monitor.language;
-        let silences = self.silences()?;
-        let mut flags = risk::evaluate(&settings.rules, &rows, period, &silences, today, catalogue, lang);
-        let revisions = self.store.revisions(period, as_of.as_deref())?;
         let top = settings.monitor.region.clone();
-        let regions: Vec<String> = std::iter::once(top.clone())
-            .chain(catalogue.children_of(&top).map(|r| r.code.clone()))
-            .collect();
-        let (quality, completeness) = risk::data_quality(&risk::QualityInputs {
-            period,
-            observations: &observations,
-            revisions: &revisions,
-            regions: &regions,
-            expected_indicators: &settings.expected_indicators,
-            catalogue,
-            lang,
-        });
-        flags.extend(quality);
+        let (flags, completeness) = self.risks(&table, &observations, period, options.as_of, as_of.as_deref())?;
         lap("risk", &mut timings);
 
         // The assessment of the sub-regions (cities), from the measures and the risks.
@@ -464,120 +484,26 @@ impl Seimon {
             .map(|before| changes(&before, &current))
             .transpose()?
             .unwrap_or_default();
-        let sent = self.store.outbox()?;
-
         // Compose the e-mails: each subscription gets its audience's report.
-        let mut composed: Vec<(EmailRecord, lettre::Message)> = Vec::new();
-        let from = settings.smtp.as_ref().map_or(&settings.mail.from, |s| &s.from);
-        // A subscriber who reads another language gets the report rendered in it.
-        let mut other_language: Vec<render::RenderedReport> = Vec::new();
-        for sub in settings.subscriptions.iter().filter(|s| s.language != lang) {
-            if render::report::audiences(&input).contains(&sub.audience)
-                && !other_language.iter().any(|r| r.audience == sub.audience && r.lang == sub.language)
-            {
-                let translated = ReportInput {
-                    lang: sub.language,
-                    ..input.clone()
-                };
-                other_language.push(render::render(render::report::build(&translated, &sub.audience), &translated)?);
-            }
-        }
-        for sub in &settings.subscriptions {
-            let Some(report) = reports_set
-                .iter()
-                .chain(&other_language)
-                .find(|r| r.audience == sub.audience && r.lang == sub.language)
-            else {
-                tracing::warn!(audience = %sub.audience, "no report for this audience in the report set");
-                continue;
-            };
-            let workbook = if sub.attach_xlsx {
-                Some(render::xlsx::workbook(report)?)
-            } else {
-                None
-            };
-            let name = format!("{}-{period}.xlsx", report.title);
-            for to in &sub.to {
-                let audience = sub.audience.to_string();
-                let id = mail::message_id(&audience, &period.to_string(), &data_vintage, to.email.as_ref());
-                // a version of this quarter already sent to this reader makes this a correction
-                let key = OutboxMessage::key_for(&audience, &period.to_string(), &data_vintage, &to.to_string());
-                let earlier = sent
-                    .iter()
-                    .filter(|m| {
-                        m.state == OutboxState::Sent
-                            && m.audience == audience
-                            && m.period == period.to_string()
-                            && m.recipient.to_lowercase() == to.to_string().to_lowercase()
-                            && m.key != key
-                    })
-                    .max_by(|a, b| a.sent_at.cmp(&b.sent_at));
-                // what changed since the version this reader received
-                let correction = earlier.map(|m| {
-                    let received = run_folder(reports, period, &m.run_id)
-                        .and_then(|d| previous_values(&d))
-                        .and_then(|before| changes(&before, &current).ok())
-                        .unwrap_or_default();
-                    mail::Correction {
-                        replaces: m.sent_at.as_deref().and_then(|t| t.get(..10)).unwrap_or_default().to_string(),
-                        changes: correction_lines(
-                            &received,
-                            &sub.audience,
-                            &settings.monitor.region,
-                            &settings.monitor.headline_indicator,
-                            catalogue,
-                        ),
-                    }
-                });
-                let message = mail::compose(
-                    report,
-                    from,
-                    to,
-                    &id,
-                    workbook.as_deref().map(|w| (name.as_str(), w)),
-                    correction.as_ref(),
-                )?;
-                let record = EmailRecord {
-                    audience: audience.clone(),
-                    to: to.to_string(),
-                    subject: report.subject.clone(),
-                    message_id: id,
-                    file: format!("mail/{}", deliver::eml_name(&audience, to.email.as_ref())),
-                    status: "written".into(),
-                };
-                composed.push((record, message));
-            }
-        }
+        let composed = self.compose(&input, &reports_set, &current, &data_vintage)?;
 
-        // Write the staging folder.
-        let staging = reports.join(".staging").join(run_id);
-        std::fs::create_dir_all(staging.join("charts")).map_err(io(&staging))?;
-        let mut outputs = Vec::new();
-        let put = |rel: &str, bytes: &[u8], outputs: &mut Vec<String>| -> Result<(), RunError> {
-            let path = staging.join(rel);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            std::fs::write(&path, bytes).map_err(io(&path))?;
-            outputs.push(rel.to_string());
-            Ok(())
-        };
+        // Write the staging folder, then swap it into place.
+        let mut staging = Staging::new(reports, run_id)?;
         let csv = csv.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        put("indicators.csv", &csv, &mut outputs)?;
-        put("risks.csv", &risk::to_csv(&flags), &mut outputs)?;
+        staging.put("indicators.csv", &csv)?;
+        staging.put("risks.csv", &risk::to_csv(&flags))?;
         for report in &reports_set {
-            put(&report.file, report.html.as_bytes(), &mut outputs)?;
+            staging.put(&report.file, report.html.as_bytes())?;
             for chart in &report.charts {
-                put(&format!("charts/{}", chart.file_name()), &chart.png, &mut outputs)?;
+                staging.put(&format!("charts/{}", chart.file_name()), &chart.png)?;
             }
         }
-        put("report.xlsx", &workbook, &mut outputs)?;
+        staging.put("report.xlsx", &workbook)?;
         for (record, message) in &composed {
-            deliver::write_eml(&staging.join(&record.file), message)?;
-            outputs.push(record.file.clone());
+            staging.put_eml(&record.file, message)?;
         }
         lap("write", &mut timings);
-        outputs.push("manifest.json".into());
+        staging.note("manifest.json");
         let manifest = Manifest {
             seimon_version: env!("CARGO_PKG_VERSION"),
             period: period.to_string(),
@@ -598,7 +524,7 @@ impl Seimon {
                 catalogue: settings.catalogue.name.clone(),
             },
             timings_ms: timings.clone(),
-            outputs: outputs.clone(),
+            outputs: staging.outputs().to_vec(),
             emails: composed.iter().map(|(record, _)| record.clone()).collect(),
             completeness: ManifestCompleteness {
                 expected: completeness.expected,
@@ -613,15 +539,8 @@ impl Seimon {
                 data_quality: flags.iter().filter(|f| f.class == risk::Class::DataQuality).count(),
             },
         };
-        manifest.write(&staging)?;
-
-        // Swap into place; the previous run moves beside it.
-        if dir.exists() {
-            let previous = previous_run_id(&dir).unwrap_or_else(|| format!("{}-previous", chrono::Utc::now().format("%Y%m%dT%H%M%S%3f")));
-            let aside = reports.join(format!("{period}.{previous}"));
-            std::fs::rename(&dir, &aside).map_err(io(&aside))?;
-        }
-        std::fs::rename(&staging, &dir).map_err(io(&dir))?;
+        manifest.write(staging.dir())?;
+        let (dir, outputs) = staging.publish(reports, period)?;
         let kept = self.store.kept_run_ids()?;
         for old in crate::pipeline::archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
             tracing::info!(dir = %old.display(), keep = settings.archive.keep_runs, "removed an old run of the period");

@@ -1,0 +1,112 @@
+//! Composing a run's e-mails: each subscription gets its audience's report, rendered in
+//! the subscriber's language, with the workbook when asked, marked as a correction when a
+//! version of the quarter already reached that reader (naming what changed since).
+
+use polars::prelude::DataFrame;
+
+use super::archive::run_folder;
+use super::changes::{changes, correction_lines, previous_values};
+use super::{EmailRecord, RunError, Seimon};
+use crate::deliver;
+use crate::mail;
+use crate::render::{self, ReportInput};
+use crate::store::{OutboxMessage, OutboxState};
+
+impl Seimon {
+    /// Every e-mail of a run with its message: `reports_set` is the report set in the
+    /// archive's language, `current` the run's `indicators.csv` as a frame.
+    pub(super) fn compose(
+        &self,
+        input: &ReportInput<'_>,
+        reports_set: &[render::RenderedReport],
+        current: &DataFrame,
+        data_vintage: &str,
+    ) -> Result<Vec<(EmailRecord, lettre::Message)>, RunError> {
+        let settings = &self.settings;
+        let (period, lang, catalogue) = (input.period, input.lang, &settings.catalogue);
+        let reports = &settings.paths.reports;
+        let sent = self.store.outbox()?;
+        let mut composed: Vec<(EmailRecord, lettre::Message)> = Vec::new();
+        let from = settings.smtp.as_ref().map_or(&settings.mail.from, |s| &s.from);
+        // A subscriber who reads another language gets the report rendered in it.
+        let mut other_language: Vec<render::RenderedReport> = Vec::new();
+        for sub in settings.subscriptions.iter().filter(|s| s.language != lang) {
+            if render::report::audiences(input).contains(&sub.audience)
+                && !other_language.iter().any(|r| r.audience == sub.audience && r.lang == sub.language)
+            {
+                let translated = ReportInput {
+                    lang: sub.language,
+                    ..input.clone()
+                };
+                other_language.push(render::render(render::report::build(&translated, &sub.audience), &translated)?);
+            }
+        }
+        for sub in &settings.subscriptions {
+            let Some(report) = reports_set
+                .iter()
+                .chain(&other_language)
+                .find(|r| r.audience == sub.audience && r.lang == sub.language)
+            else {
+                tracing::warn!(audience = %sub.audience, "no report for this audience in the report set");
+                continue;
+            };
+            let workbook = if sub.attach_xlsx {
+                Some(render::xlsx::workbook(report)?)
+            } else {
+                None
+            };
+            let name = format!("{}-{period}.xlsx", report.title);
+            for to in &sub.to {
+                let audience = sub.audience.to_string();
+                let id = mail::message_id(&audience, &period.to_string(), data_vintage, to.email.as_ref());
+                // a version of this quarter already sent to this reader makes this a correction
+                let key = OutboxMessage::key_for(&audience, &period.to_string(), data_vintage, &to.to_string());
+                let earlier = sent
+                    .iter()
+                    .filter(|m| {
+                        m.state == OutboxState::Sent
+                            && m.audience == audience
+                            && m.period == period.to_string()
+                            && m.recipient.to_lowercase() == to.to_string().to_lowercase()
+                            && m.key != key
+                    })
+                    .max_by(|a, b| a.sent_at.cmp(&b.sent_at));
+                // what changed since the version this reader received
+                let correction = earlier.map(|m| {
+                    let received = run_folder(reports, period, &m.run_id)
+                        .and_then(|d| previous_values(&d))
+                        .and_then(|before| changes(&before, current).ok())
+                        .unwrap_or_default();
+                    mail::Correction {
+                        replaces: m.sent_at.as_deref().and_then(|t| t.get(..10)).unwrap_or_default().to_string(),
+                        changes: correction_lines(
+                            &received,
+                            &sub.audience,
+                            &settings.monitor.region,
+                            &settings.monitor.headline_indicator,
+                            catalogue,
+                        ),
+                    }
+                });
+                let message = mail::compose(
+                    report,
+                    from,
+                    to,
+                    &id,
+                    workbook.as_deref().map(|w| (name.as_str(), w)),
+                    correction.as_ref(),
+                )?;
+                let record = EmailRecord {
+                    audience: audience.clone(),
+                    to: to.to_string(),
+                    subject: report.subject.clone(),
+                    message_id: id,
+                    file: format!("mail/{}", deliver::eml_name(&audience, to.email.as_ref())),
+                    status: "written".into(),
+                };
+                composed.push((record, message));
+            }
+        }
+        Ok(composed)
+    }
+}
