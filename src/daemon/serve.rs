@@ -62,7 +62,9 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
 
     let tracker = TaskTracker::new();
     let runs = Runs::new(app.clone(), tracker.clone());
-    let alive = Arc::new(AtomicBool::new(false));
+    // alive from the moment the worker is spawned (before the port is announced, so a
+    // health check right after it is told the truth); the worker clears it when it ends
+    let alive = Arc::new(AtomicBool::new(true));
     let loaded = Arc::new(Notify::new());
     let (wake, woken) = mpsc::channel(8);
     let mut cron = cron(&app, wake).await?;
@@ -142,7 +144,6 @@ struct Wakers {
 /// The worker: catches up at start, then ticks on every wake-up and after every load.
 async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown: CancellationToken, alive: Arc<AtomicBool>) {
     let Wakers { mut woken, loaded } = wakers;
-    alive.store(true, Ordering::SeqCst);
     let _alive = Alive(alive);
     let app = scheduler.app().clone();
     // what was left pending (or cut short mid-send) before the last stop goes first
