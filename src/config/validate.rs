@@ -2,8 +2,20 @@
 //! each with its key — and turned into typed [`Settings`](super::Settings), each stage's
 //! parameters included. Defaults live in the built-in `config/seimon.toml` alone.
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use lettre::message::Mailbox;
+
 use super::raw::*;
-use super::*;
+use super::{
+    Api, Archive, Ingest, Log, Mail, Monitor, Paths, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file, parse_cron,
+};
+use crate::model::audience::Audience;
+use crate::model::catalogue::Catalogue;
+use crate::model::language::Language;
+use crate::model::tomlspan::KeyPath;
 
 pub(super) type Problems = Vec<(KeyPath, String)>;
 

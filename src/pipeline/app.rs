@@ -3,7 +3,17 @@
 //! answers what the doors ask besides a run (completeness, silences, the data vintage)
 //! and sends the outbox.
 
-use super::*;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+
+use super::{RunError, io};
+use crate::config::Settings;
+use crate::deliver::{self, SmtpSender};
+use crate::model::period::Period;
+use crate::risk;
+use crate::store::Store;
 
 /// The application: settings, store and the period locks, shared by every door.
 #[derive(Clone)]

@@ -1,6 +1,10 @@
 //! What changed between two runs of a period, and the lines a correction e-mail names.
 
-use super::*;
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::*;
+use serde::Serialize;
 
 /// A value that differs from the previous run of the same period.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,7 +2,14 @@
 //! the enterprise batches its measures need — with the fingerprint of exactly those inputs
 //! (the data vintage).
 
-use super::*;
+use std::collections::BTreeSet;
+
+use polars::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::{RunError, Seimon};
+use crate::compute;
+use crate::model::period::Period;
 
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
 pub(super) const HISTORY_QUARTERS: i32 = 8;

@@ -1,6 +1,11 @@
 //! `manifest.json`: what a run read, computed, wrote and sent.
 
-use super::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::{EmailRecord, RunError, Trigger, io};
 
 #[derive(Serialize)]
 pub(super) struct ManifestFile {

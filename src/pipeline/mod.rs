@@ -23,25 +23,22 @@ use self::inputs::{Inputs, enterprise_scan, history};
 use self::manifest::*;
 use self::staging::Staging;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tracing::Instrument;
 
 use crate::compute::{self, MeasureTable};
-use crate::config::Settings;
-use crate::deliver::{self, DeliverError, SmtpSender};
+use crate::deliver::DeliverError;
 use crate::mail;
 use crate::model::period::Period;
 use crate::render::{self, RenderError, ReportInput};
 use crate::risk;
-use crate::store::{OutboxMessage, OutboxState, RunFinish, Store, StoreError};
+use crate::store::{OutboxMessage, OutboxState, RunFinish, StoreError};
 
 /// A run failed; the store and the previous report are intact.
 #[derive(Debug, thiserror::Error)]

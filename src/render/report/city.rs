@@ -1,6 +1,10 @@
 //! The city report: one sub-region's report.
 
-use super::*;
+use super::{Parts, city_assessment_table, headline, industries_table, notes, projects_table, risk_table, summary, trend};
+use crate::model::catalogue::{TEN, TOTAL};
+use crate::render::chart::{Bar, BarChart};
+use crate::render::{ChartSpec, Report};
+use crate::risk::Flag;
 
 /// Builds one sub-region's report.
 pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {

@@ -1,6 +1,9 @@
 //! The industry report: one member industry's report, for its special class.
 
-use super::*;
+use super::{Parts, growth_by_region, headline, notes, projects_table, regions_table, risk_table, summary, targets_table, trend};
+use crate::model::catalogue::{TEN, TOTAL};
+use crate::render::Report;
+use crate::risk::Flag;
 
 /// Builds one member industry's report, for its special class.
 pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {

@@ -8,7 +8,7 @@ mod city;
 mod industry;
 mod province;
 
-use super::chart::{Bar, BarChart, Line, LineChart, MatrixChart};
+use super::chart::{Bar, BarChart, Line, LineChart};
 use super::{Cell, ChartSpec, Fmt, Report, ReportInput, Row, Table};
 use crate::model::audience::Audience;
 use crate::model::catalogue::PROJECTS_INDICATOR as PROJECTS;

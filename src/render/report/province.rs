@@ -1,6 +1,14 @@
 //! The province report: the monitored region's report: the ten industries, the sub-regions, goals, targets, tiers, projects, the assessment, risks.
 
-use super::*;
+use super::{
+    Parts, assessment_table, goals_table, growth_by_region, headline, industries_table, notes, projects_table, regions_table, risk_table,
+    summary, targets_table, tiers_table, trend,
+};
+use crate::model::catalogue::{TEN, TOTAL};
+use crate::model::language::Language;
+use crate::render::chart::{Bar, BarChart, MatrixChart};
+use crate::render::{ChartSpec, Report};
+use crate::risk::{Flag, Level, State};
 
 /// Builds the monitored region's report.
 pub(super) fn build(parts: &Parts<'_>) -> Report {
