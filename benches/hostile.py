@@ -24,7 +24,6 @@ Prints each phase's figures and ends with the list of what did not hold (exit 1 
 """
 
 import concurrent.futures as cf
-import hashlib
 import http.client
 import json
 import os
@@ -42,7 +41,6 @@ import tempfile
 import threading
 import time
 import zipfile
-import zlib
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/seimon")
 PHASES = sys.argv[2:] or ["files", "big", "kills", "smtp", "senders", "api"]
@@ -550,13 +548,16 @@ def after_kill_checks(d, label):
     staging = os.path.join(d, "reports", ".staging")
     if os.path.isdir(staging) and os.listdir(staging):
         fail(f"{label}: staging left: {os.listdir(staging)}")
-    for base, dirs, files in os.walk(os.path.join(d, "reports")):
-        if ".staging" in base:
+    # every run folder in place (`<period>/`, `<period>.<run id>/`) is whole: it has its
+    # report and its manifest, which a run writes last
+    reports = os.path.join(d, "reports")
+    for name in os.listdir(reports) if os.path.isdir(reports) else []:
+        folder = os.path.join(reports, name)
+        if name.startswith(".") or not os.path.isdir(folder):
             continue
-        if "manifest.json" in files or not any(f.endswith(".html") for f in files):
-            continue
-        if os.path.basename(base).startswith("run-") and "manifest.json" not in files:
-            fail(f"{label}: a run folder without its manifest: {base}")
+        missing = [f for f in ("report.html", "manifest.json") if not os.path.isfile(os.path.join(folder, f))]
+        if missing:
+            fail(f"{label}: the run folder {name} lacks {', '.join(missing)}")
 
 
 def phase_kills(root, base, smtp):
