@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use lettre::message::Mailbox;
 
-use super::raw::*;
+use super::raw::{
+    RawApi, RawAssessment, RawIndicator, RawLog, RawRisk, RawRule, RawSchedule, RawSettings, RawSilence, RawSmtp, RawSubscription,
+};
 use super::{
     Api, Archive, Ingest, Log, Mail, Monitor, Paths, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file, parse_cron,
 };

@@ -354,15 +354,12 @@ fn report_file(app: &Seimon, period: &str, file: &str) -> Result<PathBuf, Respon
     let period: Period = period
         .parse()
         .map_err(|e: crate::model::period::PeriodError| error(StatusCode::BAD_REQUEST, e.to_string()))?;
-    let path = app.settings.paths.reports.join(period.to_string()).join(file);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(error(
+    crate::pipeline::archive::current_file(&app.settings.paths.reports, period, file).ok_or_else(|| {
+        error(
             StatusCode::NOT_FOUND,
             format!("no report for {period} yet: POST /api/v1/runs {{\"period\": \"{period}\"}} first"),
-        ))
-    }
+        )
+    })
 }
 
 /// The rows of a CSV file as JSON objects; `numbers` are the columns written as numbers.

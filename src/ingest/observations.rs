@@ -8,10 +8,10 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::rows::map_headers;
+use super::RowProblem;
+use super::rows::{RowReader, map_headers};
 use super::table::RawTable;
-use super::{RowProblem, parse_number};
-use crate::model::catalogue::Catalogue;
+use crate::model::catalogue::{Catalogue, Indicator};
 use crate::model::observation::Observation;
 use crate::model::period::Period;
 use crate::model::units::parse_unit;
@@ -98,138 +98,69 @@ impl<'c> Validator<'c> {
     /// Checks one row: its observation in canonical units, or `None` when it has a
     /// problem (recorded) or repeats an earlier row exactly.
     pub fn row(&mut self, row: usize, cells: &[String]) -> Option<Observation> {
-        let mut bad = |column: &str, value: &str, reason: String| {
-            self.problems.push(RowProblem::cell(row, column, value, &reason));
-        };
         if let Some(problem) = super::rows::wrong_width(row, cells, self.width, self.needed) {
             self.problems.push(problem);
             return None;
         }
-        let get = |name: &str| self.cols.get(name).and_then(|&i| cells.get(i)).map_or("", |s| s.as_str());
-        let period = match self.dates.period(get("period")) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                bad("period", get("period"), e);
-                None
-            }
-        };
-        let region = get("region_code");
-        if self.catalogue.region(region).is_none() {
-            let why = if region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()) {
-                format!("unknown region code `{region}` (not in catalogue {})", self.catalogue.name)
-            } else {
-                format!("`{region}` is not a six-digit GB/T 2260 region code")
-            };
-            bad("region_code", region, why);
-        }
-        let industry = get("industry_code");
-        if self.catalogue.industry(industry).is_none() {
-            bad(
-                "industry_code",
-                industry,
-                format!("unknown industry code `{industry}` (not in catalogue {})", self.catalogue.name),
-            );
-        }
-        let indicator_text = get("indicator");
-        let indicator = self
-            .catalogue
+        let catalogue = self.catalogue;
+        let before = self.problems.len();
+        let mut r = RowReader::new(row, &self.cols, cells, &mut self.problems);
+        let period = r.period(self.dates);
+        let region = r.region(catalogue);
+        let industry = r.industry(catalogue);
+        let indicator_text = r.get("indicator");
+        let indicator = catalogue
             .indicator(indicator_text)
-            .or_else(|| self.indicator_by_zh.get(indicator_text).and_then(|c| self.catalogue.indicator(c)));
+            .or_else(|| self.indicator_by_zh.get(indicator_text).and_then(|c| catalogue.indicator(c)));
         if indicator.is_none() {
-            bad("indicator", indicator_text, format!("unknown indicator `{indicator_text}`"));
+            r.bad("indicator", format!("unknown indicator `{indicator_text}`"));
         }
-        let value = match parse_number(get("value")) {
-            Ok(v) => v,
-            Err(reason) => {
-                bad("value", get("value"), reason);
-                None
-            }
-        };
-        let yoy = match parse_number(get("yoy_pct")) {
-            Ok(Some(g)) if g.abs() > MAX_GROWTH_PCT => {
-                bad(
+        let value = r.number("value");
+        let yoy = match r.number("yoy_pct") {
+            Some(g) if g.abs() > MAX_GROWTH_PCT => {
+                r.bad(
                     "yoy_pct",
-                    get("yoy_pct"),
                     format!("a growth rate beyond ±{MAX_GROWTH_PCT} % is not plausible (a value in the wrong column?)"),
                 );
                 None
             }
-            Ok(Some(g)) if g <= -100.0 => {
-                bad(
+            Some(g) if g <= -100.0 => {
+                r.bad(
                     "yoy_pct",
-                    get("yoy_pct"),
                     "a growth rate of −100 % or less is impossible for a level that exists".into(),
                 );
                 None
             }
-            Ok(g) => g,
-            Err(reason) => {
-                bad("yoy_pct", get("yoy_pct"), reason);
-                None
-            }
+            g => g,
         };
-        if get("value").is_empty() && get("yoy_pct").is_empty() {
-            bad("value", "", "the row has neither a value nor a yoy_pct".into());
+        if r.get("value").is_empty() && r.get("yoy_pct").is_empty() {
+            r.bad("value", "the row has neither a value nor a yoy_pct".into());
         }
-        let mut canonical = None;
-        if let (Some(v), Some(k)) = (value, indicator) {
-            let unit_text = get("unit");
-            match parse_unit(unit_text) {
-                None if unit_text.is_empty() => bad("unit", "", "a value needs its unit (元, 万元, 亿元, 万亿元, 个, 家, 项)".into()),
-                None => bad(
-                    "unit",
-                    unit_text,
-                    format!("unknown unit `{unit_text}` (expected 元, 万元, 亿元, 万亿元, 个, 家 or 项)"),
-                ),
-                Some(u) if u.kind != k.kind => bad(
-                    "unit",
-                    unit_text,
-                    format!(
-                        "unit `{unit_text}` does not fit indicator `{}`, which is held in {}",
-                        k.code,
-                        crate::model::units::canonical_name(k.kind)
-                    ),
-                ),
-                Some(u) => {
-                    if k.nonnegative && v < 0.0 {
-                        bad("value", get("value"), format!("a negative {} is impossible", k.code));
-                    } else {
-                        match u.to_canonical_checked(v) {
-                            Ok(c) => canonical = Some(c),
-                            Err(reason) => bad("value", get("value"), format!("`{}` {reason}", get("value"))),
-                        }
-                    }
-                }
-            }
-        }
-        let release = match self.dates.release_date(get("release_date")) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                bad("release_date", get("release_date"), e);
-                None
-            }
+        let canonical = match (value, indicator) {
+            (Some(v), Some(k)) => canonical_value(&mut r, v, k),
+            _ => None,
         };
-        let (Some(period), Some(indicator), Some(release)) = (period, indicator, release) else {
-            return None;
-        };
-        if self.catalogue.region(region).is_none() || self.catalogue.industry(industry).is_none() {
+        let release = r.release_date(self.dates);
+        let source = Some(r.get("source")).filter(|s| !s.is_empty()).map(str::to_string);
+        let (region, industry) = (region.map(str::to_string), industry.map(str::to_string));
+        if r.problems.len() > before {
             return None;
         }
-        if value.is_some() && canonical.is_none() {
+        let (Some(period), Some(region), Some(industry), Some(indicator), Some(release)) = (period, region, industry, indicator, release)
+        else {
             return None;
-        }
-        let source = Some(get("source")).filter(|s| !s.is_empty()).map(str::to_string);
+        };
         let obs = Observation {
             period,
-            region: region.to_string(),
-            industry: industry.to_string(),
+            region,
+            industry,
             indicator: indicator.code.clone(),
             value: canonical,
             yoy_pct: yoy,
             release_date: release.to_string(),
             source,
         };
-        let key = self.key(period, region, industry, &indicator.code)?;
+        let key = self.key(period, &obs.region, &obs.industry, &obs.indicator)?;
         let first = First {
             row,
             value: obs.value,
@@ -244,8 +175,8 @@ impl<'c> Validator<'c> {
                         column: None,
                         value: String::new(),
                         reason: format!(
-                            "duplicate key ({period}, {region}, {industry}, {}) with different values than row {}",
-                            obs.indicator, seen.row
+                            "duplicate key ({period}, {}, {}, {}) with different values than row {}",
+                            obs.region, obs.industry, obs.indicator, seen.row
                         ),
                     });
                 }
@@ -257,6 +188,33 @@ impl<'c> Validator<'c> {
             }
         }
     }
+}
+
+/// A value in the unit its indicator is held in: the row's unit must exist, fit the
+/// indicator's kind, and convert without overflow; a negative level is refused.
+fn canonical_value(r: &mut RowReader<'_>, v: f64, k: &Indicator) -> Option<f64> {
+    let unit_text = r.get("unit");
+    match parse_unit(unit_text) {
+        None if unit_text.is_empty() => r.bad("unit", "a value needs its unit (元, 万元, 亿元, 万亿元, 个, 家, 项)".into()),
+        None => r.bad(
+            "unit",
+            format!("unknown unit `{unit_text}` (expected 元, 万元, 亿元, 万亿元, 个, 家 or 项)"),
+        ),
+        Some(u) if u.kind != k.kind => r.bad(
+            "unit",
+            format!(
+                "unit `{unit_text}` does not fit indicator `{}`, which is held in {}",
+                k.code,
+                crate::model::units::canonical_name(k.kind)
+            ),
+        ),
+        Some(_) if k.nonnegative && v < 0.0 => r.bad("value", format!("a negative {} is impossible", k.code)),
+        Some(u) => match u.to_canonical_checked(v) {
+            Ok(c) => return Some(c),
+            Err(reason) => r.bad("value", format!("`{}` {reason}", r.get("value"))),
+        },
+    }
+    None
 }
 
 /// Validates every row; returns the observations, or every problem found.

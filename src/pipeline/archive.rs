@@ -54,7 +54,7 @@ pub fn prune_runs(reports: &Path, period: Period, keep: usize, kept: &HashSet<St
 /// are). Returns the folders removed.
 pub fn clean_staging(reports: &Path, live: impl Fn(&str) -> bool) -> std::io::Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
-    let Ok(entries) = std::fs::read_dir(reports.join(".staging")) else {
+    let Ok(entries) = std::fs::read_dir(staging_root(reports)) else {
         return Ok(removed);
     };
     for entry in entries.flatten() {
@@ -72,13 +72,35 @@ pub fn clean_staging(reports: &Path, live: impl Fn(&str) -> bool) -> std::io::Re
     Ok(removed)
 }
 
+/// The period's current report folder (`reports/<period>/`), whether or not a run wrote it.
+pub(super) fn current_folder(reports: &Path, period: Period) -> PathBuf {
+    reports.join(period.to_string())
+}
+
+/// The folder an earlier run of the period moves to when a new one is published.
+pub(super) fn aside_folder(reports: &Path, period: Period, run_id: &str) -> PathBuf {
+    reports.join(format!("{period}.{run_id}"))
+}
+
+/// Where runs write their folder before it is swapped into place.
+pub(super) fn staging_root(reports: &Path) -> PathBuf {
+    reports.join(".staging")
+}
+
+/// A file of the period's current report (`indicators.csv`, `risks.csv`, …), when a run
+/// has written one: the API reads the archive through this.
+pub fn current_file(reports: &Path, period: Period, file: &str) -> Option<PathBuf> {
+    let path = current_folder(reports, period).join(file);
+    path.is_file().then_some(path)
+}
+
 /// The folder of one run of a period: the period's folder, or an earlier run beside it.
 pub(super) fn run_folder(reports: &Path, period: Period, run_id: &str) -> Option<PathBuf> {
-    let current = reports.join(period.to_string());
+    let current = current_folder(reports, period);
     if previous_run_id(&current).as_deref() == Some(run_id) {
         return Some(current);
     }
-    let aside = reports.join(format!("{period}.{run_id}"));
+    let aside = aside_folder(reports, period, run_id);
     aside.is_dir().then_some(aside)
 }
 

@@ -6,7 +6,7 @@ use polars::prelude::DataFrame;
 
 use super::archive::run_folder;
 use super::changes::{changes, correction_lines, previous_values};
-use super::{EmailRecord, RunError, Seimon};
+use super::{EmailRecord, RunError, RunSummary, Seimon};
 use crate::deliver;
 use crate::mail;
 use crate::render::{self, ReportInput};
@@ -109,4 +109,29 @@ impl Seimon {
         }
         Ok(composed)
     }
+}
+
+/// The outbox messages of a run's e-mails, one per (audience, period, vintage, recipient).
+pub(super) fn outbox_messages(composed: &[(EmailRecord, lettre::Message)], summary: &RunSummary, from: &str) -> Vec<OutboxMessage> {
+    composed
+        .iter()
+        .map(|(record, message)| OutboxMessage {
+            id: 0,
+            key: OutboxMessage::key_for(&record.audience, &summary.period.to_string(), &summary.data_vintage, &record.to),
+            message_id: record.message_id.clone(),
+            run_id: summary.run_id.clone(),
+            period: summary.period.to_string(),
+            audience: record.audience.clone(),
+            sender: from.to_string(),
+            recipient: record.to.clone(),
+            subject: record.subject.clone(),
+            message: message.formatted(),
+            state: OutboxState::Pending,
+            attempts: 0,
+            next_attempt_at: String::new(),
+            last_error: None,
+            created_at: String::new(),
+            sent_at: None,
+        })
+        .collect()
 }

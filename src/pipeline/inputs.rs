@@ -21,7 +21,7 @@ pub(super) fn history(period: Period) -> std::ops::RangeInclusive<i32> {
 
 /// What a run reads from the store.
 pub(super) struct Inputs {
-    pub(super) stored: Vec<crate::store::StoredObservation>,
+    pub(super) observations: Vec<crate::model::observation::Observation>,
     pub(super) batches: Vec<crate::store::EnterpriseBatch>,
     pub(super) targets: Vec<crate::model::target::Target>,
     pub(super) projects: Vec<crate::model::observation::Project>,
@@ -54,6 +54,18 @@ pub(super) fn enterprise_scan(batches: &[crate::store::EnterpriseBatch]) -> Pola
     Ok(Some(records.drop(cols(["batch"]))))
 }
 
+impl Inputs {
+    /// Whether anything was read for `period` itself (not only its history).
+    pub(super) fn has_period(&self, period: Period) -> bool {
+        self.observations.iter().any(|o| o.period == period) || self.batches.iter().any(|b| b.period == period)
+    }
+
+    /// The latest release date of the observations read.
+    pub(super) fn latest_release_date(&self) -> Option<String> {
+        self.observations.iter().map(|o| o.release_date.as_str()).max().map(str::to_string)
+    }
+}
+
 impl Seimon {
     /// Everything a run of `period` reads from the store, with its fingerprint.
     pub(super) fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
@@ -83,7 +95,7 @@ impl Seimon {
             hex::encode(h.finalize())[..16].to_string()
         };
         Ok(Inputs {
-            stored,
+            observations: stored.into_iter().map(|s| s.obs).collect(),
             batches,
             targets,
             projects,

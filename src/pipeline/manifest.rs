@@ -68,6 +68,61 @@ pub(super) struct ManifestConfig {
     pub(super) catalogue: String,
 }
 
+impl ManifestFile {
+    /// The files loaded into the store (up to the end of `as_of`, when given).
+    pub(super) fn loaded(store: &crate::store::Store, as_of: Option<&str>) -> Result<Vec<ManifestFile>, RunError> {
+        let cutoff = as_of.map(|d| format!("{d}T23:59:59.999Z"));
+        Ok(store
+            .files()?
+            .into_iter()
+            .filter(|f| cutoff.as_deref().is_none_or(|c| f.loaded_at.as_str() <= c))
+            .map(|f| ManifestFile {
+                name: f.name,
+                kind: f.kind,
+                sha256: f.sha256,
+                loaded_at: f.loaded_at,
+                rows: f.rows,
+                new_vintages: f.new_vintages,
+            })
+            .collect())
+    }
+}
+
+impl ManifestConfig {
+    pub(super) fn of(settings: &crate::config::Settings) -> ManifestConfig {
+        ManifestConfig {
+            origin: settings.origin.clone(),
+            sha256: settings.hash.clone(),
+            catalogue: settings.catalogue.name.clone(),
+        }
+    }
+}
+
+impl ManifestCompleteness {
+    pub(super) fn of(c: &crate::risk::Completeness) -> ManifestCompleteness {
+        ManifestCompleteness {
+            expected: c.expected,
+            present: c.present,
+            pct: c.pct(),
+        }
+    }
+}
+
+impl ManifestRisks {
+    /// The counts of the run's flags: lit ones by light, and the rest by why they do not count.
+    pub(super) fn of(flags: &[crate::risk::Flag]) -> ManifestRisks {
+        use crate::risk::{Class, Level, State};
+        let lit = |level: Level| flags.iter().filter(|f| f.counts() && f.level == level).count();
+        ManifestRisks {
+            red: lit(Level::Red),
+            yellow: lit(Level::Yellow),
+            silenced: flags.iter().filter(|f| f.silenced.is_some()).count(),
+            resolved: flags.iter().filter(|f| f.state == State::Resolved).count(),
+            data_quality: flags.iter().filter(|f| f.class == Class::DataQuality).count(),
+        }
+    }
+}
+
 impl Manifest {
     /// Writes the manifest as `manifest.json` in `dir`.
     pub(super) fn write(&self, dir: &Path) -> Result<(), RunError> {

@@ -13,14 +13,16 @@ mod changes;
 mod compose;
 mod inputs;
 mod manifest;
+mod stages;
 mod staging;
 
 pub use self::app::Seimon;
 pub use self::archive::new_run_id;
 pub use self::changes::Change;
 use self::changes::{changes, previous_values};
-use self::inputs::{Inputs, enterprise_scan, history};
+use self::compose::outbox_messages;
 use self::manifest::*;
+use self::stages::{Computed, assessment_rows};
 use self::staging::Staging;
 
 use std::collections::HashMap;
@@ -32,12 +34,10 @@ use polars::prelude::*;
 use serde::Serialize;
 use tracing::Instrument;
 
-use crate::compute::{self, MeasureTable};
 use crate::deliver::DeliverError;
 use crate::mail;
 use crate::model::period::Period;
 use crate::render::{self, RenderError, ReportInput};
-use crate::risk;
 use crate::store::{OutboxMessage, OutboxState, RunFinish, StoreError};
 
 /// A run failed; the store and the previous report are intact.
@@ -116,35 +116,6 @@ pub struct EmailRecord {
     pub file: String,
     /// "written" (an .eml file only), "sent", or "failed: …".
     pub status: String,
-}
-
-/// The assessment as rows of `indicators.csv` (indicator `assessment`, industry `TEN`):
-/// score, rank, and the points each component adds to the score.
-fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsResult<DataFrame> {
-    let (mut region, mut measure, mut value) = (Vec::new(), Vec::new(), Vec::new());
-    for city in &a.cities {
-        let mut push = |m: String, v: f64| {
-            region.push(city.region.clone());
-            measure.push(m);
-            value.push(v);
-        };
-        push("assessment_score".into(), city.score);
-        push("assessment_rank".into(), f64::from(city.rank));
-        for (k, part) in a.components.iter().zip(&city.parts) {
-            if let Some(p) = part {
-                push(format!("assessment_{}", k.id), p.contribution);
-            }
-        }
-    }
-    let n = region.len();
-    df!(
-        "period" => vec![period.to_string(); n],
-        "region_code" => region,
-        "industry_code" => vec![crate::model::catalogue::TEN; n],
-        "indicator" => vec![crate::model::catalogue::ASSESSMENT_INDICATOR; n],
-        "measure" => measure,
-        "value" => value,
-    )
 }
 
 /// What the blocking part of a run made: the summary, each e-mail with its message (kept
@@ -262,27 +233,7 @@ impl Seimon {
         if wanted && let Some(smtp) = &self.settings.smtp {
             let started = Instant::now();
             let from = smtp.from.to_string();
-            let queued: Vec<OutboxMessage> = composed
-                .iter()
-                .map(|(record, message)| OutboxMessage {
-                    id: 0,
-                    key: OutboxMessage::key_for(&record.audience, &summary.period.to_string(), &summary.data_vintage, &record.to),
-                    message_id: record.message_id.clone(),
-                    run_id: summary.run_id.clone(),
-                    period: summary.period.to_string(),
-                    audience: record.audience.clone(),
-                    sender: from.clone(),
-                    recipient: record.to.clone(),
-                    subject: record.subject.clone(),
-                    message: message.formatted(),
-                    state: OutboxState::Pending,
-                    attempts: 0,
-                    next_attempt_at: String::new(),
-                    last_error: None,
-                    created_at: String::new(),
-                    sent_at: None,
-                })
-                .collect();
+            let queued = outbox_messages(&composed, &summary, &from);
             let added = self.store.enqueue(&queued)?;
             tracing::info!(queued = queued.len(), new = added, "e-mails in the outbox");
             summary.timings_ms.insert("outbox", started.elapsed().as_millis());
@@ -312,43 +263,8 @@ impl Seimon {
         Ok(summary)
     }
 
-    /// A run's flags: the business rules over the measure history, silences applied, and
-    /// the data-quality findings with the period's completeness.
-    fn risks(
-        &self,
-        table: &MeasureTable,
-        observations: &[crate::model::observation::Observation],
-        period: Period,
-        as_of_day: Option<NaiveDate>,
-        as_of: Option<&str>,
-    ) -> Result<(Vec<risk::Flag>, risk::Completeness), RunError> {
-        let settings = &self.settings;
-        let catalogue = &settings.catalogue;
-        let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
-        let rows = table.rows(&rule_measures);
-        let today = as_of_day.unwrap_or_else(|| settings.today());
-        let lang = settings.monitor.language;
-        let silences = self.silences()?;
-        let mut flags = risk::evaluate(&settings.rules, &rows, period, &silences, today, catalogue, lang);
-        let revisions = self.store.revisions(period, as_of)?;
-        let top = settings.monitor.region.clone();
-        let regions: Vec<String> = std::iter::once(top.clone())
-            .chain(catalogue.children_of(&top).map(|r| r.code.clone()))
-            .collect();
-        let (quality, completeness) = risk::data_quality(&risk::QualityInputs {
-            period,
-            observations,
-            revisions: &revisions,
-            regions: &regions,
-            expected_indicators: &settings.expected_indicators,
-            catalogue,
-            lang,
-        });
-        flags.extend(quality);
-        Ok((flags, completeness))
-    }
-
-    /// The blocking part of a run: everything up to the e-mails, which it returns.
+    /// The blocking part of a run: everything up to the e-mails, which it returns. Each
+    /// step is timed: load, compute, risk, render, write.
     fn build(&self, run_id: &str, options: &RunOptions) -> Result<Built, RunError> {
         let started_at = crate::store::now();
         let settings = &self.settings;
@@ -360,88 +276,24 @@ impl Seimon {
             clock = Instant::now();
         };
 
-        // Load.
         let as_of = options.as_of.map(|d| d.to_string());
-        let Inputs {
-            stored,
-            batches,
-            targets,
-            projects,
-            mapping,
-            data_vintage,
-        } = self.inputs(period, as_of.as_deref())?;
-        if !stored.iter().any(|s| s.obs.period == period) && !batches.iter().any(|b| b.period == period) {
+        let inputs = self.inputs(period, as_of.as_deref())?;
+        if !inputs.has_period(period) {
             return Err(RunError::NoData(period));
         }
-        let latest_release = stored.iter().map(|s| s.obs.release_date.as_str()).max().map(str::to_string);
-        let cutoff = as_of.as_deref().map(|d| format!("{d}T23:59:59.999Z"));
-        let files: Vec<ManifestFile> = self
-            .store
-            .files()?
-            .into_iter()
-            .filter(|f| cutoff.as_deref().is_none_or(|c| f.loaded_at.as_str() <= c))
-            .map(|f| ManifestFile {
-                name: f.name,
-                kind: f.kind,
-                sha256: f.sha256,
-                loaded_at: f.loaded_at,
-                rows: f.rows,
-                new_vintages: f.new_vintages,
-            })
-            .collect();
-        let observations: Vec<_> = stored.into_iter().map(|s| s.obs).collect();
+        let files = ManifestFile::loaded(&self.store, as_of.as_deref())?;
         lap("load", &mut timings);
 
-        // Compute.
-        let history = history(period);
-        // Every measure of a region depends only on regions of its own province: the
-        // monitored region's province gets the history the reports and risk rules read,
-        // every other region (at national scale) the quarter itself.
-        let focus = settings.monitor.region[..2].to_string();
-        let inputs = compute::Inputs {
-            focus: Some(focus.clone()),
-            observations: &observations,
-            targets: &targets,
-            projects: &projects,
-            enterprises: enterprise_scan(&batches)?,
-            mapping: &mapping,
-            members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
-            stocks: settings.catalogue.stocks(),
-            tiers: settings.tiers.clone(),
-        };
-        let long = compute::compute(inputs, history)?;
-        let mut current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
-        let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&focus))).collect()?)?;
+        let Computed { mut current, table } = self.measures(&inputs, period)?;
         lap("compute", &mut timings);
 
-        // Risks: business rules over the measure history, and data quality.
-        let catalogue = &settings.catalogue;
-        let lang = settings.monitor.language;
-        let top = settings.monitor.region.clone();
-        let (flags, completeness) = self.risks(&table, &observations, period, options.as_of, as_of.as_deref())?;
+        let (flags, completeness) = self.risks(&table, &inputs.observations, period, options.as_of, as_of.as_deref())?;
         lap("risk", &mut timings);
 
-        // The assessment of the sub-regions (cities), from the measures and the risks.
-        let assessment = (!settings.assessment.is_empty()).then(|| {
-            let cities: Vec<String> = catalogue.children_of(&top).map(|r| r.code.clone()).collect();
-            let period_text = period.to_string();
-            crate::assessment::assess(&settings.assessment, &cities, |k, city| match k.measure.as_str() {
-                "red_risks" | "yellow_risks" => {
-                    let level = if k.measure == "red_risks" {
-                        risk::Level::Red
-                    } else {
-                        risk::Level::Yellow
-                    };
-                    Some(flags.iter().filter(|f| f.region == city && f.level == level && f.counts()).count() as f64)
-                }
-                measure => table.get(&period_text, city, &k.industry, &k.indicator, measure),
-            })
-        });
+        let assessment = self.assess(&table, &flags, period);
         if let Some(a) = &assessment {
             current.vstack_mut(&assessment_rows(a, period)?)?;
         }
-
-        // Render.
         let generated_at = chrono::Utc::now()
             .with_timezone(&settings.schedule.tz)
             .format("%Y-%m-%d %H:%M")
@@ -452,14 +304,14 @@ impl Seimon {
             catalogue: &settings.catalogue,
             region: &settings.monitor.region,
             indicator: &settings.monitor.headline_indicator,
-            data_vintage: &data_vintage,
+            data_vintage: &inputs.data_vintage,
             generated_at: &generated_at,
             notes: options.notes.clone(),
             flags: &flags,
             completeness: Some(&completeness),
             tiers: &settings.tiers,
             assessment: assessment.as_ref(),
-            lang,
+            lang: settings.monitor.language,
         };
         // indicators.csv is written out while the reports render
         let csv = {
@@ -474,32 +326,17 @@ impl Seimon {
         let workbook = render::xlsx::workbook(&reports_set[0])?;
         lap("render", &mut timings);
 
-        // What changed since the previous run of the period.
         let reports = &settings.paths.reports;
-        let dir = reports.join(period.to_string());
-        let changed = previous_values(&dir)
+        let changed = previous_values(&archive::current_folder(reports, period))
             .map(|before| changes(&before, &current))
             .transpose()?
             .unwrap_or_default();
-        // Compose the e-mails: each subscription gets its audience's report.
-        let composed = self.compose(&input, &reports_set, &current, &data_vintage)?;
-
-        // Write the staging folder, then swap it into place.
+        let composed = self.compose(&input, &reports_set, &current, &inputs.data_vintage)?;
         let mut staging = Staging::new(reports, run_id)?;
         let csv = csv.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        staging.put("indicators.csv", &csv)?;
-        staging.put("risks.csv", &risk::to_csv(&flags))?;
-        for report in &reports_set {
-            staging.put(&report.file, report.html.as_bytes())?;
-            for chart in &report.charts {
-                staging.put(&format!("charts/{}", chart.file_name()), &chart.png)?;
-            }
-        }
-        staging.put("report.xlsx", &workbook)?;
-        for (record, message) in &composed {
-            staging.put_eml(&record.file, message)?;
-        }
+        staging.put_run(&csv, &flags, &reports_set, &workbook, &composed)?;
         lap("write", &mut timings);
+
         staging.note("manifest.json");
         let manifest = Manifest {
             seimon_version: env!("CARGO_PKG_VERSION"),
@@ -509,37 +346,23 @@ impl Seimon {
             as_of,
             started_at,
             finished_at: crate::store::now(),
-            data_vintage: data_vintage.clone(),
+            data_vintage: inputs.data_vintage.clone(),
             inputs: ManifestInputs {
-                observations: observations.len(),
-                latest_release_date: latest_release,
+                observations: inputs.observations.len(),
+                latest_release_date: inputs.latest_release_date(),
                 files,
             },
-            config: ManifestConfig {
-                origin: settings.origin.clone(),
-                sha256: settings.hash.clone(),
-                catalogue: settings.catalogue.name.clone(),
-            },
+            config: ManifestConfig::of(settings),
             timings_ms: timings.clone(),
             outputs: staging.outputs().to_vec(),
             emails: composed.iter().map(|(record, _)| record.clone()).collect(),
-            completeness: ManifestCompleteness {
-                expected: completeness.expected,
-                present: completeness.present,
-                pct: completeness.pct(),
-            },
-            risks: ManifestRisks {
-                red: flags.iter().filter(|f| f.counts() && f.level == risk::Level::Red).count(),
-                yellow: flags.iter().filter(|f| f.counts() && f.level == risk::Level::Yellow).count(),
-                silenced: flags.iter().filter(|f| f.silenced.is_some()).count(),
-                resolved: flags.iter().filter(|f| f.state == risk::State::Resolved).count(),
-                data_quality: flags.iter().filter(|f| f.class == risk::Class::DataQuality).count(),
-            },
+            completeness: ManifestCompleteness::of(&completeness),
+            risks: ManifestRisks::of(&flags),
         };
         manifest.write(staging.dir())?;
         let (dir, outputs) = staging.publish(reports, period)?;
         let kept = self.store.kept_run_ids()?;
-        for old in crate::pipeline::archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
+        for old in archive::prune_runs(reports, period, settings.archive.keep_runs, &kept).map_err(io(reports))? {
             tracing::info!(dir = %old.display(), keep = settings.archive.keep_runs, "removed an old run of the period");
         }
         Ok(Built {
@@ -547,7 +370,7 @@ impl Seimon {
                 run_id: run_id.to_string(),
                 period,
                 dir,
-                data_vintage,
+                data_vintage: inputs.data_vintage,
                 measures: current.height(),
                 outputs,
                 emails: Vec::new(),

@@ -19,7 +19,7 @@ pub(super) struct Staging {
 impl Staging {
     /// A fresh staging folder for `run_id` under `reports` (with its `charts/`).
     pub(super) fn new(reports: &Path, run_id: &str) -> Result<Staging, RunError> {
-        let dir = reports.join(".staging").join(run_id);
+        let dir = super::archive::staging_root(reports).join(run_id);
         std::fs::create_dir_all(dir.join("charts")).map_err(io(&dir))?;
         Ok(Staging { dir, outputs: Vec::new() })
     }
@@ -52,6 +52,31 @@ impl Staging {
         Ok(())
     }
 
+    /// Writes a run's outputs: `indicators.csv`, `risks.csv`, each report with its charts,
+    /// the workbook and the e-mails.
+    pub(super) fn put_run(
+        &mut self,
+        csv: &[u8],
+        flags: &[crate::risk::Flag],
+        reports: &[crate::render::RenderedReport],
+        workbook: &[u8],
+        composed: &[(super::EmailRecord, lettre::Message)],
+    ) -> Result<(), RunError> {
+        self.put("indicators.csv", csv)?;
+        self.put("risks.csv", &crate::risk::to_csv(flags))?;
+        for report in reports {
+            self.put(&report.file, report.html.as_bytes())?;
+            for chart in &report.charts {
+                self.put(&format!("charts/{}", chart.file_name()), &chart.png)?;
+            }
+        }
+        self.put("report.xlsx", workbook)?;
+        for (record, message) in composed {
+            self.put_eml(&record.file, message)?;
+        }
+        Ok(())
+    }
+
     /// Records a file written into the folder by other means (the manifest, last).
     pub(super) fn note(&mut self, rel: &str) {
         self.outputs.push(rel.to_string());
@@ -60,10 +85,10 @@ impl Staging {
     /// Swaps the folder into `reports/<period>/`; the run there before moves beside it.
     /// Returns the period's folder and what the run put in it.
     pub(super) fn publish(self, reports: &Path, period: Period) -> Result<(PathBuf, Vec<String>), RunError> {
-        let dir = reports.join(period.to_string());
+        let dir = super::archive::current_folder(reports, period);
         if dir.exists() {
             let previous = previous_run_id(&dir).unwrap_or_else(|| format!("{}-previous", chrono::Utc::now().format("%Y%m%dT%H%M%S%3f")));
-            let aside = reports.join(format!("{period}.{previous}"));
+            let aside = super::archive::aside_folder(reports, period, &previous);
             std::fs::rename(&dir, &aside).map_err(io(&aside))?;
         }
         std::fs::rename(&self.dir, &dir).map_err(io(&dir))?;

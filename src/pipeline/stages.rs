@@ -1,0 +1,138 @@
+//! The stages of a run over what it read: the measures (compute), the flags (risk) and
+//! the cities' assessment. Each step takes the stage's parameters from the settings; the
+//! stages themselves do no I/O.
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use super::inputs::{Inputs, enterprise_scan, history};
+use super::{RunError, Seimon};
+use crate::compute::{self, MeasureTable};
+use crate::model::period::Period;
+use crate::risk;
+
+/// The measures of a run: the reported quarter's rows (`indicators.csv`) and the history
+/// of the monitored province that the reports and the rules read.
+pub(super) struct Computed {
+    pub(super) current: DataFrame,
+    pub(super) table: MeasureTable,
+}
+
+impl Seimon {
+    /// Computes every measure of `period` and its history from `inputs`.
+    pub(super) fn measures(&self, inputs: &Inputs, period: Period) -> Result<Computed, RunError> {
+        let settings = &self.settings;
+        // Every measure of a region depends only on regions of its own province: the
+        // monitored region's province gets the history the reports and risk rules read,
+        // every other region (at national scale) the quarter itself.
+        let focus = settings.monitor.region[..2].to_string();
+        let stage = compute::Inputs {
+            focus: Some(focus.clone()),
+            observations: &inputs.observations,
+            targets: &inputs.targets,
+            projects: &inputs.projects,
+            enterprises: enterprise_scan(&inputs.batches)?,
+            mapping: &inputs.mapping,
+            members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
+            stocks: settings.catalogue.stocks(),
+            tiers: settings.tiers.clone(),
+        };
+        let long = compute::compute(stage, history(period))?;
+        let current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
+        let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&focus))).collect()?)?;
+        Ok(Computed { current, table })
+    }
+
+    /// A run's flags: the business rules over the measure history, silences applied, and
+    /// the data-quality findings with the period's completeness.
+    pub(super) fn risks(
+        &self,
+        table: &MeasureTable,
+        observations: &[crate::model::observation::Observation],
+        period: Period,
+        as_of_day: Option<NaiveDate>,
+        as_of: Option<&str>,
+    ) -> Result<(Vec<risk::Flag>, risk::Completeness), RunError> {
+        let settings = &self.settings;
+        let catalogue = &settings.catalogue;
+        let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
+        let rows = table.rows(&rule_measures);
+        let today = as_of_day.unwrap_or_else(|| settings.today());
+        let lang = settings.monitor.language;
+        let silences = self.silences()?;
+        let mut flags = risk::evaluate(&settings.rules, &rows, period, &silences, today, catalogue, lang);
+        let revisions = self.store.revisions(period, as_of)?;
+        let top = settings.monitor.region.clone();
+        let regions: Vec<String> = std::iter::once(top.clone())
+            .chain(catalogue.children_of(&top).map(|r| r.code.clone()))
+            .collect();
+        let (quality, completeness) = risk::data_quality(&risk::QualityInputs {
+            period,
+            observations,
+            revisions: &revisions,
+            regions: &regions,
+            expected_indicators: &settings.expected_indicators,
+            catalogue,
+            lang,
+        });
+        flags.extend(quality);
+        Ok((flags, completeness))
+    }
+
+    /// The assessment of the monitored region's cities, from the measures and the risks
+    /// (`None` when no component is configured).
+    pub(super) fn assess(&self, table: &MeasureTable, flags: &[risk::Flag], period: Period) -> Option<crate::assessment::Assessment> {
+        let settings = &self.settings;
+        if settings.assessment.is_empty() {
+            return None;
+        }
+        let cities: Vec<String> = settings
+            .catalogue
+            .children_of(&settings.monitor.region)
+            .map(|r| r.code.clone())
+            .collect();
+        let period_text = period.to_string();
+        Some(crate::assessment::assess(&settings.assessment, &cities, |k, city| {
+            match k.measure.as_str() {
+                "red_risks" | "yellow_risks" => {
+                    let level = if k.measure == "red_risks" {
+                        risk::Level::Red
+                    } else {
+                        risk::Level::Yellow
+                    };
+                    Some(flags.iter().filter(|f| f.region == city && f.level == level && f.counts()).count() as f64)
+                }
+                measure => table.get(&period_text, city, &k.industry, &k.indicator, measure),
+            }
+        }))
+    }
+}
+
+/// The assessment as rows of `indicators.csv` (indicator `assessment`, industry `TEN`):
+/// score, rank, and the points each component adds to the score.
+pub(super) fn assessment_rows(a: &crate::assessment::Assessment, period: Period) -> PolarsResult<DataFrame> {
+    let (mut region, mut measure, mut value) = (Vec::new(), Vec::new(), Vec::new());
+    for city in &a.cities {
+        let mut push = |m: String, v: f64| {
+            region.push(city.region.clone());
+            measure.push(m);
+            value.push(v);
+        };
+        push("assessment_score".into(), city.score);
+        push("assessment_rank".into(), f64::from(city.rank));
+        for (k, part) in a.components.iter().zip(&city.parts) {
+            if let Some(p) = part {
+                push(format!("assessment_{}", k.id), p.contribution);
+            }
+        }
+    }
+    let n = region.len();
+    df!(
+        "period" => vec![period.to_string(); n],
+        "region_code" => region,
+        "industry_code" => vec![crate::model::catalogue::TEN; n],
+        "indicator" => vec![crate::model::catalogue::ASSESSMENT_INDICATOR; n],
+        "measure" => measure,
+        "value" => value,
+    )
+}
