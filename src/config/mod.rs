@@ -79,6 +79,10 @@ pub struct Settings {
     pub silences: Vec<crate::risk::Silence>,
     /// Indicators whose series every region and industry is expected to report.
     pub expected_indicators: Vec<String>,
+    /// How flags form groups and which groups follow from which.
+    pub grouping: crate::risk::Grouping,
+    /// How many key risks each kind of report leads with.
+    pub key_risks: crate::render::KeyRisks,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
 }

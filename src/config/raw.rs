@@ -82,6 +82,42 @@ pub(super) struct RawIndicator {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawRisk {
     pub(super) expected_indicators: Option<Vec<String>>,
+    pub(super) materiality: RawMateriality,
+    pub(super) inhibit: Vec<RawInhibit>,
+    pub(super) inhibit_by_parent: Option<bool>,
+    pub(super) key_risks: RawKeyRisks,
+}
+
+/// Materiality floors per region level (`[risk.materiality.city]`, or a rule's own).
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawMateriality {
+    pub(super) province: RawFloors,
+    pub(super) city: RawFloors,
+    pub(super) county: RawFloors,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawFloors {
+    pub(super) level_yi: Option<f64>,
+    pub(super) weight_pct: Option<f64>,
+    pub(super) enterprises: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawInhibit {
+    pub(super) causes: Vec<String>,
+    pub(super) consequences: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawKeyRisks {
+    pub(super) province: Option<i64>,
+    pub(super) industry: Option<i64>,
+    pub(super) city: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]
@@ -100,6 +136,7 @@ pub(super) struct RawRule {
     pub(super) yellow: Option<f64>,
     pub(super) red: Option<f64>,
     pub(super) running: Option<u32>,
+    pub(super) materiality: RawMateriality,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use lettre::message::Mailbox;
 
 use super::raw::{
-    RawApi, RawAssessment, RawIndicator, RawLog, RawRisk, RawRule, RawSchedule, RawSettings, RawSilence, RawSmtp, RawSubscription,
+    RawApi, RawAssessment, RawFloors, RawIndicator, RawLog, RawMateriality, RawRisk, RawRule, RawSchedule, RawSettings, RawSilence,
+    RawSmtp, RawSubscription,
 };
 use super::{
     Api, Archive, Ingest, Log, Mail, Monitor, Paths, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file, parse_cron,
@@ -106,9 +107,15 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         }
     }
     let language = defaulted(raw.monitor.language);
-    let (rules, silences, expected_indicators) = match &catalogue {
+    let RiskSection {
+        rules,
+        silences,
+        expected_indicators,
+        grouping,
+        key_risks,
+    } = match &catalogue {
         Some(c) => validate_risk(&raw.rules, &raw.silences, &raw.risk, c, &mut problems),
-        None => Default::default(),
+        None => RiskSection::default(),
     };
 
     let mail_from_text = need(raw.mail.from, "mail.from", &mut problems);
@@ -223,6 +230,8 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         rules,
         silences,
         expected_indicators,
+        grouping,
+        key_risks,
         hash,
     })
 }
@@ -295,14 +304,69 @@ fn validate_assessment(raw: &RawAssessment, c: &Catalogue, problems: &mut Proble
 }
 
 /// Validates the risk rules, silences and expected indicators.
+/// The ids of the built-in rules (`config/seimon.toml`).
+fn built_in_rule_ids() -> &'static [String] {
+    static IDS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let raw: super::raw::RawSettings = toml::from_str(super::DEFAULTS).expect("built-in defaults parse");
+        raw.rules.into_iter().filter_map(|r| r.id).collect()
+    });
+    &IDS
+}
+
+/// The risk settings, validated.
+#[derive(Default)]
+struct RiskSection {
+    rules: Vec<crate::risk::Rule>,
+    silences: Vec<crate::risk::Silence>,
+    expected_indicators: Vec<String>,
+    grouping: crate::risk::Grouping,
+    key_risks: crate::render::KeyRisks,
+}
+
+/// Materiality floors: each one finite and not negative, a weight at most 100 %.
+fn materiality_section(raw: &RawMateriality, at: &KeyPath, problems: &mut Problems) -> crate::risk::Materiality {
+    let floors = |f: &RawFloors, level: &str, problems: &mut Problems| {
+        let at = |k: &str| at.clone().key(level).key(k);
+        let mut amount = |v: Option<f64>, k: &str, max: f64| {
+            v.filter(|v| {
+                let ok = v.is_finite() && (0.0..=max).contains(v);
+                if !ok {
+                    problems.push((at(k), format!("`{v}` is not a floor: expected a number from 0 to {max}")));
+                }
+                ok
+            })
+        };
+        let level_yi = amount(f.level_yi, "level_yi", f64::MAX);
+        let weight_pct = amount(f.weight_pct, "weight_pct", 100.0);
+        let enterprises = f.enterprises.and_then(|n| match u32::try_from(n) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                problems.push((at("enterprises"), format!("`{n}` is not a number of enterprises")));
+                None
+            }
+        });
+        crate::risk::Floors {
+            level_yi,
+            weight_pct,
+            enterprises,
+        }
+    };
+    crate::risk::Materiality {
+        province: floors(&raw.province, "province", problems),
+        city: floors(&raw.city, "city", problems),
+        county: floors(&raw.county, "county", problems),
+    }
+}
+
 fn validate_risk(
     raw_rules: &[RawRule],
     raw_silences: &[RawSilence],
     raw_risk: &RawRisk,
     c: &Catalogue,
     problems: &mut Problems,
-) -> (Vec<crate::risk::Rule>, Vec<crate::risk::Silence>, Vec<String>) {
+) -> RiskSection {
     use crate::risk::{Direction, Rule, Silence};
+    let defaults = materiality_section(&raw_risk.materiality, &KeyPath::default().key("risk").key("materiality"), problems);
     let measures: Vec<&str> = crate::compute::all_measures().collect();
     let is_indicator = |k: &str| c.knows_indicator(k);
     let mut rules: Vec<Rule> = Vec::new();
@@ -374,6 +438,7 @@ fn validate_risk(
         if running == 0 {
             problems.push((at("running"), "must be at least 1".into()));
         }
+        let materiality = defaults.overlaid(&materiality_section(&r.materiality, &at("materiality"), problems));
         if problems.len() == before {
             rules.push(Rule {
                 name: r.name.clone().unwrap_or_else(|| id.clone()),
@@ -389,6 +454,7 @@ fn validate_risk(
                 yellow: r.yellow,
                 red: r.red,
                 running,
+                materiality,
             });
         }
     }
@@ -399,11 +465,13 @@ fn validate_risk(
         if !raw_rules
             .iter()
             .any(|r| r.id.as_deref().is_some_and(|id| risk.starts_with(&format!("{id}:"))))
-            || risk.split(':').count() != 4
+            || !(3..=4).contains(&risk.split(':').count())
         {
             problems.push((
                 at("risk"),
-                format!("`{risk}` is not a risk id of a configured rule (rule:region:industry:indicator)"),
+                format!(
+                    "`{risk}` is not a risk id of a configured rule (rule:region:industry:indicator, or a group's rule:region:industry)"
+                ),
             ));
         }
         let reason = s.reason.clone().unwrap_or_default();
@@ -438,7 +506,65 @@ fn validate_risk(
             ));
         }
     }
-    (rules, silences, expected)
+    let mut inhibit = Vec::new();
+    for (i, raw) in raw_risk.inhibit.iter().enumerate() {
+        let at = |k: &str| KeyPath::default().key("risk").key("inhibit").index(i).key(k);
+        let before = problems.len();
+        for (k, list) in [("causes", &raw.causes), ("consequences", &raw.consequences)] {
+            if list.is_empty() {
+                problems.push((at(k), "needs at least one rule id".into()));
+            }
+            for (j, id) in list.iter().enumerate() {
+                // a built-in rule a configuration left out is no mistake: its inhibition
+                // (a built-in default) simply has nothing to act on
+                let known = raw_rules.iter().any(|r| r.id.as_ref() == Some(id)) || built_in_rule_ids().contains(id);
+                if !known {
+                    problems.push((at(k).index(j), format!("`{id}` is not the id of a configured rule")));
+                }
+            }
+        }
+        for (j, id) in raw.consequences.iter().enumerate() {
+            if raw.causes.contains(id) {
+                problems.push((
+                    at("consequences").index(j),
+                    format!("`{id}` is among the causes too: a rule cannot follow from itself"),
+                ));
+            }
+        }
+        if problems.len() == before {
+            inhibit.push(crate::risk::Inhibit {
+                causes: raw.causes.clone(),
+                consequences: raw.consequences.clone(),
+            });
+        }
+    }
+    let k = &raw_risk.key_risks;
+    let mut key_risks = |v: Option<i64>, name: &str| match v.map(usize::try_from) {
+        Some(Ok(n)) if (1..=20).contains(&n) => n,
+        Some(_) => {
+            problems.push((
+                KeyPath::default().key("risk").key("key_risks").key(name),
+                format!("`{}` key risks: expected 1 to 20", v.unwrap_or_default()),
+            ));
+            1
+        }
+        None => defaulted(None),
+    };
+    let key_risks = crate::render::KeyRisks {
+        province: key_risks(k.province, "province"),
+        industry: key_risks(k.industry, "industry"),
+        city: key_risks(k.city, "city"),
+    };
+    RiskSection {
+        rules,
+        silences,
+        expected_indicators: expected,
+        grouping: crate::risk::Grouping {
+            inhibit,
+            by_parent: defaulted(raw_risk.inhibit_by_parent),
+        },
+        key_risks,
+    }
 }
 
 /// The catalogue with the configuration's `[[indicators]]`: new codes only (lowercase

@@ -247,6 +247,55 @@ const TABLE: &[(&str, &str)] = &[
     ("缓解", "eased"),
     ("解除_state", "resolved"),
     ("{what}：本期数据缺失", "{what}: missing this quarter"),
+    // risk groups
+    ("风险", "Risk"),
+    ("灯号", "Light"),
+    ("较上季", "Since last quarter"),
+    ("起始", "Since"),
+    ("评分", "Score"),
+    ("重点风险", "Key risks"),
+    ("其他风险", "Other risks"),
+    ("风险分组", "Risk groups"),
+    ("风险分组（全部）", "Risk groups (all)"),
+    ("分组", "Group"),
+    ("计入规模", "Material"),
+    ("已确认", "Acknowledged"),
+    ("直接成因", "Direct cause"),
+    ("根本成因", "Root cause"),
+    ("是", "yes"),
+    ("否", "no"),
+    ("规模较小", "too small to count"),
+    ("重大项目", "major projects"),
+    ("企业数", "enterprises"),
+    (
+        "本期计入风险（按成因归并）：红灯{red}项，黄灯{yellow}项",
+        "Risks this quarter (one per cause): {red} red, {yellow} yellow",
+    ),
+    ("　└ 同因：{brief}", "  └ same cause: {brief}"),
+    ("　└ 另有同因{n}项：{regions}", "  └ {n} more of the same cause: {regions}"),
+    ("{brief}（另有同因{n}项）", "{brief} (and {n} of the same cause)"),
+    ("{what}{rule}（{measure}：{values}）", "{what}: {rule} ({measure}: {values})"),
+    (
+        "同一成因的风险归并为一项：同一规则在同一地区、产业的多个指标，及由其引起的其他风险（列在其下）。评分（0–100）= 灯号（红50、黄25）+ 超出阈值程度（至15）+ 规模（至15）+ 持续时间（至10）+ 同因风险数（至10）。规模较小未计入的{immaterial}项、已确认的风险及全部明细见 risks.csv。",
+        "Risks of one cause are one: one rule over several indicators of a region and industry, and the risks that follow from it (listed under it). Score (0–100) = light (red 50, yellow 25) + distance past the threshold (up to 15) + size (up to 15) + persistence (up to 10) + risks of the same cause (up to 10). The {immaterial} too small to count, the acknowledged ones and every detail are in risks.csv.",
+    ),
+    (
+        "每个分组的各指标明细见 risks.csv 的 group_id 列。",
+        "Each group's indicators are in risks.csv, by its group_id.",
+    ),
+    ("本季新增", "new this quarter"),
+    ("与上季相同（{level}）", "unchanged ({level} last quarter)"),
+    ("较上季升级（上季{level}）", "escalated ({level} last quarter)"),
+    ("较上季缓解（上季{level}）", "eased ({level} last quarter)"),
+    ("本季解除", "resolved this quarter"),
+    (
+        "{what}{rule}风险解除（{measure}：{values}）",
+        "{what}: {rule} resolved ({measure}: {values})",
+    ),
+    (
+        "{what}{rule}：{measure} {values}（{bound}），{level}，自{since}起；{change}",
+        "{what}: {rule}, {measure} {values} ({bound}), {level} since {since}; {change}",
+    ),
     (
         "{what}：公布增速{published}%与按总量计算的{computed}%相差{gap}个百分点",
         "{what}: published growth {published}% is {gap} points from {computed}% computed from levels",
@@ -286,6 +335,14 @@ pub fn period(lang: Language, p: Period) -> String {
             const MONTHS: [&str; 4] = ["Mar", "Jun", "Sep", "Dec"];
             format!("Jan–{} {}", MONTHS[usize::from(p.quarter()) - 1], p.year())
         }
+    }
+}
+
+/// One quarter: `2025年三季度` / `2025 Q3`.
+pub fn quarter(lang: Language, p: Period) -> String {
+    match lang {
+        Language::Zh => format!("{}年{}季度", p.year(), ["一", "二", "三", "四"][usize::from(p.quarter()) - 1]),
+        Language::En => format!("{} Q{}", p.year(), p.quarter()),
     }
 }
 
@@ -392,7 +449,12 @@ impl Names<'_> {
         match (self.lang, self.catalogue.indicator(code)) {
             (Language::Zh, Some(k)) => k.zh.clone(),
             (Language::En, Some(k)) => k.en.clone(),
-            (_, None) => code.to_string(),
+            // seimon's own indicators, which no catalogue lists
+            (lang, None) => match code {
+                crate::model::catalogue::PROJECTS_INDICATOR => tr(lang, "重大项目").to_string(),
+                "enterprises" => tr(lang, "企业数").to_string(),
+                _ => code.to_string(),
+            },
         }
     }
 }

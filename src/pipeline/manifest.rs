@@ -52,6 +52,12 @@ pub(super) struct ManifestRisks {
     pub(super) silenced: usize,
     pub(super) resolved: usize,
     pub(super) data_quality: usize,
+    /// Business flags that do not matter enough to count (listed in `risks.csv`).
+    pub(super) immaterial: usize,
+    /// Groups (one per cause) that count, by light, and those listed under a cause.
+    pub(super) groups_red: usize,
+    pub(super) groups_yellow: usize,
+    pub(super) groups_under_a_cause: usize,
 }
 
 #[derive(Serialize)]
@@ -110,15 +116,25 @@ impl ManifestCompleteness {
 
 impl ManifestRisks {
     /// The counts of the run's flags: lit ones by light, and the rest by why they do not count.
-    pub(super) fn of(flags: &[crate::risk::Flag]) -> ManifestRisks {
+    pub(super) fn of(flags: &[crate::risk::Flag], groups: &[crate::risk::Group]) -> ManifestRisks {
         use crate::risk::{Class, Level, State};
         let lit = |level: Level| flags.iter().filter(|f| f.counts() && f.level == level).count();
+        let groups_lit = |level: Level| {
+            groups
+                .iter()
+                .filter(|g| g.counts() && g.cause.is_none() && g.level == level)
+                .count()
+        };
         ManifestRisks {
             red: lit(Level::Red),
             yellow: lit(Level::Yellow),
             silenced: flags.iter().filter(|f| f.silenced.is_some()).count(),
             resolved: flags.iter().filter(|f| f.state == State::Resolved).count(),
             data_quality: flags.iter().filter(|f| f.class == Class::DataQuality).count(),
+            immaterial: flags.iter().filter(|f| f.class == Class::Business && !f.material).count(),
+            groups_red: groups_lit(Level::Red),
+            groups_yellow: groups_lit(Level::Yellow),
+            groups_under_a_cause: groups.iter().filter(|g| g.counts() && g.cause.is_some()).count(),
         }
     }
 }

@@ -22,7 +22,7 @@ pub use self::changes::Change;
 use self::changes::{changes, previous_values};
 use self::compose::outbox_messages;
 use self::manifest::*;
-use self::stages::{Computed, assessment_rows};
+use self::stages::{Computed, Risks, assessment_rows};
 use self::staging::Staging;
 
 use std::collections::HashMap;
@@ -287,10 +287,14 @@ impl Seimon {
         let Computed { mut current, table } = self.measures(&inputs, period)?;
         lap("compute", &mut timings);
 
-        let (flags, completeness) = self.risks(&table, &inputs.observations, period, options.as_of, as_of.as_deref())?;
+        let Risks {
+            flags,
+            groups,
+            completeness,
+        } = self.risks(&table, &inputs.observations, period, options.as_of, as_of.as_deref())?;
         lap("risk", &mut timings);
 
-        let assessment = self.assess(&table, &flags, period);
+        let assessment = self.assess(&table, &groups, period);
         if let Some(a) = &assessment {
             current.vstack_mut(&assessment_rows(a, period)?)?;
         }
@@ -308,6 +312,9 @@ impl Seimon {
             generated_at: &generated_at,
             notes: options.notes.clone(),
             flags: &flags,
+            groups: &groups,
+            key_risks: settings.key_risks,
+            rules: &settings.rules,
             completeness: Some(&completeness),
             tiers: &settings.tiers,
             assessment: assessment.as_ref(),
@@ -357,7 +364,7 @@ impl Seimon {
             outputs: staging.outputs().to_vec(),
             emails: composed.iter().map(|(record, _)| record.clone()).collect(),
             completeness: ManifestCompleteness::of(&completeness),
-            risks: ManifestRisks::of(&flags),
+            risks: ManifestRisks::of(&flags, &groups),
         };
         manifest.write(staging.dir())?;
         let (dir, outputs) = staging.publish(reports, period)?;

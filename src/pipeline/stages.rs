@@ -18,6 +18,14 @@ pub(super) struct Computed {
     pub(super) table: MeasureTable,
 }
 
+/// The risks of a run: every flag, the groups of the business flags (ranked), and the
+/// period's completeness.
+pub(super) struct Risks {
+    pub(super) flags: Vec<risk::Flag>,
+    pub(super) groups: Vec<risk::Group>,
+    pub(super) completeness: risk::Completeness,
+}
+
 impl Seimon {
     /// Computes every measure of `period` and its history from `inputs`.
     pub(super) fn measures(&self, inputs: &Inputs, period: Period) -> Result<Computed, RunError> {
@@ -44,7 +52,8 @@ impl Seimon {
     }
 
     /// A run's flags: the business rules over the measure history, silences applied, and
-    /// the data-quality findings with the period's completeness.
+    /// the data-quality findings with the period's completeness; and the business flags'
+    /// groups, ranked.
     pub(super) fn risks(
         &self,
         table: &MeasureTable,
@@ -52,7 +61,7 @@ impl Seimon {
         period: Period,
         as_of_day: Option<NaiveDate>,
         as_of: Option<&str>,
-    ) -> Result<(Vec<risk::Flag>, risk::Completeness), RunError> {
+    ) -> Result<Risks, RunError> {
         let settings = &self.settings;
         let catalogue = &settings.catalogue;
         let rule_measures: Vec<&str> = settings.rules.iter().map(|r| r.measure.as_str()).collect();
@@ -76,12 +85,23 @@ impl Seimon {
             lang,
         });
         flags.extend(quality);
-        Ok((flags, completeness))
+        let sizes = risk::Sizes {
+            table,
+            period,
+            indicator: &settings.monitor.headline_indicator,
+            top: &settings.monitor.region,
+        };
+        let groups = risk::group(&mut flags, &settings.rules, &settings.grouping, &sizes);
+        Ok(Risks {
+            flags,
+            groups,
+            completeness,
+        })
     }
 
     /// The assessment of the monitored region's cities, from the measures and the risks
     /// (`None` when no component is configured).
-    pub(super) fn assess(&self, table: &MeasureTable, flags: &[risk::Flag], period: Period) -> Option<crate::assessment::Assessment> {
+    pub(super) fn assess(&self, table: &MeasureTable, groups: &[risk::Group], period: Period) -> Option<crate::assessment::Assessment> {
         let settings = &self.settings;
         if settings.assessment.is_empty() {
             return None;
@@ -100,7 +120,7 @@ impl Seimon {
                     } else {
                         risk::Level::Yellow
                     };
-                    Some(flags.iter().filter(|f| f.region == city && f.level == level && f.counts()).count() as f64)
+                    Some(groups.iter().filter(|g| g.region == city && g.level == level && g.counts()).count() as f64)
                 }
                 measure => table.get(&period_text, city, &k.industry, &k.indicator, measure),
             }

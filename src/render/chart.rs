@@ -23,6 +23,9 @@ const GREY: RGBColor = RGBColor(110, 110, 110);
 const GREEN: RGBColor = RGBColor(39, 174, 96);
 const YELLOW: RGBColor = RGBColor(241, 196, 15);
 const EMPTY: RGBColor = RGBColor(236, 239, 241);
+/// A matrix cell whose only lit risks are too small to count: a pale slate blue, a
+/// colour no light uses.
+const IMMATERIAL: RGBColor = RGBColor(196, 210, 228);
 /// Reference lines, in order: the all-industry rate, a target, time progress.
 const REFERENCE: [RGBColor; 3] = [ORANGE, RGBColor(142, 68, 173), GREY];
 /// Series of line charts.
@@ -435,7 +438,18 @@ impl LineChart {
     }
 }
 
-/// A red/yellow/green matrix: rows × columns of levels (None: no flag data, grey).
+/// A cell of the risk matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatrixCell {
+    /// The light of the cell's material risks (green: data, no risk lit).
+    Lit(crate::risk::Level),
+    /// Only risks too small to count are lit.
+    Immaterial,
+    /// No data for the cell.
+    NoData,
+}
+
+/// A red/yellow/green matrix: rows × columns of cells.
 #[derive(Debug, Clone)]
 pub struct MatrixChart {
     pub name: String,
@@ -443,9 +457,9 @@ pub struct MatrixChart {
     pub rows: Vec<String>,
     pub columns: Vec<String>,
     /// `cells[row][column]`
-    pub cells: Vec<Vec<Option<crate::risk::Level>>>,
-    /// The legend's words for red, yellow, green and no data.
-    pub legend: [String; 4],
+    pub cells: Vec<Vec<MatrixCell>>,
+    /// The legend's words for red, yellow, green, immaterial and no data.
+    pub legend: [String; 5],
 }
 
 /// Approximate width in pixels of a label at 14 px: CJK characters are square, Latin
@@ -519,11 +533,12 @@ impl MatrixChart {
                     .map_err(d)?;
                 for j in 0..self.columns.len() {
                     let x = label_w + j as i32 * cell_w;
-                    let colour = match self.cells.get(i).and_then(|row| row.get(j)).copied().flatten() {
-                        Some(crate::risk::Level::Red) => RED,
-                        Some(crate::risk::Level::Yellow) => YELLOW,
-                        Some(crate::risk::Level::Green) => GREEN,
-                        None => EMPTY,
+                    let colour = match self.cells.get(i).and_then(|row| row.get(j)).copied() {
+                        Some(MatrixCell::Lit(crate::risk::Level::Red)) => RED,
+                        Some(MatrixCell::Lit(crate::risk::Level::Yellow)) => YELLOW,
+                        Some(MatrixCell::Lit(crate::risk::Level::Green)) => GREEN,
+                        Some(MatrixCell::Immaterial) => IMMATERIAL,
+                        Some(MatrixCell::NoData) | None => EMPTY,
                     };
                     root.draw(&Rectangle::new([(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)], colour.filled()))
                         .map_err(d)?;
@@ -532,7 +547,7 @@ impl MatrixChart {
             // legend, under the grid from the left margin
             let y = top + cell_h * self.rows.len() as i32 + 18;
             let mut x = 18;
-            for (colour, text) in [RED, YELLOW, GREEN, EMPTY].iter().zip(&self.legend) {
+            for (colour, text) in [RED, YELLOW, GREEN, IMMATERIAL, EMPTY].iter().zip(&self.legend) {
                 root.draw(&Rectangle::new([(x, y), (x + 22, y + 16)], colour.filled())).map_err(d)?;
                 root.draw(&Text::new(text.clone(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
                     .map_err(d)?;
@@ -625,10 +640,18 @@ mod tests {
             rows: vec!["十大新兴产业".into(), "新材料".into()],
             columns: vec!["合肥".into(), "芜湖".into(), "黄山".into()],
             cells: vec![
-                vec![Some(crate::risk::Level::Red), Some(crate::risk::Level::Green), None],
-                vec![Some(crate::risk::Level::Yellow), None, None],
+                vec![
+                    MatrixCell::Lit(crate::risk::Level::Red),
+                    MatrixCell::Lit(crate::risk::Level::Green),
+                    MatrixCell::NoData,
+                ],
+                vec![
+                    MatrixCell::Lit(crate::risk::Level::Yellow),
+                    MatrixCell::Immaterial,
+                    MatrixCell::NoData,
+                ],
             ],
-            legend: ["红灯", "黄灯", "绿灯", "无数据"].map(String::from),
+            legend: ["红灯", "黄灯", "绿灯", "规模较小", "无数据"].map(String::from),
         }
         .render()
         .unwrap();

@@ -39,6 +39,14 @@ pub enum RenderError {
     Workbook(#[from] rust_xlsxwriter::XlsxError),
 }
 
+/// How many key risks each kind of report leads with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyRisks {
+    pub province: usize,
+    pub industry: usize,
+    pub city: usize,
+}
+
 /// Everything the reports are made from.
 #[derive(Debug, Clone)]
 pub struct ReportInput<'a> {
@@ -56,6 +64,12 @@ pub struct ReportInput<'a> {
     pub notes: Vec<String>,
     /// The period's risk flags (business and data quality).
     pub flags: &'a [crate::risk::Flag],
+    /// The business flags' groups, ranked (their members index `flags`).
+    pub groups: &'a [crate::risk::Group],
+    /// How many key risks each report leads with.
+    pub key_risks: KeyRisks,
+    /// The rules (their names and thresholds, for the key-risk sentences).
+    pub rules: &'a [crate::risk::Rule],
     pub completeness: Option<&'a crate::risk::Completeness>,
     /// The scale tiers whose counts the report shows.
     pub tiers: &'a [crate::compute::tiers::Tier],
@@ -140,6 +154,8 @@ pub struct Report {
     pub summary: String,
     pub headline: Vec<(String, Cell)>,
     pub tables: Vec<Table>,
+    /// Tables for the workbook only (after `tables`): the full list of risk groups.
+    pub sheets: Vec<Table>,
     pub charts: Vec<ChartSpec>,
     pub notes: Vec<String>,
 }
@@ -161,6 +177,8 @@ pub struct RenderedReport {
     pub html_mail: String,
     pub text: String,
     pub tables: Vec<Table>,
+    /// The workbook-only tables.
+    pub sheets: Vec<Table>,
 }
 
 /// `12,345.67` — money in 亿元 with thousands separators and two decimals.
@@ -347,6 +365,7 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         html_mail,
         text,
         tables: report.tables,
+        sheets: report.sheets,
     })
 }
 

@@ -27,7 +27,7 @@ pub fn workbook(report: &RenderedReport) -> Result<Vec<u8>, RenderError> {
         if bold { f.set_bold() } else { f }
     };
     let mut used: Vec<String> = Vec::new();
-    for table in &report.tables {
+    for table in report.tables.iter().chain(&report.sheets) {
         // sheet names: unique, at most 31 characters
         let mut name: String = table.sheet.chars().take(28).collect();
         let base = name.clone();

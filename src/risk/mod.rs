@@ -12,10 +12,14 @@
 //! levels, large revisions, outliers) are a separate class and never counted as business
 //! risks.
 
+mod groups;
+mod materiality;
 mod output;
 mod quality;
 mod rules;
 
+pub use self::groups::{Group, Grouping, Inhibit, brief, group, group_subject, sentence, severity};
+pub use self::materiality::{Floors, Materiality, Size, Sizes};
 pub use self::output::{CSV_HEADER, to_csv};
 pub use self::quality::{Completeness, GROWTH_GAP_PP, OUTLIER_Z, QualityInputs, REVISION_PCT, data_quality};
 pub use self::rules::evaluate;
@@ -136,6 +140,8 @@ pub struct Rule {
     pub red: Option<f64>,
     /// The condition must hold this many quarters running.
     pub running: u32,
+    /// The floors a series must clear for its flag to count, per region level.
+    pub materiality: Materiality,
 }
 
 impl Rule {
@@ -216,12 +222,21 @@ pub struct Flag {
     /// The first quarter of the current run of flags.
     pub since: Period,
     pub silenced: Option<Silence>,
+    /// The light a quarter earlier.
+    pub previous: Level,
+    /// The series matters (see [`materiality`]): an immaterial flag is listed in
+    /// `risks.csv`, neither counted nor coloured.
+    pub material: bool,
+    /// The group of its cause, `rule:region:industry` (a data-quality finding: its own id).
+    pub group: String,
+    /// The severity score (see [`groups`]); 0 when resolved or data quality.
+    pub score: f64,
 }
 
 impl Flag {
-    /// Counted in headline numbers: a business risk, raised, not silenced.
+    /// Counted in headline numbers: a business risk, raised, material, not silenced.
     pub fn counts(&self) -> bool {
-        self.class == Class::Business && self.state != State::Resolved && self.silenced.is_none()
+        self.class == Class::Business && self.state != State::Resolved && self.silenced.is_none() && self.material
     }
 }
 
@@ -262,6 +277,7 @@ mod tests {
             yellow,
             red,
             running,
+            materiality: Materiality::default(),
         }
     }
 

@@ -2,8 +2,9 @@
 
 use super::{Flag, State};
 
-/// The columns of `risks.csv` (interfaces.md, then `risk_id`, `since` and `silenced_until`).
-pub const CSV_HEADER: [&str; 15] = [
+/// The columns of `risks.csv` (interfaces.md, then `risk_id`, `since`, `silenced_until`,
+/// and the group's `group_id`, the flag's severity `score` and whether it is `material`).
+pub const CSV_HEADER: [&str; 18] = [
     "period",
     "class",
     "rule",
@@ -19,6 +20,9 @@ pub const CSV_HEADER: [&str; 15] = [
     "risk_id",
     "since",
     "silenced_until",
+    "group_id",
+    "score",
+    "material",
 ];
 
 /// `risks.csv` as bytes: business risks first (red, then yellow, then resolved), then data
@@ -64,6 +68,9 @@ pub fn to_csv(flags: &[Flag]) -> Vec<u8> {
             f.risk_id.clone(),
             f.since.to_string(),
             f.silenced.as_ref().map(|s| s.until.to_string()).unwrap_or_default(),
+            f.group.clone(),
+            format!("{:.1}", f.score),
+            f.material.to_string(),
         ])
         .expect("in memory");
     }

@@ -67,10 +67,12 @@ fn finding(
     threshold: Option<f64>,
     message: String,
 ) -> Flag {
+    let risk_id = format!("{rule}:{region}:{industry}:{indicator}");
     Flag {
         period,
         class: Class::DataQuality,
-        risk_id: format!("{rule}:{region}:{industry}:{indicator}"),
+        group: risk_id.clone(),
+        risk_id,
         rule: rule.to_string(),
         level,
         state: State::New,
@@ -83,6 +85,9 @@ fn finding(
         message,
         since: period,
         silenced: None,
+        previous: Level::Green,
+        material: true,
+        score: 0.0,
     }
 }
 

@@ -70,13 +70,8 @@ pub fn evaluate(
         for ((region, industry, indicator), series) in by_scope {
             let now = level_at(rule, &series, period).unwrap_or(Level::Green);
             let before = period.previous().and_then(|p| level_at(rule, &series, p)).unwrap_or(Level::Green);
-            let state = match (before, now) {
-                (Level::Green, Level::Green) => continue,
-                (Level::Green, _) => State::New,
-                (_, Level::Green) => State::Resolved,
-                (b, n) if b == n => State::Persisting,
-                (b, n) if n > b => State::Escalated,
-                _ => State::Eased,
+            let Some(state) = super::groups::state_of(before, now) else {
+                continue;
             };
             let mut since = period;
             if now != Level::Green {
@@ -128,7 +123,12 @@ pub fn evaluate(
                 }
                 _ => format!("{what}: {}", rule.name),
             };
-            let silenced = silences.iter().find(|s| s.risk_id == risk_id && s.until >= today).cloned();
+            // a silence of the flag, or of its group (rule:region:industry)
+            let group = format!("{}:{region}:{industry}", rule.id);
+            let silenced = silences
+                .iter()
+                .find(|s| (s.risk_id == risk_id || s.risk_id == group) && s.until >= today)
+                .cloned();
             flags.push(Flag {
                 period,
                 class: Class::Business,
@@ -145,6 +145,10 @@ pub fn evaluate(
                 message,
                 since,
                 silenced,
+                previous: before,
+                material: true,
+                group,
+                score: 0.0,
             });
         }
     }

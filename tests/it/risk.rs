@@ -68,7 +68,10 @@ fn rows(path: &std::path::Path) -> Vec<Vec<String>> {
             "message",
             "risk_id",
             "since",
-            "silenced_until"
+            "silenced_until",
+            "group_id",
+            "score",
+            "material"
         ]
     );
     r.records().map(|x| x.unwrap().iter().map(str::to_string).collect()).collect()

@@ -4,7 +4,7 @@ use super::{Parts, city_assessment_table, headline, industries_table, notes, pro
 use crate::model::catalogue::{TEN, TOTAL};
 use crate::render::chart::{Bar, BarChart};
 use crate::render::{ChartSpec, Report};
-use crate::risk::Flag;
+use crate::risk::{Flag, Group};
 
 /// Builds one sub-region's report.
 pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
@@ -15,7 +15,6 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
         label,
         indicator,
         members,
-        business,
         quality,
         all_industry,
         growth_axis,
@@ -34,8 +33,8 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
         .chain(members.iter().map(|i| (region.clone(), i.clone(), q.short(i))))
         .collect();
     tables.push(projects_table(q, &lines, "三", "产业"));
-    let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.region == region).collect();
-    tables.push(risk_table(q, &own, "四"));
+    let in_scope = |g: &Group| &g.region == region;
+    tables.push(risk_table(q, &in_scope, q.input.key_risks.city, "四"));
     if let Some(t) = q.input.assessment.and_then(|a| city_assessment_table(q, a, region)) {
         tables.push(t);
     }
@@ -99,6 +98,7 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
         summary: summary(q, region, TEN, &q.short(TEN)),
         headline: headline(q, region, TEN),
         tables,
+        sheets: Vec::new(),
         charts,
         notes: notes(q, &own_quality),
     }

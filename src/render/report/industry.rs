@@ -3,7 +3,7 @@
 use super::{Parts, growth_by_region, headline, notes, projects_table, regions_table, risk_table, summary, targets_table, trend};
 use crate::model::catalogue::{TEN, TOTAL};
 use crate::render::Report;
-use crate::risk::Flag;
+use crate::risk::{Flag, Group};
 
 /// Builds one member industry's report, for its special class.
 pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
@@ -13,7 +13,6 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
         top,
         indicator,
         children,
-        business,
         quality,
         all_industry,
         growth_axis,
@@ -36,8 +35,9 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
         .chain(children.iter().map(|r| (r.code.clone(), code.clone(), q.region_name(&r.code))))
         .collect();
     tables.push(projects_table(q, &lines, "四", "地区"));
-    let own: Vec<&Flag> = business.iter().copied().filter(|f| &f.industry == code).collect();
-    tables.push(risk_table(q, &own, "五"));
+    let (top, children) = (parts.top, &parts.children);
+    let in_scope = |g: &Group| &g.industry == code && (g.region == top || children.iter().any(|r| r.code == g.region));
+    tables.push(risk_table(q, &in_scope, q.input.key_risks.industry, "五"));
     let mut charts = vec![trend(
         q,
         name("growth_trend"),
@@ -64,6 +64,7 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
         summary: summary(q, top, code, &q.short(code)),
         headline: headline(q, top, code),
         tables,
+        sheets: Vec::new(),
         charts,
         notes: notes(q, &own_quality),
     }

@@ -7,7 +7,9 @@
 mod city;
 mod industry;
 mod province;
+mod risks;
 
+use self::risks::{groups_sheet, matrix_cell, risk_table};
 use super::chart::{Bar, BarChart, Line, LineChart};
 use super::{Cell, ChartSpec, Fmt, Report, ReportInput, Row, Table};
 use crate::model::audience::Audience;
@@ -16,7 +18,7 @@ use crate::model::catalogue::{TEN, TOTAL};
 use crate::model::labels::{Names, fill, tr};
 use crate::model::language::Language;
 use crate::model::period::Period;
-use crate::risk::{Class, Flag, Level, State};
+use crate::risk::{Class, Flag};
 
 /// "高于" / "低于" / "持平" against a reference, by `gap` percentage points.
 pub fn compare(lang: Language, gap: f64, reference: &str) -> String {
@@ -524,90 +526,6 @@ fn projects_table(q: &Context<'_>, lines: &[(String, String, String)], number: &
     }
 }
 
-/// The risk section: counts by level (not counting silenced flags) and the lists.
-fn risk_table(q: &Context<'_>, flags: &[&Flag], number: &'static str) -> Table {
-    let count = |l: Level| flags.iter().filter(|f| f.counts() && f.level == l).count();
-    let text = |t: String| Cell::Text(t);
-    let mut rows = vec![Row {
-        cells: vec![
-            text(q.label("本期风险")),
-            Cell::Num(Some(count(Level::Red) as f64), Fmt::Int),
-            Cell::Num(Some(count(Level::Yellow) as f64), Fmt::Int),
-        ],
-        emphasis: true,
-    }];
-    let listed = |states: &[State]| -> Vec<String> {
-        let mut v: Vec<&&Flag> = flags.iter().filter(|f| f.silenced.is_none() && states.contains(&f.state)).collect();
-        v.sort_by_key(|f| std::cmp::Reverse(f.level));
-        v.iter()
-            .map(|f| {
-                if f.state == State::Resolved {
-                    f.message.clone()
-                } else {
-                    q.sentence(
-                        "【{level}】{message}（自{since}）",
-                        &[
-                            ("level", &q.label(f.level.zh())),
-                            ("message", &f.message),
-                            ("since", &f.since.to_string()),
-                        ],
-                    )
-                }
-            })
-            .collect()
-    };
-    let silenced: Vec<String> = flags
-        .iter()
-        .filter_map(|f| {
-            f.silenced.as_ref().map(|s| {
-                q.sentence(
-                    "{message}（{reason}，至{until}）",
-                    &[("message", &f.message), ("reason", &s.reason), ("until", &s.until.to_string())],
-                )
-            })
-        })
-        .collect();
-    for (title, items) in [
-        ("新增", listed(&[State::New])),
-        ("持续", listed(&[State::Persisting, State::Escalated, State::Eased])),
-        ("解除", listed(&[State::Resolved])),
-        ("已确认（不计入）", silenced),
-    ] {
-        rows.push(Row {
-            cells: vec![
-                text(q.sentence("{title}：{n}项", &[("title", &q.label(title)), ("n", &items.len().to_string())])),
-                text(String::new()),
-                text(String::new()),
-            ],
-            emphasis: false,
-        });
-        let n = items.len();
-        for item in items.into_iter().take(12) {
-            rows.push(Row {
-                cells: vec![text(item), text(String::new()), text(String::new())],
-                emphasis: false,
-            });
-        }
-        if n > 12 {
-            rows.push(Row {
-                cells: vec![
-                    text(q.sentence("……另有{n}项，见 risks.csv", &[("n", &(n - 12).to_string())])),
-                    text(String::new()),
-                    text(String::new()),
-                ],
-                emphasis: false,
-            });
-        }
-    }
-    Table {
-        sheet: q.label("风险监测"),
-        title: q.sentence("{number}、风险监测", &[("number", &q.label(number))]),
-        header: vec![String::new(), q.label("红灯（项）"), q.label("黄灯（项）")],
-        rows,
-        note: Some(q.label("已确认的风险列出但不计入；全部风险见 risks.csv。")),
-    }
-}
-
 /// The sub-regions' word and sheet name: cities of a province, counties of a city.
 fn sub_name(q: &Context<'_>) -> (&'static str, &'static str) {
     if crate::model::catalogue::region_level(q.input.region) == crate::model::catalogue::RegionLevel::Province {
@@ -743,7 +661,6 @@ struct Parts<'a> {
     sub: String,
     children: Vec<&'a crate::model::catalogue::Region>,
     members: Vec<String>,
-    business: Vec<&'a Flag>,
     quality: Vec<&'a Flag>,
     /// The share of the year gone by the period's end, in percent.
     time_progress: f64,
@@ -787,7 +704,6 @@ pub fn build<'a>(input: &'a ReportInput<'a>, audience: &'a Audience) -> Report {
         sub: q.label(sub_zh),
         children: c.children_of(top).collect(),
         members: c.members().map(|i| i.code.clone()).collect(),
-        business: input.flags.iter().filter(|f| f.class == Class::Business).collect(),
         quality: input.flags.iter().filter(|f| f.class == Class::DataQuality).collect(),
         time_progress: f64::from(input.period.quarter()) * 25.0,
         all_industry: q.label("规上工业"),

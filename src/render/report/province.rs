@@ -1,14 +1,14 @@
 //! The province report: the monitored region's report: the ten industries, the sub-regions, goals, targets, tiers, projects, the assessment, risks.
 
 use super::{
-    Parts, assessment_table, goals_table, growth_by_region, headline, industries_table, notes, projects_table, regions_table, risk_table,
-    summary, targets_table, tiers_table, trend,
+    Parts, assessment_table, goals_table, groups_sheet, growth_by_region, headline, industries_table, matrix_cell, notes, projects_table,
+    regions_table, risk_table, summary, targets_table, tiers_table, trend,
 };
 use crate::model::catalogue::{TEN, TOTAL};
 use crate::model::language::Language;
 use crate::render::chart::{Bar, BarChart, MatrixChart};
 use crate::render::{ChartSpec, Report};
-use crate::risk::{Flag, Level, State};
+use crate::risk::Group;
 
 /// Builds the monitored region's report.
 pub(super) fn build(parts: &Parts<'_>) -> Report {
@@ -23,7 +23,6 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         sub,
         children,
         members,
-        business,
         quality,
         time_progress,
         all_industry,
@@ -53,8 +52,8 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_name(&r.code))))
         .collect();
     tables.push(projects_table(q, &lines, "五", "地区"));
-    let own: Vec<&Flag> = business.iter().copied().filter(|f| f.region == top).collect();
-    tables.push(risk_table(q, &own, "六"));
+    let in_scope = |g: &Group| g.region == top || children.iter().any(|r| r.code == g.region);
+    tables.push(risk_table(q, &in_scope, q.input.key_risks.province, "六"));
 
     let mut bars: Vec<Bar> = members
         .iter()
@@ -143,23 +142,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         let industries: Vec<String> = std::iter::once(TEN.to_string()).chain(members.iter().cloned()).collect();
         let cells = industries
             .iter()
-            .map(|i| {
-                children
-                    .iter()
-                    .map(|r| {
-                        let worst = business
-                            .iter()
-                            .filter(|f| f.region == r.code && &f.industry == i && f.state != State::Resolved)
-                            .map(|f| f.level)
-                            .max();
-                        worst.or_else(|| {
-                            q.headline(&r.code, i, "ytd")
-                                .or(q.headline(&r.code, i, "yoy_pct"))
-                                .map(|_| Level::Green)
-                        })
-                    })
-                    .collect()
-            })
+            .map(|i| children.iter().map(|r| matrix_cell(q, &r.code, i)).collect())
             .collect();
         charts.push(ChartSpec::Matrix(MatrixChart {
             name: name("risk_matrix"),
@@ -167,7 +150,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
             rows: industries.iter().map(|i| q.short(i)).collect(),
             columns: children.iter().map(|r| q.n.region_short(&r.code)).collect(),
             cells,
-            legend: ["红灯", "黄灯", "绿灯", "无数据"].map(|l| q.label(l)),
+            legend: ["红灯", "黄灯", "绿灯", "规模较小", "无数据"].map(|l| q.label(l)),
         }));
         charts.push(ChartSpec::Bar(BarChart {
             name: name("projects_by_city"),
@@ -210,6 +193,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         summary: summary(q, top, TEN, &q.short(TEN)),
         headline: headline(q, top, TEN),
         tables,
+        sheets: vec![groups_sheet(q)],
         charts,
         notes: notes(q, quality),
     }

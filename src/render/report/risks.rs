@@ -1,0 +1,284 @@
+//! The risk section of a report and the workbook's list of risk groups: the key risks
+//! first, each in one sentence with its consequences under it, then the other groups
+//! compactly, ranked by score; the matrix cell of a (region, industry). No I/O.
+//!
+//! A report sees the groups of its scope (the province: itself and its cities; an
+//! industry: that industry there; a city: itself). A group whose cause lies in the
+//! scope is listed under it; one whose cause lies outside (a city's, under the
+//! province's) leads in its own report.
+
+use super::{Cell, Context, Fmt, Row, Table};
+use crate::render::chart::MatrixCell;
+use crate::risk::{Group, Level, State};
+
+/// How many of the other groups the report lists before pointing to `risks.csv`.
+const LISTED: usize = 12;
+/// How many of a key risk's consequences are listed under it.
+const CONSEQUENCES: usize = 3;
+
+fn text(t: String) -> Cell {
+    Cell::Text(t)
+}
+
+/// A row of the section: the words, then light, change since last quarter, since, score.
+fn group_row(q: &Context<'_>, words: String, g: &Group) -> Row {
+    Row {
+        cells: vec![
+            text(words),
+            text(q.label(g.level.zh())),
+            text(q.label(g.state.zh())),
+            text(if g.state == State::Resolved {
+                "—".into()
+            } else {
+                crate::model::labels::quarter(q.lang, g.since)
+            }),
+            Cell::Num(Some(g.score), Fmt::One),
+        ],
+        emphasis: false,
+    }
+}
+
+/// The row that points to `risks.csv` for the `n` items not listed.
+fn more(q: &Context<'_>, n: usize) -> Option<Row> {
+    (n > 0).then(|| Row {
+        cells: vec![
+            text(q.sentence("……另有{n}项，见 risks.csv", &[("n", &n.to_string())])),
+            text(String::new()),
+            text(String::new()),
+            text(String::new()),
+            text(String::new()),
+        ],
+        emphasis: false,
+    })
+}
+
+/// A heading row of the section: `重点风险：3项`.
+fn heading(q: &Context<'_>, title: &'static str, n: usize) -> Row {
+    Row {
+        cells: vec![
+            text(q.sentence("{title}：{n}项", &[("title", &q.label(title)), ("n", &n.to_string())])),
+            text(String::new()),
+            text(String::new()),
+            text(String::new()),
+            text(String::new()),
+        ],
+        emphasis: true,
+    }
+}
+
+/// The risk section of a report whose scope is `in_scope`, leading with at most `key`
+/// key risks.
+pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key: usize, number: &'static str) -> Table {
+    let input = q.input;
+    let (groups, lang, c) = (input.groups, q.lang, input.catalogue);
+    let sentence = |g: &Group| crate::risk::sentence(lang, c, input.rules, input.flags, g);
+    let brief = |g: &Group| crate::risk::brief(lang, c, input.rules, input.flags, g);
+    let scoped: Vec<usize> = (0..groups.len()).filter(|&i| in_scope(&groups[i])).collect();
+    // the furthest cause up the chain that is in the report's scope
+    let cause_here = |i: usize| {
+        let mut found = None;
+        let mut up = groups[i].cause;
+        while let Some(c) = up {
+            if in_scope(&groups[c]) {
+                found = Some(c);
+            }
+            up = groups[c].cause;
+        }
+        found
+    };
+    // groups are ranked, so every list below is too
+    let leading: Vec<usize> = scoped
+        .iter()
+        .copied()
+        .filter(|&i| groups[i].counts() && cause_here(i).is_none())
+        .collect();
+    let under = |root: usize| -> Vec<usize> {
+        scoped
+            .iter()
+            .copied()
+            .filter(|&i| groups[i].counts() && cause_here(i) == Some(root))
+            .collect()
+    };
+    let count = |level: Level| leading.iter().filter(|&&i| groups[i].level == level).count();
+    let immaterial = scoped
+        .iter()
+        .filter(|&&i| groups[i].state != State::Resolved && !groups[i].material)
+        .count();
+    let mut rows = vec![Row {
+        cells: vec![
+            text(q.sentence(
+                "本期计入风险（按成因归并）：红灯{red}项，黄灯{yellow}项",
+                &[
+                    ("red", &count(Level::Red).to_string()),
+                    ("yellow", &count(Level::Yellow).to_string()),
+                ],
+            )),
+            text(String::new()),
+            text(String::new()),
+            text(String::new()),
+            text(String::new()),
+        ],
+        emphasis: true,
+    }];
+    let (keys, others) = leading.split_at(key.min(leading.len()));
+    rows.push(heading(q, "重点风险", keys.len()));
+    for &i in keys {
+        rows.push(group_row(q, sentence(&groups[i]), &groups[i]));
+        let consequences = under(i);
+        for &j in consequences.iter().take(CONSEQUENCES) {
+            let line = q.sentence("　└ 同因：{brief}", &[("brief", &brief(&groups[j]))]);
+            rows.push(group_row(q, line, &groups[j]));
+        }
+        if consequences.len() > CONSEQUENCES {
+            let rest = &consequences[CONSEQUENCES..];
+            let mut regions: Vec<String> = Vec::new();
+            for &j in rest {
+                let name = q.n.region_short(&groups[j].region);
+                if !regions.contains(&name) {
+                    regions.push(name);
+                }
+            }
+            let sep = if lang == crate::model::language::Language::En {
+                ", "
+            } else {
+                "、"
+            };
+            rows.push(Row {
+                cells: vec![
+                    text(q.sentence(
+                        "　└ 另有同因{n}项：{regions}",
+                        &[("n", &rest.len().to_string()), ("regions", &regions.join(sep))],
+                    )),
+                    text(String::new()),
+                    text(String::new()),
+                    text(String::new()),
+                    text(String::new()),
+                ],
+                emphasis: false,
+            });
+        }
+    }
+    rows.push(heading(q, "其他风险", others.len()));
+    for &i in others.iter().take(LISTED) {
+        let n = under(i).len();
+        let line = if n > 0 {
+            q.sentence("{brief}（另有同因{n}项）", &[("brief", &brief(&groups[i])), ("n", &n.to_string())])
+        } else {
+            brief(&groups[i])
+        };
+        rows.push(group_row(q, line, &groups[i]));
+    }
+    rows.extend(more(q, others.len().saturating_sub(LISTED)));
+    let resolved: Vec<usize> = scoped
+        .iter()
+        .copied()
+        .filter(|&i| groups[i].state == State::Resolved && groups[i].material && cause_here(i).is_none())
+        .collect();
+    rows.push(heading(q, "解除", resolved.len()));
+    for &i in resolved.iter().take(LISTED) {
+        rows.push(group_row(q, sentence(&groups[i]), &groups[i]));
+    }
+    rows.extend(more(q, resolved.len().saturating_sub(LISTED)));
+    let silenced: Vec<(usize, &crate::risk::Silence)> = scoped
+        .iter()
+        .copied()
+        .filter(|&i| groups[i].silenced && groups[i].material && groups[i].state != State::Resolved)
+        .filter_map(|i| {
+            let g = &groups[i];
+            let silence = g.members.iter().find_map(|&m| input.flags[m].silenced.as_ref())?;
+            Some((i, silence))
+        })
+        .collect();
+    rows.push(heading(q, "已确认（不计入）", silenced.len()));
+    for (i, s) in silenced {
+        let line = q.sentence(
+            "{message}（{reason}，至{until}）",
+            &[
+                ("message", &brief(&groups[i])),
+                ("reason", &s.reason),
+                ("until", &s.until.to_string()),
+            ],
+        );
+        rows.push(group_row(q, line, &groups[i]));
+    }
+    Table {
+        sheet: q.label("风险监测"),
+        title: q.sentence("{number}、风险监测", &[("number", &q.label(number))]),
+        header: ["风险", "灯号", "较上季", "起始", "评分"].map(|h| q.label(h)).to_vec(),
+        rows,
+        note: Some(q.sentence(
+            "同一成因的风险归并为一项：同一规则在同一地区、产业的多个指标，及由其引起的其他风险（列在其下）。评分（0–100）= 灯号（红50、黄25）+ 超出阈值程度（至15）+ 规模（至15）+ 持续时间（至10）+ 同因风险数（至10）。规模较小未计入的{immaterial}项、已确认的风险及全部明细见 risks.csv。",
+            &[("immaterial", &immaterial.to_string())],
+        )),
+    }
+}
+
+/// Every group of the period with its figures: the workbook's sheet of risks.
+pub(super) fn groups_sheet(q: &Context<'_>) -> Table {
+    let input = q.input;
+    let (groups, lang, c) = (input.groups, q.lang, input.catalogue);
+    let yes_no = |b: bool| q.label(if b { "是" } else { "否" });
+    let rows = groups
+        .iter()
+        .map(|g| Row {
+            cells: vec![
+                text(g.id.clone()),
+                text(crate::risk::brief(lang, c, input.rules, input.flags, g)),
+                text(q.label(g.level.zh())),
+                text(q.label(g.state.zh())),
+                text(crate::model::labels::quarter(lang, g.since)),
+                Cell::Num(Some(g.score), Fmt::One),
+                text(yes_no(g.material)),
+                text(yes_no(g.silenced)),
+                text(g.cause.map(|i| groups[i].id.clone()).unwrap_or_default()),
+                text(g.root.map(|i| groups[i].id.clone()).unwrap_or_default()),
+            ],
+            emphasis: false,
+        })
+        .collect();
+    Table {
+        sheet: q.label("风险分组"),
+        title: q.label("风险分组（全部）"),
+        header: [
+            "分组",
+            "风险",
+            "灯号",
+            "较上季",
+            "起始",
+            "评分",
+            "计入规模",
+            "已确认",
+            "直接成因",
+            "根本成因",
+        ]
+        .map(|h| q.label(h))
+        .to_vec(),
+        rows,
+        note: Some(q.label("每个分组的各指标明细见 risks.csv 的 group_id 列。")),
+    }
+}
+
+/// The matrix cell of (region, industry): the worst light of its counted groups; its own
+/// colour where only immaterial groups are lit; green where data exist; else none.
+pub(super) fn matrix_cell(q: &Context<'_>, region: &str, industry: &str) -> MatrixCell {
+    let lit = || {
+        q.input
+            .groups
+            .iter()
+            .filter(|g| g.region == region && g.industry == industry && g.state != State::Resolved)
+    };
+    if let Some(level) = lit().filter(|g| g.material).map(|g| g.level).max() {
+        return MatrixCell::Lit(level);
+    }
+    if lit().next().is_some() {
+        return MatrixCell::Immaterial;
+    }
+    if q.headline(region, industry, "ytd")
+        .or(q.headline(region, industry, "yoy_pct"))
+        .is_some()
+    {
+        MatrixCell::Lit(Level::Green)
+    } else {
+        MatrixCell::NoData
+    }
+}
