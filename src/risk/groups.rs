@@ -4,7 +4,8 @@
 //! The flags of one rule over several indicators of one (region, industry) are one
 //! group: its light is its worst member's, its state (new, persisting, escalated, eased,
 //! resolved) compares that light with the worst of the members' lights a quarter
-//! earlier, and it has been raised since its earliest lit member was. Like the flags, all
+//! earlier, and it has been raised since the first quarter of the current run in which
+//! any of its indicators was lit. Like the flags, all
 //! of it is derived from the measure history, so `--as-of` reproduces it.
 //!
 //! A group is listed under the group it follows from (Alertmanager calls this inhibition):
@@ -177,7 +178,7 @@ pub fn group(flags: &mut [Flag], rules: &[Rule], grouping: &Grouping, sizes: &Si
                 level,
                 previous,
                 state: state_of(previous, level).unwrap_or(State::Resolved),
-                since: lit.iter().map(|f| f.since).min().unwrap_or(first.period),
+                since: if lit.is_empty() { first.period } else { first.group_since },
                 material: first.material,
                 silenced: if lit.is_empty() {
                     members.iter().all(|i| of(i).silenced.is_some())
@@ -303,9 +304,18 @@ fn member_values(lang: Language, catalogue: &Catalogue, flags: &[Flag], group: &
         .iter()
         .map(|&i| &flags[i])
         .filter(|f| group.state == State::Resolved || f.level != Level::Green)
-        .map(|f| match f.value {
-            Some(v) => format!("{} {}", names.indicator(&f.indicator), fmt(v)),
-            None => names.indicator(&f.indicator),
+        .map(|f| {
+            // in an English list an indicator's name is lower case ("operating income")
+            let mut name = names.indicator(&f.indicator);
+            if lang == Language::En
+                && let Some(first) = name.chars().next()
+            {
+                name = first.to_lowercase().chain(name.chars().skip(1)).collect();
+            }
+            match f.value {
+                Some(v) => format!("{name} {}", fmt(v)),
+                None => name,
+            }
         })
         .collect::<Vec<_>>()
         .join(sep)
@@ -389,5 +399,230 @@ pub fn group_subject(lang: Language, catalogue: &Catalogue, group: &Group) -> St
     match lang {
         Language::Zh => format!("{}{}", names.region(&group.region), names.industry_short(&group.industry)),
         Language::En => format!("{}, {}", names.region(&group.region), names.industry_short(&group.industry)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::{MeasureRow, MeasureTable};
+    use crate::risk::{Direction, Materiality, evaluate};
+    use polars::prelude::*;
+
+    fn rule(id: &str, measure: &str, yellow: Option<f64>, red: Option<f64>) -> Rule {
+        Rule {
+            id: id.into(),
+            name: if id == "negative_growth" { "负增长".into() } else { "占比下降".into() },
+            name_en: id.replace('_', " "),
+            measure: measure.into(),
+            regions: vec![],
+            levels: vec![],
+            industries: vec![],
+            indicators: vec![],
+            direction: Direction::Below,
+            inclusive: false,
+            yellow,
+            red,
+            running: 1,
+            materiality: Materiality {
+                province: crate::risk::Floors {
+                    level_yi: Some(50.0),
+                    weight_pct: Some(1.0),
+                    enterprises: None,
+                },
+                ..Materiality::default()
+            },
+        }
+    }
+
+    fn m(period: &str, region: &str, indicator: &str, measure: &str, value: f64) -> MeasureRow {
+        MeasureRow {
+            period: period.parse().unwrap(),
+            region: region.into(),
+            industry: "NGIT".into(),
+            indicator: indicator.into(),
+            measure: measure.into(),
+            value,
+        }
+    }
+
+    /// A measure table of (region, industry, indicator, measure, value) in `period`.
+    fn table(period: &str, rows: &[(&str, &str, &str, &str, f64)]) -> MeasureTable {
+        let col = |i: usize| -> Vec<String> { rows.iter().map(|r| [r.0, r.1, r.2, r.3][i].to_string()).collect() };
+        let df = df!(
+            "period" => vec![period.to_string(); rows.len()],
+            "region_code" => col(0),
+            "industry_code" => col(1),
+            "indicator" => col(2),
+            "measure" => col(3),
+            "value" => rows.iter().map(|r| r.4).collect::<Vec<f64>>(),
+        )
+        .unwrap();
+        MeasureTable::from_frame(&df).unwrap()
+    }
+
+    fn eval(rules: &[Rule], rows: &[MeasureRow], period: &str) -> Vec<Flag> {
+        evaluate(
+            rules,
+            rows,
+            period.parse().unwrap(),
+            &[],
+            "2025-11-01".parse().unwrap(),
+            &Catalogue::anhui(),
+            Language::Zh,
+        )
+    }
+
+    /// NGIT of the province: 200 亿元 of an all-industry total of 2,000 (10 %).
+    fn sizes<'a>(t: &'a MeasureTable, period: &str) -> Sizes<'a> {
+        Sizes {
+            table: t,
+            period: period.parse().unwrap(),
+            indicator: "operating_income",
+            top: "340000",
+        }
+    }
+
+    #[test]
+    fn three_indicators_of_one_cause_are_one_risk_naming_each_value() {
+        let r = rule("negative_growth", "yoy_pct", Some(0.0), Some(-10.0));
+        let rows = [
+            m("2025Q3", "340000", "operating_income", "yoy_pct", -12.0),
+            m("2025Q3", "340000", "output_value", "yoy_pct", -4.0),
+            m("2025Q3", "340000", "added_value", "yoy_pct", -2.5),
+        ];
+        let mut flags = eval(std::slice::from_ref(&r), &rows, "2025Q3");
+        assert_eq!(flags.len(), 3, "one flag per indicator");
+        let t = table(
+            "2025Q3",
+            &[
+                ("340000", "NGIT", "operating_income", "ytd", 200.0),
+                ("340000", "NGIT", "operating_income", "share_pct", 10.0),
+                ("340000", "TOTAL", "operating_income", "ytd", 2000.0),
+            ],
+        );
+        let groups = group(&mut flags, std::slice::from_ref(&r), &Grouping::default(), &sizes(&t, "2025Q3"));
+        assert_eq!(groups.len(), 1, "one risk");
+        let g = &groups[0];
+        assert_eq!((g.id.as_str(), g.level, g.state, g.members.len()), ("negative_growth:340000:NGIT", Level::Red, State::New, 3));
+        assert!(flags.iter().all(|f| f.group == g.id && f.material));
+        let cat = Catalogue::anhui();
+        assert_eq!(
+            sentence(Language::Zh, &cat, std::slice::from_ref(&r), &flags, g),
+            "安徽省新一代信息技术负增长：同比增长(%) 增加值 -2.5、营业收入 -12、产值 -4（低于-10），红灯，自2025年三季度起；本季新增"
+        );
+        assert_eq!(
+            sentence(Language::En, &cat, std::slice::from_ref(&r), &flags, g),
+            "Anhui, New-generation information technology: negative growth, growth (%) added value -2.5, operating income -12, output value -4 (below -10), red since 2025 Q3; new this quarter"
+        );
+    }
+
+    #[test]
+    fn an_immaterial_series_never_counts() {
+        let r = rule("negative_growth", "yoy_pct", Some(0.0), Some(-10.0));
+        let mut flags = eval(
+            std::slice::from_ref(&r),
+            &[m("2025Q3", "340000", "operating_income", "yoy_pct", -30.0)],
+            "2025Q3",
+        );
+        // 40 亿元 is under the province's floor of 50, though 2 % of all industry
+        let t = table(
+            "2025Q3",
+            &[
+                ("340000", "NGIT", "operating_income", "ytd", 40.0),
+                ("340000", "NGIT", "operating_income", "share_pct", 2.0),
+                ("340000", "TOTAL", "operating_income", "ytd", 2000.0),
+            ],
+        );
+        let groups = group(&mut flags, std::slice::from_ref(&r), &Grouping::default(), &sizes(&t, "2025Q3"));
+        assert!(!flags[0].material && !flags[0].counts(), "listed, not counted");
+        assert!(!groups[0].material && !groups[0].counts());
+        assert_eq!(flags[0].level, Level::Red, "its light is kept for risks.csv");
+    }
+
+    #[test]
+    fn scores_by_hand() {
+        let r = rule("negative_growth", "yoy_pct", Some(0.0), Some(-10.0));
+        // red, 4 past −10 of a span of 10: 15 × 0.4 = 6; 1 % of the total: 15 × log10(10) / 2
+        // = 7.5; lit 3 quarters: 10 × 2 / 4 = 5 → 50 + 6 + 7.5 + 5
+        assert!((severity(&r, Level::Red, Some(-14.0), 3, Some(1.0)) - 68.5).abs() < 1e-9);
+        // yellow, 3 past 0: 15 × 0.3 = 4.5; 10 %: 15; first quarter: 0 → 25 + 4.5 + 15
+        assert!((severity(&r, Level::Yellow, Some(-3.0), 1, Some(10.0)) - 44.5).abs() < 1e-9);
+        // far past (capped), tiny, long-standing: 50 + 15 + 0 + 10
+        assert!((severity(&r, Level::Red, Some(-90.0), 9, Some(0.05)) - 75.0).abs() < 1e-9);
+        assert_eq!(severity(&r, Level::Green, Some(3.0), 1, Some(10.0)), 0.0, "resolved");
+    }
+
+    #[test]
+    fn a_consequence_is_listed_under_its_cause_and_groups_are_ranked() {
+        let growth = rule("negative_growth", "yoy_pct", Some(0.0), Some(-10.0));
+        let share = rule("share_falling", "share_change_pp", Some(-1.0), Some(-3.0));
+        let rules = [growth, share];
+        let rows = [
+            // the province: growth −12 (red), share −1.5 (yellow)
+            m("2025Q3", "340000", "operating_income", "yoy_pct", -12.0),
+            m("2025Q3", "340000", "operating_income", "share_change_pp", -1.5),
+            // Hefei: growth −2 (yellow), a city under the province's same risk
+            m("2025Q3", "340100", "operating_income", "yoy_pct", -2.0),
+        ];
+        let mut flags = eval(&rules, &rows, "2025Q3");
+        let t = table(
+            "2025Q3",
+            &[
+                ("340000", "NGIT", "operating_income", "ytd", 200.0),
+                ("340000", "NGIT", "operating_income", "share_pct", 10.0),
+                ("340000", "TOTAL", "operating_income", "ytd", 2000.0),
+                ("340100", "NGIT", "operating_income", "ytd", 20.0),
+                ("340100", "NGIT", "operating_income", "share_pct", 5.0),
+            ],
+        );
+        let grouping = Grouping {
+            inhibit: vec![Inhibit {
+                causes: vec!["negative_growth".into()],
+                consequences: vec!["share_falling".into()],
+            }],
+            by_parent: true,
+        };
+        let groups = group(&mut flags, &rules, &grouping, &sizes(&t, "2025Q3"));
+        let ids: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
+        // scores: the province's growth: 50 + 15 × 0.2 + 15 × log10(100) / 2 + 0 = 68, plus
+        // 2.5 for each of its two consequences = 73; its share, 0.5 past −1 of a span of 2:
+        // 25 + 15 × 0.25 + 15 = 43.75;
+        // Hefei (20 亿元, 1 % of the province): 25 + 15 × 0.2 + 7.5 = 35.5
+        assert_eq!(
+            ids,
+            ["negative_growth:340000:NGIT", "share_falling:340000:NGIT", "negative_growth:340100:NGIT"]
+        );
+        let score: Vec<f64> = groups.iter().map(|g| (g.score * 1e6).round() / 1e6).collect();
+        assert_eq!(score, [73.0, 43.75, 35.5]);
+        assert_eq!(groups[0].cause, None, "the cause");
+        assert_eq!(groups[1].cause, Some(0), "a falling share follows from negative growth");
+        assert_eq!(groups[2].cause, Some(0), "a city's risk under the province's same one");
+        assert!(groups.iter().all(Group::counts), "a consequence still counts, under its cause");
+    }
+
+    #[test]
+    fn group_states_over_three_quarters() {
+        let r = rule("negative_growth", "yoy_pct", Some(0.0), Some(-10.0));
+        // income: −2, +1, −1; output: +3, −12, −3
+        let rows = [
+            m("2025Q1", "340000", "operating_income", "yoy_pct", -2.0),
+            m("2025Q2", "340000", "operating_income", "yoy_pct", 1.0),
+            m("2025Q3", "340000", "operating_income", "yoy_pct", -1.0),
+            m("2025Q1", "340000", "output_value", "yoy_pct", 3.0),
+            m("2025Q2", "340000", "output_value", "yoy_pct", -12.0),
+            m("2025Q3", "340000", "output_value", "yoy_pct", -3.0),
+        ];
+        let at = |p: &str| {
+            let mut flags = eval(std::slice::from_ref(&r), &rows, p);
+            let t = table(p, &[("340000", "NGIT", "operating_income", "ytd", 200.0)]);
+            let g = group(&mut flags, std::slice::from_ref(&r), &Grouping::default(), &sizes(&t, p));
+            assert_eq!(g.len(), 1, "{p}");
+            (g[0].level, g[0].previous, g[0].state, g[0].since.to_string())
+        };
+        assert_eq!(at("2025Q1"), (Level::Yellow, Level::Green, State::New, "2025Q1".into()));
+        // income resolves as output turns red: the risk escalates, lit since Q1
+        assert_eq!(at("2025Q2"), (Level::Red, Level::Yellow, State::Escalated, "2025Q1".into()));
+        assert_eq!(at("2025Q3"), (Level::Yellow, Level::Red, State::Eased, "2025Q1".into()));
     }
 }

@@ -224,6 +224,9 @@ pub struct Flag {
     pub silenced: Option<Silence>,
     /// The light a quarter earlier.
     pub previous: Level,
+    /// The first quarter of the current run in which any indicator of its group (rule,
+    /// region, industry) was lit.
+    pub group_since: Period,
     /// The series matters (see [`materiality`]): an immaterial flag is listed in
     /// `risks.csv`, neither counted nor coloured.
     pub material: bool,

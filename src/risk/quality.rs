@@ -86,6 +86,7 @@ fn finding(
         since: period,
         silenced: None,
         previous: Level::Green,
+        group_since: period,
         material: true,
         score: 0.0,
     }

@@ -67,7 +67,28 @@ pub fn evaluate(
                 .or_default()
                 .insert(m.period, m.value);
         }
-        for ((region, industry, indicator), series) in by_scope {
+        // each (region, industry) of the rule: the quarter since which its worst light
+        // over all indicators has been lit (the group's since)
+        let mut cells: BTreeMap<(&str, &str), Vec<&Series>> = BTreeMap::new();
+        for ((region, industry, _), series) in &by_scope {
+            cells.entry((region, industry)).or_default().push(series);
+        }
+        let group_since: BTreeMap<(&str, &str), Period> = cells
+            .iter()
+            .map(|(&cell, all)| {
+                let lit = |p: Period| all.iter().any(|s| level_at(rule, s, p).is_some_and(|l| l != Level::Green));
+                let mut since = period;
+                for _ in 0..HISTORY {
+                    match since.previous() {
+                        Some(p) if lit(p) => since = p,
+                        _ => break,
+                    }
+                }
+                (cell, since)
+            })
+            .collect();
+        for ((region, industry, indicator), series) in &by_scope {
+            let (region, industry, indicator) = (*region, *industry, *indicator);
             let now = level_at(rule, &series, period).unwrap_or(Level::Green);
             let before = period.previous().and_then(|p| level_at(rule, &series, p)).unwrap_or(Level::Green);
             let Some(state) = super::groups::state_of(before, now) else {
@@ -146,6 +167,7 @@ pub fn evaluate(
                 since,
                 silenced,
                 previous: before,
+                group_since: group_since.get(&(region, industry)).copied().unwrap_or(period),
                 material: true,
                 group,
                 score: 0.0,

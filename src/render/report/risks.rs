@@ -282,3 +282,218 @@ pub(super) fn matrix_cell(q: &Context<'_>, region: &str, industry: &str) -> Matr
         MatrixCell::NoData
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::*;
+
+    use crate::compute::{MeasureRow, MeasureTable};
+    use crate::model::audience::Audience;
+    use crate::model::catalogue::Catalogue;
+    use crate::model::language::Language;
+    use crate::render::chart::MatrixCell;
+    use crate::render::{ChartSpec, KeyRisks, ReportInput, Table};
+    use crate::risk::{Direction, Floors, Group, Grouping, Inhibit, Level, Materiality, Rule, Sizes};
+
+    fn rule(id: &str, name: &str, measure: &str, yellow: f64, red: f64) -> Rule {
+        let floors = |level_yi| Floors {
+            level_yi: Some(level_yi),
+            weight_pct: Some(1.0),
+            enterprises: None,
+        };
+        Rule {
+            id: id.into(),
+            name: name.into(),
+            name_en: id.replace('_', " "),
+            measure: measure.into(),
+            regions: vec![],
+            levels: vec![],
+            industries: vec![],
+            indicators: vec![],
+            direction: Direction::Below,
+            inclusive: false,
+            yellow: Some(yellow),
+            red: Some(red),
+            running: 1,
+            materiality: Materiality {
+                province: floors(50.0),
+                city: floors(10.0),
+                county: floors(2.0),
+            },
+        }
+    }
+
+    /// NGIT falls in the province (red) and its share with it; Hefei's NGIT falls too but
+    /// is 5 亿元 (under the city floor of 10); Wuhu's falls, at 30 亿元; Bengbu's has data
+    /// and no risk; Huainan has no data.
+    struct Case {
+        table: MeasureTable,
+        catalogue: Catalogue,
+        rules: Vec<Rule>,
+        flags: Vec<crate::risk::Flag>,
+        groups: Vec<Group>,
+    }
+
+    fn case() -> Case {
+        let p = "2025Q3";
+        let cells: [(&str, &str, &str, f64); 10] = [
+            ("340000", "TOTAL", "ytd", 2000.0),
+            ("340000", "NGIT", "ytd", 200.0),
+            ("340000", "NGIT", "share_pct", 10.0),
+            ("340100", "NGIT", "ytd", 5.0),
+            ("340100", "NGIT", "share_pct", 2.0),
+            ("340200", "NGIT", "ytd", 30.0),
+            ("340200", "NGIT", "share_pct", 3.0),
+            ("340300", "NGIT", "ytd", 40.0),
+            ("340300", "NGIT", "share_pct", 4.0),
+            ("340300", "NGIT", "yoy_pct", 6.0),
+        ];
+        let col = |f: fn(&(&str, &str, &str, f64)) -> String| cells.iter().map(f).collect::<Vec<String>>();
+        let df = df!(
+            "period" => vec![p; cells.len()],
+            "region_code" => col(|c| c.0.to_string()),
+            "industry_code" => col(|c| c.1.to_string()),
+            "indicator" => vec!["operating_income"; cells.len()],
+            "measure" => col(|c| c.2.to_string()),
+            "value" => cells.iter().map(|c| c.3).collect::<Vec<f64>>(),
+        )
+        .unwrap();
+        let table = MeasureTable::from_frame(&df).unwrap();
+        let rules = vec![
+            rule("negative_growth", "负增长", "yoy_pct", 0.0, -10.0),
+            rule("share_falling", "占比下降", "share_change_pp", -1.0, -3.0),
+        ];
+        let m = |region: &str, measure: &str, value: f64| MeasureRow {
+            period: p.parse().unwrap(),
+            region: region.into(),
+            industry: "NGIT".into(),
+            indicator: "operating_income".into(),
+            measure: measure.into(),
+            value,
+        };
+        let rows = [
+            m("340000", "yoy_pct", -12.0),
+            m("340000", "share_change_pp", -1.5),
+            m("340100", "yoy_pct", -5.0),
+            m("340200", "yoy_pct", -15.0),
+            m("340300", "yoy_pct", 6.0),
+        ];
+        let catalogue = Catalogue::anhui();
+        let mut flags = crate::risk::evaluate(&rules, &rows, p.parse().unwrap(), &[], "2025-11-01".parse().unwrap(), &catalogue, Language::Zh);
+        let grouping = Grouping {
+            inhibit: vec![Inhibit {
+                causes: vec!["negative_growth".into()],
+                consequences: vec!["share_falling".into()],
+            }],
+            by_parent: true,
+        };
+        let sizes = Sizes {
+            table: &table,
+            period: p.parse().unwrap(),
+            indicator: "operating_income",
+            top: "340000",
+        };
+        let groups = crate::risk::group(&mut flags, &rules, &grouping, &sizes);
+        Case {
+            table,
+            catalogue,
+            rules,
+            flags,
+            groups,
+        }
+    }
+
+    fn province(c: &Case, lang: Language) -> crate::render::Report {
+        let input = ReportInput {
+            period: "2025Q3".parse().unwrap(),
+            measures: &c.table,
+            catalogue: &c.catalogue,
+            region: "340000",
+            indicator: "operating_income",
+            data_vintage: "test",
+            generated_at: "2025-11-01 09:00",
+            notes: vec![],
+            flags: &c.flags,
+            groups: &c.groups,
+            key_risks: KeyRisks {
+                province: 1,
+                industry: 1,
+                city: 1,
+            },
+            rules: &c.rules,
+            completeness: None,
+            tiers: &[],
+            assessment: None,
+            lang,
+        };
+        super::super::build(&input, &Audience::Province)
+    }
+
+    fn first_cells(t: &Table) -> Vec<String> {
+        t.rows.iter().map(|r| r.cells[0].display()).collect()
+    }
+
+    #[test]
+    fn the_section_leads_with_the_key_risk_and_lists_its_consequences_under_it() {
+        let c = case();
+        let report = province(&c, Language::Zh);
+        let section = report.tables.iter().find(|t| t.title.ends_with("风险监测")).unwrap();
+        let rows = first_cells(section);
+        assert_eq!(rows[0], "本期计入风险（按成因归并）：红灯1项，黄灯0项", "one cause counted; Hefei's is too small");
+        assert_eq!(rows[1], "重点风险：1项");
+        assert_eq!(
+            rows[2],
+            "安徽省新一代信息技术负增长：同比增长(%) 营业收入 -12（低于-10），红灯，自2025年三季度起；本季新增"
+        );
+        // under it, by score: Wuhu's own fall (66.3), then the falling share (43.75)
+        assert_eq!(rows[3], "　└ 同因：芜湖市新一代信息技术负增长（同比增长(%)：营业收入 -15）");
+        assert_eq!(rows[4], "　└ 同因：安徽省新一代信息技术占比下降（比重变化(个百分点)：营业收入 -1.5）");
+        assert_eq!(rows[5], "其他风险：0项", "nothing beside its cause");
+        assert!(!rows.iter().any(|r| r.contains("合肥")), "an immaterial risk is not listed: {rows:?}");
+        let score = |i: usize| match &section.rows[i].cells[4] {
+            crate::render::Cell::Num(Some(v), _) => *v,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(score(2), 73.0, "50 + 15 × 0.2 + 15 + 0, and 2 × 2.5 for its two consequences");
+        // the workbook lists every group, the immaterial one too
+        let sheet = &report.sheets[0];
+        assert_eq!(sheet.rows.len(), 4);
+        assert!(first_cells(sheet).contains(&"negative_growth:340100:NGIT".to_string()));
+    }
+
+    #[test]
+    fn an_immaterial_risk_has_its_own_colour_in_the_matrix() {
+        let c = case();
+        let report = province(&c, Language::Zh);
+        let matrix = report
+            .charts
+            .iter()
+            .find_map(|ch| match ch {
+                ChartSpec::Matrix(m) => Some(m),
+                _ => None,
+            })
+            .unwrap();
+        let row = matrix.rows.iter().position(|r| r == "新一代信息技术").unwrap();
+        let col = |name: &str| matrix.columns.iter().position(|c| c == name).unwrap();
+        let cell = |name: &str| matrix.cells[row][col(name)];
+        assert_eq!(cell("合肥"), MatrixCell::Immaterial, "lit, but too small to colour");
+        assert_eq!(cell("芜湖"), MatrixCell::Lit(Level::Red));
+        assert_eq!(cell("蚌埠"), MatrixCell::Lit(Level::Green), "data, no risk");
+        assert_eq!(cell("淮南"), MatrixCell::NoData);
+        assert_eq!(matrix.legend[3], "规模较小");
+    }
+
+    #[test]
+    fn the_key_risk_in_english() {
+        let c = case();
+        let report = province(&c, Language::En);
+        let section = report.tables.iter().find(|t| t.title.ends_with("Risks")).unwrap();
+        let rows = first_cells(section);
+        assert_eq!(rows[1], "Key risks: 1");
+        assert_eq!(
+            rows[2],
+            "Anhui, New-generation information technology: negative growth, growth (%) operating income -12 (below -10), red since 2025 Q3; new this quarter"
+        );
+        assert!(rows[3].starts_with("  └ same cause: Wuhu"), "{}", rows[3]);
+    }
+}
