@@ -327,17 +327,18 @@ struct RiskSection {
 fn materiality_section(raw: &RawMateriality, at: &KeyPath, problems: &mut Problems) -> crate::risk::Materiality {
     let floors = |f: &RawFloors, level: &str, problems: &mut Problems| {
         let at = |k: &str| at.clone().key(level).key(k);
-        let mut amount = |v: Option<f64>, k: &str, max: f64| {
+        let mut amount = |v: Option<f64>, k: &str, max: Option<f64>| {
             v.filter(|v| {
-                let ok = v.is_finite() && (0.0..=max).contains(v);
+                let ok = v.is_finite() && *v >= 0.0 && max.is_none_or(|m| *v <= m);
                 if !ok {
-                    problems.push((at(k), format!("`{v}` is not a floor: expected a number from 0 to {max}")));
+                    let range = max.map_or("0 or more".to_string(), |m| format!("from 0 to {m}"));
+                    problems.push((at(k), format!("`{v}` is not a floor: expected a number {range}")));
                 }
                 ok
             })
         };
-        let level_yi = amount(f.level_yi, "level_yi", f64::MAX);
-        let weight_pct = amount(f.weight_pct, "weight_pct", 100.0);
+        let level_yi = amount(f.level_yi, "level_yi", None);
+        let weight_pct = amount(f.weight_pct, "weight_pct", Some(100.0));
         let enterprises = f.enterprises.and_then(|n| match u32::try_from(n) {
             Ok(n) => Some(n),
             Err(_) => {

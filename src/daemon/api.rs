@@ -448,11 +448,15 @@ async fn risks(State(s): State<ApiState>, Path(period): Path<String>) -> Respons
                 .into_iter()
                 .map(|a| (a.risk_id.clone(), a))
                 .collect();
-            let mut rows = csv_rows(&path, &["value", "threshold"], |_, _| true).map_err(internal)?;
-            // an acknowledgement made since the report was built shows here at once
+            let mut rows = csv_rows(&path, &["value", "threshold", "score"], |_, _| true).map_err(internal)?;
+            // an acknowledgement made since the report was built shows here at once,
+            // whether of the flag or of its group
             for row in &mut rows {
-                let ack = row.get("risk_id").and_then(|v| v.as_str()).and_then(|id| acks.get(id));
+                let id = |k: &str| row.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                let ack = [id("risk_id"), id("group_id")].into_iter().flatten().find_map(|id| acks.get(&id));
                 row["acknowledged"] = ack.map_or(serde_json::Value::Null, |a| serde_json::json!(a));
+                let material = row.get("material").and_then(|v| v.as_str()).map(|m| m == "true");
+                row["material"] = material.map_or(serde_json::Value::Null, serde_json::Value::Bool);
             }
             Ok(rows)
         })
@@ -485,19 +489,23 @@ async fn ack(State(s): State<ApiState>, Path(risk_id): Path<String>, request: Re
     };
     let settings = &s.app().settings;
     let parts: Vec<&str> = risk_id.split(':').collect();
+    let cell = |rule: &str, region: &str, industry: &str| {
+        settings.rules.iter().any(|r| r.id == *rule)
+            && settings.catalogue.region(region).is_some()
+            && (settings.catalogue.industry(industry).is_some() || matches!(industry, "TEN" | "TOTAL"))
+    };
     let known = match parts.as_slice() {
-        [rule, region, industry, indicator] => {
-            settings.rules.iter().any(|r| r.id == *rule)
-                && settings.catalogue.region(region).is_some()
-                && (settings.catalogue.industry(industry).is_some() || matches!(*industry, "TEN" | "TOTAL"))
-                && settings.catalogue.knows_indicator(indicator)
-        }
+        [rule, region, industry, indicator] => cell(rule, region, industry) && settings.catalogue.knows_indicator(indicator),
+        // a group: every indicator of one rule on one region and industry
+        [rule, region, industry] => cell(rule, region, industry),
         _ => false,
     };
     if !known {
         return error(
             StatusCode::NOT_FOUND,
-            format!("no risk `{risk_id}`: a risk id is rule:region:industry:indicator, as in risks.csv"),
+            format!(
+                "no risk `{risk_id}`: a risk id is rule:region:industry:indicator (risk_id in risks.csv), or a group's rule:region:industry (group_id)"
+            ),
         );
     }
     if request.reason.trim().is_empty() {

@@ -412,7 +412,11 @@ mod tests {
     fn rule(id: &str, measure: &str, yellow: Option<f64>, red: Option<f64>) -> Rule {
         Rule {
             id: id.into(),
-            name: if id == "negative_growth" { "负增长".into() } else { "占比下降".into() },
+            name: if id == "negative_growth" {
+                "负增长".into()
+            } else {
+                "占比下降".into()
+            },
             name_en: id.replace('_', " "),
             measure: measure.into(),
             regions: vec![],
@@ -504,7 +508,10 @@ mod tests {
         let groups = group(&mut flags, std::slice::from_ref(&r), &Grouping::default(), &sizes(&t, "2025Q3"));
         assert_eq!(groups.len(), 1, "one risk");
         let g = &groups[0];
-        assert_eq!((g.id.as_str(), g.level, g.state, g.members.len()), ("negative_growth:340000:NGIT", Level::Red, State::New, 3));
+        assert_eq!(
+            (g.id.as_str(), g.level, g.state, g.members.len()),
+            ("negative_growth:340000:NGIT", Level::Red, State::New, 3)
+        );
         assert!(flags.iter().all(|f| f.group == g.id && f.material));
         let cat = Catalogue::anhui();
         assert_eq!(
@@ -591,7 +598,11 @@ mod tests {
         // Hefei (20 亿元, 1 % of the province): 25 + 15 × 0.2 + 7.5 = 35.5
         assert_eq!(
             ids,
-            ["negative_growth:340000:NGIT", "share_falling:340000:NGIT", "negative_growth:340100:NGIT"]
+            [
+                "negative_growth:340000:NGIT",
+                "share_falling:340000:NGIT",
+                "negative_growth:340100:NGIT"
+            ]
         );
         let score: Vec<f64> = groups.iter().map(|g| (g.score * 1e6).round() / 1e6).collect();
         assert_eq!(score, [73.0, 43.75, 35.5]);

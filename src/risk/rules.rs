@@ -89,8 +89,8 @@ pub fn evaluate(
             .collect();
         for ((region, industry, indicator), series) in &by_scope {
             let (region, industry, indicator) = (*region, *industry, *indicator);
-            let now = level_at(rule, &series, period).unwrap_or(Level::Green);
-            let before = period.previous().and_then(|p| level_at(rule, &series, p)).unwrap_or(Level::Green);
+            let now = level_at(rule, series, period).unwrap_or(Level::Green);
+            let before = period.previous().and_then(|p| level_at(rule, series, p)).unwrap_or(Level::Green);
             let Some(state) = super::groups::state_of(before, now) else {
                 continue;
             };
@@ -98,7 +98,7 @@ pub fn evaluate(
             if now != Level::Green {
                 for _ in 0..HISTORY {
                     match since.previous() {
-                        Some(p) if level_at(rule, &series, p).is_some_and(|l| l != Level::Green) => since = p,
+                        Some(p) if level_at(rule, series, p).is_some_and(|l| l != Level::Green) => since = p,
                         _ => break,
                     }
                 }

@@ -212,3 +212,55 @@ fn completeness_is_a_number_the_daemon_can_read() {
     assert!((after.pct() - 300.0 / 204.0).abs() < 1e-12);
     assert!(after.missing.contains(&("340100".into(), "TEN".into(), "operating_income".into())));
 }
+
+#[test]
+fn check_config_names_file_and_line_of_each_bad_risk_setting() {
+    let tmp = tempfile::tempdir().unwrap();
+    // line numbers matter: each problem below names its line and column
+    let text = r#"[risk]
+inhibit_by_parent = true
+
+[risk.key_risks]
+province = 0
+
+[risk.materiality.city]
+level_yi = -5.0
+weight_pct = 150.0
+enterprises = -1
+
+[[risk.inhibit]]
+causes = ["negative_growth"]
+consequences = ["nope", "negative_growth"]
+
+[[rules]]
+id = "r1"
+measure = "yoy_pct"
+direction = "below"
+yellow = 0.0
+materiality = { county = { weight_pct = -1.0 } }
+"#;
+    std::fs::write(tmp.path().join("bad.toml"), text).unwrap();
+    let out = seimon(tmp.path(), &["--config", "bad.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for expected in [
+        "bad.toml:5:12: risk.key_risks.province: `0` key risks: expected 1 to 20",
+        "bad.toml:8:12: risk.materiality.city.level_yi: `-5` is not a floor: expected a number 0 or more",
+        "bad.toml:9:14: risk.materiality.city.weight_pct: `150` is not a floor: expected a number from 0 to 100",
+        "bad.toml:10:15: risk.materiality.city.enterprises: `-1` is not a number of enterprises",
+        "bad.toml:14:17: risk.inhibit[0].consequences[0]: `nope` is not the id of a configured rule",
+        "bad.toml:14:25: risk.inhibit[0].consequences[1]: `negative_growth` is among the causes too",
+        "bad.toml:21:41: rules[0].materiality.county.weight_pct: `-1` is not a floor",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    // a value of the wrong type, with its line
+    std::fs::write(tmp.path().join("bad.toml"), "[risk]\ninhibit_by_parent = \"yes\"\n").unwrap();
+    let out = seimon(tmp.path(), &["--config", "bad.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.toml:2:21: invalid type: string \"yes\", expected a boolean"),
+        "{err}"
+    );
+}

@@ -379,7 +379,15 @@ mod tests {
             m("340300", "yoy_pct", 6.0),
         ];
         let catalogue = Catalogue::anhui();
-        let mut flags = crate::risk::evaluate(&rules, &rows, p.parse().unwrap(), &[], "2025-11-01".parse().unwrap(), &catalogue, Language::Zh);
+        let mut flags = crate::risk::evaluate(
+            &rules,
+            &rows,
+            p.parse().unwrap(),
+            &[],
+            "2025-11-01".parse().unwrap(),
+            &catalogue,
+            Language::Zh,
+        );
         let grouping = Grouping {
             inhibit: vec![Inhibit {
                 causes: vec!["negative_growth".into()],
@@ -439,7 +447,10 @@ mod tests {
         let report = province(&c, Language::Zh);
         let section = report.tables.iter().find(|t| t.title.ends_with("风险监测")).unwrap();
         let rows = first_cells(section);
-        assert_eq!(rows[0], "本期计入风险（按成因归并）：红灯1项，黄灯0项", "one cause counted; Hefei's is too small");
+        assert_eq!(
+            rows[0], "本期计入风险（按成因归并）：红灯1项，黄灯0项",
+            "one cause counted; Hefei's is too small"
+        );
         assert_eq!(rows[1], "重点风险：1项");
         assert_eq!(
             rows[2],
@@ -447,9 +458,15 @@ mod tests {
         );
         // under it, by score: Wuhu's own fall (66.3), then the falling share (43.75)
         assert_eq!(rows[3], "　└ 同因：芜湖市新一代信息技术负增长（同比增长(%)：营业收入 -15）");
-        assert_eq!(rows[4], "　└ 同因：安徽省新一代信息技术占比下降（比重变化(个百分点)：营业收入 -1.5）");
+        assert_eq!(
+            rows[4],
+            "　└ 同因：安徽省新一代信息技术占比下降（比重变化(个百分点)：营业收入 -1.5）"
+        );
         assert_eq!(rows[5], "其他风险：0项", "nothing beside its cause");
-        assert!(!rows.iter().any(|r| r.contains("合肥")), "an immaterial risk is not listed: {rows:?}");
+        assert!(
+            !rows.iter().any(|r| r.contains("合肥")),
+            "an immaterial risk is not listed: {rows:?}"
+        );
         let score = |i: usize| match &section.rows[i].cells[4] {
             crate::render::Cell::Num(Some(v), _) => *v,
             other => panic!("{other:?}"),
