@@ -8,7 +8,8 @@
 //! any of its indicators was lit. Like the flags, all
 //! of it is derived from the measure history, so `--as-of` reproduces it.
 //!
-//! A group is listed under the group it follows from (Alertmanager calls this inhibition):
+//! A group is listed under the group it follows from (Alertmanager calls this inhibition),
+//! when that group is material and lit at least as brightly as it is:
 //! a consequence rule (a falling share) under a cause rule (negative growth) of the same
 //! region and industry, as `[[risk.inhibit]]` says; and, with `inhibit_by_parent`, a
 //! sub-region's group under its parent region's group of the same rule and industry. A
@@ -241,7 +242,9 @@ fn rank(groups: Vec<Group>) -> Vec<Group> {
 /// on itself is cut where it would.
 fn link_causes(groups: &mut [Group], grouping: &Grouping) {
     let index: HashMap<&str, usize> = groups.iter().enumerate().map(|(i, g)| (g.id.as_str(), i)).collect();
-    let can_cause = |g: &Group| g.state != State::Resolved && g.material;
+    // a cause hides a consequence only if it is lit at least as brightly: a yellow fall
+    // does not hide a red gap to all industry, which stands as a risk of its own
+    let can_cause = |c: &Group, g: &Group| c.state != State::Resolved && c.material && c.level >= g.level;
     let direct: Vec<Option<usize>> = groups
         .iter()
         .map(|g| {
@@ -255,7 +258,7 @@ fn link_causes(groups: &mut [Group], grouping: &Grouping) {
                 .filter(|inhibit| inhibit.consequences.contains(&g.rule))
                 .flat_map(|inhibit| inhibit.causes.iter())
                 .filter_map(|cause| index.get(format!("{cause}:{}:{}", g.region, g.industry).as_str()).copied())
-                .filter(|&c| can_cause(&groups[c]) && groups[c].id != g.id)
+                .filter(|&c| can_cause(&groups[c], g) && groups[c].id != g.id)
                 .max_by(|&a, &b| {
                     groups[a]
                         .score
@@ -265,7 +268,7 @@ fn link_causes(groups: &mut [Group], grouping: &Grouping) {
             let parent = || {
                 let parent = parent_code(&g.region)?;
                 let c = *index.get(format!("{}:{parent}:{}", g.rule, g.industry).as_str())?;
-                can_cause(&groups[c]).then_some(c)
+                can_cause(&groups[c], g).then_some(c)
             };
             same.or_else(|| grouping.by_parent.then(parent).flatten())
         })
@@ -610,6 +613,33 @@ mod tests {
         assert_eq!(groups[1].cause, Some(0), "a falling share follows from negative growth");
         assert_eq!(groups[2].cause, Some(0), "a city's risk under the province's same one");
         assert!(groups.iter().all(Group::counts), "a consequence still counts, under its cause");
+    }
+
+    #[test]
+    fn a_dimmer_cause_does_not_hide_a_brighter_consequence() {
+        let rules = [
+            rule("negative_growth", "yoy_pct", Some(0.0), Some(-10.0)),
+            rule("share_falling", "share_change_pp", Some(-1.0), Some(-3.0)),
+        ];
+        // growth −2 (yellow), share −4 (red)
+        let rows = [
+            m("2025Q3", "340000", "operating_income", "yoy_pct", -2.0),
+            m("2025Q3", "340000", "operating_income", "share_change_pp", -4.0),
+        ];
+        let mut flags = eval(&rules, &rows, "2025Q3");
+        let t = table("2025Q3", &[("340000", "NGIT", "operating_income", "ytd", 200.0)]);
+        let grouping = Grouping {
+            inhibit: vec![Inhibit {
+                causes: vec!["negative_growth".into()],
+                consequences: vec!["share_falling".into()],
+            }],
+            by_parent: true,
+        };
+        let groups = group(&mut flags, &rules, &grouping, &sizes(&t, "2025Q3"));
+        assert!(
+            groups.iter().all(|g| g.cause.is_none()),
+            "a red share stands on its own: {groups:?}"
+        );
     }
 
     #[test]

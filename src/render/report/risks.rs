@@ -204,7 +204,7 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
     Table {
         sheet: q.label("风险监测"),
         title: q.sentence("{number}、风险监测", &[("number", &q.label(number))]),
-        header: ["风险", "灯号", "较上季", "起始", "评分"].map(|h| q.label(h)).to_vec(),
+        header: ["风险", "灯号", "状态", "起始", "评分"].map(|h| q.label(h)).to_vec(),
         rows,
         note: Some(q.sentence(
             "同一成因的风险归并为一项：同一规则在同一地区、产业的多个指标，及由其引起的其他风险（列在其下）。评分（0–100）= 灯号（红50、黄25）+ 超出阈值程度（至15）+ 规模（至15）+ 持续时间（至10）+ 同因风险数（至10）。规模较小未计入的{immaterial}项、已确认的风险及全部明细见 risks.csv。",
