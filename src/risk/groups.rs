@@ -409,28 +409,12 @@ pub fn group_subject(lang: Language, catalogue: &Catalogue, group: &Group) -> St
 mod tests {
     use super::*;
     use crate::compute::{MeasureRow, MeasureTable};
-    use crate::risk::{Direction, Materiality, evaluate};
+    use crate::risk::{Materiality, evaluate};
     use polars::prelude::*;
 
     fn rule(id: &str, measure: &str, yellow: Option<f64>, red: Option<f64>) -> Rule {
+        let name = if id == "negative_growth" { "负增长" } else { "占比下降" };
         Rule {
-            id: id.into(),
-            name: if id == "negative_growth" {
-                "负增长".into()
-            } else {
-                "占比下降".into()
-            },
-            name_en: id.replace('_', " "),
-            measure: measure.into(),
-            regions: vec![],
-            levels: vec![],
-            industries: vec![],
-            indicators: vec![],
-            direction: Direction::Below,
-            inclusive: false,
-            yellow,
-            red,
-            running: 1,
             materiality: Materiality {
                 province: crate::risk::Floors {
                     level_yi: Some(50.0),
@@ -439,6 +423,7 @@ mod tests {
                 },
                 ..Materiality::default()
             },
+            ..Rule::below(id, name, measure, yellow, red)
         }
     }
 

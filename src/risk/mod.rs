@@ -193,6 +193,30 @@ impl Rule {
     }
 }
 
+#[cfg(test)]
+impl Rule {
+    /// A rule for tests: `measure` below `yellow` / `red`, everywhere, one quarter, no
+    /// materiality floor.
+    pub(crate) fn below(id: &str, name: &str, measure: &str, yellow: Option<f64>, red: Option<f64>) -> Rule {
+        Rule {
+            id: id.into(),
+            name: name.into(),
+            name_en: id.replace('_', " "),
+            measure: measure.into(),
+            regions: vec![],
+            levels: vec![],
+            industries: vec![],
+            indicators: vec![],
+            direction: Direction::Below,
+            inclusive: false,
+            yellow,
+            red,
+            running: 1,
+            materiality: Materiality::default(),
+        }
+    }
+}
+
 /// A silence (acknowledgement) of one risk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Silence {

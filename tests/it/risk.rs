@@ -118,8 +118,32 @@ fn one_industry_worsens_one_recovers() {
         ]
     );
 
+    // materiality: SHA's 48.5 亿元 is under the province's floor of 50, NGIT's 61.2 is not
+    let q2_rows = rows(&dir.join("reports/2025Q2/risks.csv"));
+    let material: Vec<(&str, &str, &str)> = q2_rows.iter().map(|r| (r[2].as_str(), r[6].as_str(), r[17].as_str())).collect();
+    assert_eq!(
+        material,
+        [
+            ("slower_than_industry", "SHA", "false"),
+            ("negative_growth", "SHA", "false"),
+            ("slower_than_industry", "NGIT", "true"),
+        ]
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("reports/2025Q2/manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        (manifest["risks"]["red"].as_u64(), manifest["risks"]["immaterial"].as_u64()),
+        (Some(0), Some(2)),
+        "SHA's red is listed, not counted; NGIT's yellow is silenced"
+    );
+
     run(&["recompute", "--period", "2025Q3"]);
     let q3 = rows(&dir.join("reports/2025Q3/risks.csv"));
+    // NGIT's fall: one group; its score by hand: red 50 + 15 × (2 past −10) / 10 + 15 (88 of
+    // 840 is over 10 % of the total) + 0 (first quarter) = 68
+    assert_eq!(
+        (q3[0][15].as_str(), q3[0][16].as_str(), q3[0][17].as_str()),
+        ("negative_growth:340000:NGIT", "68.0", "true")
+    );
     assert!(
         q3[0][11].contains("安徽省新一代信息技术营业收入：负增长（同比增长(%) -12，低于-10），红灯新增"),
         "{}",
@@ -158,6 +182,11 @@ fn one_industry_worsens_one_recovers() {
     assert!(
         html.contains("六、风险监测") && html.contains("已确认（不计入）：1项"),
         "the report's risk section"
+    );
+    assert!(
+        html.contains("重点风险：1项")
+            && html.contains("安徽省新一代信息技术负增长：同比增长(%) 营业收入 -12（低于-10），红灯，自2025年三季度起；本季新增"),
+        "the key risk, in one sentence"
     );
 }
 

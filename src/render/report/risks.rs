@@ -293,7 +293,7 @@ mod tests {
     use crate::model::language::Language;
     use crate::render::chart::MatrixCell;
     use crate::render::{ChartSpec, KeyRisks, ReportInput, Table};
-    use crate::risk::{Direction, Floors, Group, Grouping, Inhibit, Level, Materiality, Rule, Sizes};
+    use crate::risk::{Floors, Group, Grouping, Inhibit, Level, Materiality, Rule, Sizes};
 
     fn rule(id: &str, name: &str, measure: &str, yellow: f64, red: f64) -> Rule {
         let floors = |level_yi| Floors {
@@ -302,24 +302,12 @@ mod tests {
             enterprises: None,
         };
         Rule {
-            id: id.into(),
-            name: name.into(),
-            name_en: id.replace('_', " "),
-            measure: measure.into(),
-            regions: vec![],
-            levels: vec![],
-            industries: vec![],
-            indicators: vec![],
-            direction: Direction::Below,
-            inclusive: false,
-            yellow: Some(yellow),
-            red: Some(red),
-            running: 1,
             materiality: Materiality {
                 province: floors(50.0),
                 city: floors(10.0),
                 county: floors(2.0),
             },
+            ..Rule::below(id, name, measure, Some(yellow), Some(red))
         }
     }
 
