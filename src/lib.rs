@@ -12,6 +12,7 @@ pub mod compute;
 pub mod config;
 pub mod daemon;
 pub mod deliver;
+pub mod disclosure;
 pub mod ingest;
 pub mod mail;
 pub mod model;

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     &["model"],
     &["compute"],
-    &["risk", "assessment"],
+    &["risk", "assessment", "disclosure"],
     &["render"],
     &["mail"],
     &["store"],
@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
 
 /// The stages compute from what they are given: no configuration, store, pipeline or daemon,
 /// and no file or database I/O.
-const STAGES: &[&str] = &["compute", "risk", "assessment", "render", "mail"];
+const STAGES: &[&str] = &["compute", "risk", "assessment", "disclosure", "render", "mail"];
 const STAGES_NEVER: &[&str] = &["config", "store", "ingest", "deliver", "pipeline", "daemon", "synth", "cli"];
 
 /// The doors and the data makers: only the CLI imports them.
