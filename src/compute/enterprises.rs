@@ -18,8 +18,17 @@ use polars::prelude::*;
 use super::{QUARTER_SPAN, null_f64, quarter_index, ratio};
 use crate::model::catalogue::{TEN, TOTAL};
 
-/// Measures computed only from enterprise records, in output order.
-pub const ENTERPRISE_MEASURES: &[&str] = &["growth_breadth_pct", "loss_ratio_pct", "cr4_pct", "hhi"];
+/// Measures computed only from enterprise records, in output order. The shares of the
+/// largest and of the two largest enterprises are what disclosure control judges a cell
+/// by (dominance, p %); the first is also the chains' dependence on one enterprise.
+pub const ENTERPRISE_MEASURES: &[&str] = &[
+    "growth_breadth_pct",
+    "loss_ratio_pct",
+    "cr4_pct",
+    "hhi",
+    "top1_share_pct",
+    "top2_share_pct",
+];
 const MONEY: [&str; 3] = ["output_value", "operating_income", "profit"];
 /// The figures whose concentration (CR4, HHI) is measured.
 const CONCENTRATED: [&str; 2] = ["output_value", "operating_income"];
@@ -354,14 +363,20 @@ pub fn aggregate(
                 keep_nulls: false,
             },
         );
-    let top4 = by_industries(
-        region_levels(top_parts)?,
-        CONCENTRATED.map(|m| largest(m).sum().alias(format!("{m}__top4"))).to_vec(),
-    )
-    .select(
+    // the largest, the two largest and the four largest of each group
+    let tops = |m: &str| {
+        [1usize, 2, 4].map(|n| {
+            col(m)
+                .sort(SortOptions::default().with_order_descending(true).with_nulls_last(true))
+                .head(Some(n))
+                .sum()
+                .alias(format!("{m}__top{n}"))
+        })
+    };
+    let top4 = by_industries(region_levels(top_parts)?, CONCENTRATED.iter().flat_map(|m| tops(m)).collect()).select(
         [col("region"), col("industry"), col("year"), col("q")]
             .into_iter()
-            .chain(CONCENTRATED.map(|m| col(format!("{m}__top4"))))
+            .chain(CONCENTRATED.iter().flat_map(|m| [1, 2, 4].map(|n| col(format!("{m}__top{n}")))))
             .collect::<Vec<_>>(),
     );
     let top4 = with_codes(top4, industries).drop(cols(["region", "industry"]));
@@ -426,6 +441,15 @@ pub fn aggregate(
                     .then(c("sq") * lit(10_000.0) / (c("x") * c("x")))
                     .otherwise(null_f64()),
             ));
+            for n in [1, 2] {
+                extra.push(long(
+                    m,
+                    &format!("top{n}_share_pct"),
+                    when(c("x").gt(lit(0.0)))
+                        .then(c(&format!("top{n}")) * lit(100.0) / c("x"))
+                        .otherwise(null_f64()),
+                ));
+            }
         }
     }
     extra.push(long(
@@ -538,6 +562,9 @@ mod tests {
         close(&t, "340100", "NGIT", "output_value", "cr4_pct", 100.0); // fewer than four: all of them
         close(&t, "340100", "NGIT", "output_value", "hhi", 4135.802469135802); // 10⁴ × (100² + 50² + 30²) / 180²
         close(&t, "340000", "TOTAL", "output_value", "cr4_pct", 97.5609756097561); // (100+50+30+20) / 205
+        close(&t, "340000", "TOTAL", "output_value", "top1_share_pct", 100.0 * 100.0 / 205.0);
+        close(&t, "340000", "TOTAL", "output_value", "top2_share_pct", 100.0 * 150.0 / 205.0);
+        close(&t, "340100", "NGIT", "output_value", "top2_share_pct", 100.0 * 150.0 / 180.0); // 100 + 50 of 180
     }
 }
 

@@ -83,6 +83,8 @@ pub struct Settings {
     pub grouping: crate::risk::Grouping,
     /// How many key risks each kind of report leads with.
     pub key_risks: crate::render::KeyRisks,
+    /// Statistical disclosure control of what leaves the analyst (`[disclosure]`).
+    pub disclosure: crate::disclosure::Policy,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
 }

@@ -24,6 +24,7 @@ pub(super) struct RawSettings {
     pub(super) demo: RawDemo,
     pub(super) ingest: RawIngest,
     pub(super) archive: RawArchive,
+    pub(super) disclosure: RawDisclosure,
     pub(super) risk: RawRisk,
     pub(super) rules: Vec<RawRule>,
     pub(super) silences: Vec<RawSilence>,
@@ -151,6 +152,16 @@ pub(super) struct RawSilence {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawIngest {
     pub(super) horizon_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawDisclosure {
+    pub(super) min_contributors: Option<i64>,
+    pub(super) dominance_n: Option<i64>,
+    pub(super) dominance_k_pct: Option<f64>,
+    pub(super) p_pct: Option<f64>,
+    pub(super) protect_published: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use lettre::message::Mailbox;
 
 use super::raw::{
-    RawApi, RawAssessment, RawFloors, RawIndicator, RawLog, RawMateriality, RawRisk, RawRule, RawSchedule, RawSettings, RawSilence,
-    RawSmtp, RawSubscription,
+    RawApi, RawAssessment, RawDisclosure, RawFloors, RawIndicator, RawLog, RawMateriality, RawRisk, RawRule, RawSchedule, RawSettings,
+    RawSilence, RawSmtp, RawSubscription,
 };
 use super::{
     Api, Archive, Ingest, Log, Mail, Monitor, Paths, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file, parse_cron,
@@ -191,6 +191,7 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
     let ingest = Ingest {
         horizon_days: defaulted(raw.ingest.horizon_days),
     };
+    let disclosure = disclosure_section(&raw.disclosure, &mut problems);
 
     let demo_through = raw.demo.through.as_deref().and_then(|t| match t.parse() {
         Ok(p) => Some(p),
@@ -232,8 +233,48 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         expected_indicators,
         grouping,
         key_risks,
+        disclosure,
         hash,
     })
+}
+
+/// `[disclosure]`: the primary rules of statistical disclosure control.
+fn disclosure_section(raw: &RawDisclosure, problems: &mut Problems) -> crate::disclosure::Policy {
+    use crate::disclosure::{Dominance, Policy, Rules};
+    let mut whole = |v: i64, k: &str, range: std::ops::RangeInclusive<i64>| {
+        if range.contains(&v) {
+            v as u32
+        } else {
+            problems.push((
+                key(&format!("disclosure.{k}")),
+                format!("`{v}`: expected a whole number from {} to {}", range.start(), range.end()),
+            ));
+            *range.start() as u32
+        }
+    };
+    let min_contributors = whole(defaulted(raw.min_contributors), "min_contributors", 1..=100);
+    let n = whole(defaulted(raw.dominance_n), "dominance_n", 0..=10);
+    let mut percent = |v: f64, k: &str| {
+        if v.is_finite() && v > 0.0 && v <= 100.0 {
+            v
+        } else {
+            problems.push((
+                key(&format!("disclosure.{k}")),
+                format!("`{v}`: expected a percentage above 0 and at most 100"),
+            ));
+            100.0
+        }
+    };
+    let k_pct = percent(defaulted(raw.dominance_k_pct), "dominance_k_pct");
+    let p_pct = raw.p_pct.map(|p| percent(p, "p_pct"));
+    Policy {
+        rules: Rules {
+            min_contributors,
+            dominance: (n > 0).then_some(Dominance { n, k_pct }),
+            p_pct,
+        },
+        protect_published: defaulted(raw.protect_published),
+    }
 }
 
 /// Validates the components of the city assessment: known measures (or risk counts),

@@ -23,10 +23,12 @@
 mod derived;
 mod primary;
 mod secondary;
+mod suppression;
 
 pub use self::derived::hidden;
 pub use self::primary::{Contributions, primary};
 pub use self::secondary::{Row, secondary};
+pub use self::suppression::{CellFacts, Policy, Suppression, suppress};
 
 use serde::{Deserialize, Serialize};
 

@@ -250,7 +250,7 @@ const TABLE: &[(&str, &str)] = &[
     // risk groups
     ("风险", "Risk"),
     ("灯号", "Light"),
-    ("较上季", "Since last quarter"),
+    ("状态", "State"),
     ("起始", "Since"),
     ("评分", "Score"),
     ("重点风险", "Key risks"),
@@ -362,6 +362,8 @@ pub fn measure(lang: Language, m: &str) -> &str {
             "investment_progress_gap_pp" => "investment progress gap (pp)",
             "loss_ratio_pct" => "share of loss-makers (%)",
             "cr4_pct" => "four-firm concentration (%)",
+            "top1_share_pct" => "largest enterprise's share (%)",
+            "top2_share_pct" => "two largest enterprises' share (%)",
             other => other,
         };
     }
@@ -404,6 +406,8 @@ pub fn measure_zh(measure: &str) -> &str {
         "loss_ratio_pct" => "亏损面(%)",
         "cr4_pct" => "前四位集中度(%)",
         "hhi" => "赫芬达尔指数",
+        "top1_share_pct" => "最大企业占比(%)",
+        "top2_share_pct" => "前两位企业占比(%)",
         other => other,
     }
 }

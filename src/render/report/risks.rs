@@ -243,7 +243,7 @@ pub(super) fn groups_sheet(q: &Context<'_>) -> Table {
             "分组",
             "风险",
             "灯号",
-            "较上季",
+            "状态",
             "起始",
             "评分",
             "计入规模",

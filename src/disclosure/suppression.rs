@@ -1,0 +1,121 @@
+//! A quarter's suppression: primary cells judged from their contributors, complementary
+//! cells added over the hierarchy, and the answer to "may this value leave?". No I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Cell, Contributions, Reason, Row, Rules, hidden, primary, secondary};
+use crate::model::period::Period;
+
+/// What is known of one cell for disclosure: its contributors for each magnitude judged
+/// (operating income, output value), whether the bureau published it, and what
+/// suppressing it would lose (its level).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellFacts {
+    pub contributions: Vec<Contributions>,
+    pub published: bool,
+    pub cost: f64,
+}
+
+/// The policy: the primary rules, and whether published aggregates are protected too.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Policy {
+    pub rules: Rules,
+    /// Suppress a cell the bureau published (already public) when its records are
+    /// sensitive; off by default.
+    pub protect_published: bool,
+}
+
+/// Measures and indicators only enterprise records give: hidden with a sensitive cell
+/// even where the bureau published its level.
+const FROM_RECORDS_ONLY: &[&str] = &[
+    "growth_breadth_pct",
+    "loss_ratio_pct",
+    "cr4_pct",
+    "hhi",
+    "top1_share_pct",
+    "top2_share_pct",
+];
+
+/// The suppressed cells of each quarter, and why.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Suppression {
+    pub cells: BTreeMap<(Period, Cell), Reason>,
+    /// Sensitive cells the bureau published: only what records alone give is hidden.
+    published: BTreeSet<(Period, Cell)>,
+}
+
+/// Suppresses the cells of each quarter of `facts`: primary by `policy`, then secondary
+/// over `rows(period)`.
+pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, rows: impl Fn(Period) -> Vec<Row>) -> Suppression {
+    let mut out = Suppression::default();
+    let periods: BTreeSet<Period> = facts.keys().map(|(p, _)| *p).collect();
+    for period in periods {
+        let of_period = facts
+            .range((period, (String::new(), String::new()))..)
+            .take_while(|((p, _), _)| *p == period);
+        let mut cells: BTreeMap<Cell, Reason> = BTreeMap::new();
+        let mut fixed: BTreeSet<Cell> = BTreeSet::new();
+        for ((_, cell), f) in of_period {
+            let reason = f.contributions.iter().find_map(|c| primary(&policy.rules, c));
+            if f.published && !policy.protect_published {
+                fixed.insert(cell.clone());
+                if reason.is_some() {
+                    out.published.insert((period, cell.clone()));
+                }
+                continue;
+            }
+            if let Some(r) = reason {
+                cells.insert(cell.clone(), r);
+            }
+        }
+        // published cells are public: they can neither be suppressed nor complement
+        let rows: Vec<Row> = rows(period)
+            .into_iter()
+            .map(|row| Row {
+                children: row.children.into_iter().filter(|c| !fixed.contains(c)).collect(),
+                ..row
+            })
+            .collect();
+        let cost = |c: &Cell| facts.get(&(period, c.clone())).map_or(0.0, |f| f.cost);
+        let mut with_fixed = cells.clone();
+        secondary(&rows, &mut with_fixed, cost);
+        for (cell, reason) in with_fixed {
+            if !fixed.contains(&cell) {
+                out.cells.insert((period, cell), reason);
+            }
+        }
+    }
+    out
+}
+
+impl Suppression {
+    /// Why the cell is suppressed, if it is.
+    pub fn reason(&self, period: Period, region: &str, industry: &str) -> Option<Reason> {
+        self.cells.get(&(period, (region.to_string(), industry.to_string()))).copied()
+    }
+
+    /// Whether `measure` of `indicator` on (region, industry) at `period` may not leave
+    /// the analyst.
+    pub fn hidden(&self, period: Period, region: &str, industry: &str, indicator: &str, measure: &str) -> bool {
+        let key = |p: Period, r: &str, i: &str| (p, (r.to_string(), i.to_string()));
+        if (indicator == "enterprises" || FROM_RECORDS_ONLY.contains(&measure)) && self.published.contains(&key(period, region, industry)) {
+            return true;
+        }
+        hidden(measure, period, region, industry, |p, r, i| self.cells.contains_key(&key(p, r, i)))
+    }
+
+    /// The cells suppressed in `period`, primary and secondary, among those `keep` keeps.
+    pub fn counts(&self, period: Period, keep: impl Fn(&str, &str) -> bool) -> (usize, usize) {
+        let mut n = (0, 0);
+        for ((p, (r, i)), reason) in &self.cells {
+            if *p == period && keep(r, i) {
+                if reason.is_primary() {
+                    n.0 += 1;
+                } else {
+                    n.1 += 1;
+                }
+            }
+        }
+        n
+    }
+}
