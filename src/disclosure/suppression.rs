@@ -89,6 +89,11 @@ pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, ro
 }
 
 impl Suppression {
+    /// Whether anything of `period` is withheld.
+    pub fn any_in(&self, period: Period) -> bool {
+        self.cells.keys().any(|(p, _)| *p == period) || self.published.iter().any(|(p, _)| *p == period)
+    }
+
     /// Why the cell is suppressed, if it is.
     pub fn reason(&self, period: Period, region: &str, industry: &str) -> Option<Reason> {
         self.cells.get(&(period, (region.to_string(), industry.to_string()))).copied()
@@ -97,11 +102,28 @@ impl Suppression {
     /// Whether `measure` of `indicator` on (region, industry) at `period` may not leave
     /// the analyst.
     pub fn hidden(&self, period: Period, region: &str, industry: &str, indicator: &str, measure: &str) -> bool {
+        if self.cells.is_empty() && self.published.is_empty() {
+            return false;
+        }
         let key = |p: Period, r: &str, i: &str| (p, (r.to_string(), i.to_string()));
         if (indicator == "enterprises" || FROM_RECORDS_ONLY.contains(&measure)) && self.published.contains(&key(period, region, industry)) {
             return true;
         }
         hidden(measure, period, region, industry, |p, r, i| self.cells.contains_key(&key(p, r, i)))
+    }
+
+    /// Why a value is withheld, if it is: its cell's rule (`threshold`, `dominance`,
+    /// `p_percent`, `secondary`), `derived` when it would give another suppressed cell
+    /// back, `records` when only records give it and its published cell is sensitive.
+    pub fn why(&self, period: Period, region: &str, industry: &str, indicator: &str, measure: &str) -> Option<&'static str> {
+        if !self.hidden(period, region, industry, indicator, measure) {
+            return None;
+        }
+        Some(match self.reason(period, region, industry) {
+            Some(reason) => reason.as_str(),
+            None if self.published.contains(&(period, (region.to_string(), industry.to_string()))) => "records",
+            None => "derived",
+        })
     }
 
     /// The cells suppressed in `period`, primary and secondary, among those `keep` keeps.

@@ -36,6 +36,62 @@ pub(super) struct Manifest {
     pub(super) emails: Vec<EmailRecord>,
     pub(super) completeness: ManifestCompleteness,
     pub(super) risks: ManifestRisks,
+    pub(super) disclosure: ManifestDisclosure,
+}
+
+/// The audit of disclosure control: the rules, and the cells suppressed in the quarter,
+/// in all and within each report's regions and industries.
+#[derive(Serialize)]
+pub(super) struct ManifestDisclosure {
+    pub(super) policy: crate::disclosure::Policy,
+    pub(super) primary: usize,
+    pub(super) secondary: usize,
+    pub(super) reports: Vec<ManifestDisclosed>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ManifestDisclosed {
+    pub(super) file: String,
+    pub(super) primary: usize,
+    pub(super) secondary: usize,
+}
+
+impl ManifestDisclosure {
+    pub(super) fn of(
+        settings: &crate::config::Settings,
+        suppression: &crate::disclosure::Suppression,
+        period: crate::model::period::Period,
+        reports: &[crate::render::RenderedReport],
+    ) -> ManifestDisclosure {
+        use crate::model::audience::Audience;
+        use crate::model::catalogue::parent_code;
+        let top = settings.monitor.region.as_str();
+        let near_top = |r: &str| r == top || parent_code(r).as_deref() == Some(top);
+        let (primary, secondary) = suppression.counts(period, |_, _| true);
+        let reports = reports
+            .iter()
+            .map(|report| {
+                let (primary, secondary) = match &report.audience {
+                    Audience::Province => suppression.counts(period, |r, _| near_top(r)),
+                    Audience::Industry(code) => suppression.counts(period, |r, i| i == code && near_top(r)),
+                    Audience::City(code) => {
+                        suppression.counts(period, |r, _| r == code || parent_code(r).as_deref() == Some(code.as_str()))
+                    }
+                };
+                ManifestDisclosed {
+                    file: report.file.clone(),
+                    primary,
+                    secondary,
+                }
+            })
+            .collect();
+        ManifestDisclosure {
+            policy: settings.disclosure,
+            primary,
+            secondary,
+            reports,
+        }
+    }
 }
 
 #[derive(Serialize)]

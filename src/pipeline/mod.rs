@@ -22,7 +22,7 @@ pub use self::changes::Change;
 use self::changes::{changes, previous_values};
 use self::compose::outbox_messages;
 use self::manifest::*;
-use self::stages::{Computed, Risks, assessment_rows};
+use self::stages::{Computed, Risks, assessment_rows, disclosure_csv};
 use self::staging::Staging;
 
 use std::collections::HashMap;
@@ -286,6 +286,9 @@ impl Seimon {
 
         let Computed { mut current, table } = self.measures(&inputs, period)?;
         lap("compute", &mut timings);
+        let suppression = self.disclose(&table, &inputs);
+        let withheld = disclosure_csv(&current, &suppression)?;
+        lap("disclose", &mut timings);
 
         let Risks {
             flags,
@@ -315,6 +318,7 @@ impl Seimon {
             groups: &groups,
             key_risks: settings.key_risks,
             rules: &settings.rules,
+            suppression: &suppression,
             completeness: Some(&completeness),
             tiers: &settings.tiers,
             assessment: assessment.as_ref(),
@@ -342,6 +346,7 @@ impl Seimon {
         let mut staging = Staging::new(reports, run_id)?;
         let csv = csv.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         staging.put_run(&csv, &flags, &reports_set, &workbook, &composed)?;
+        staging.put("disclosure.csv", &withheld)?;
         lap("write", &mut timings);
 
         staging.note("manifest.json");
@@ -365,6 +370,7 @@ impl Seimon {
             emails: composed.iter().map(|(record, _)| record.clone()).collect(),
             completeness: ManifestCompleteness::of(&completeness),
             risks: ManifestRisks::of(&flags, &groups),
+            disclosure: ManifestDisclosure::of(settings, &suppression, period, &reports_set),
         };
         manifest.write(staging.dir())?;
         let (dir, outputs) = staging.publish(reports, period)?;

@@ -8,6 +8,7 @@ use polars::prelude::*;
 use super::inputs::{Inputs, enterprise_scan, history};
 use super::{RunError, Seimon};
 use crate::compute::{self, MeasureTable};
+use crate::disclosure;
 use crate::model::period::Period;
 use crate::risk;
 
@@ -99,6 +100,91 @@ impl Seimon {
         })
     }
 
+    /// Which cells of the reported quarter and its history may not reach a reader: the
+    /// cells aggregated from enterprise records, judged by their contributors, with their
+    /// complements over the region hierarchy (and over `TEN` and its industries where the
+    /// class mapping gives each class to one industry at most).
+    pub(super) fn disclose(&self, table: &MeasureTable, inputs: &Inputs) -> disclosure::Suppression {
+        use std::collections::{BTreeMap, HashSet};
+
+        use crate::model::catalogue::TEN;
+        let settings = &self.settings;
+        let headline = settings.monitor.headline_indicator.as_str();
+        let published: HashSet<(Period, &str, &str)> = inputs
+            .observations
+            .iter()
+            .filter(|o| o.indicator == headline && o.value.is_some())
+            .map(|o| (o.period, o.region.as_str(), o.industry.as_str()))
+            .collect();
+        let mut facts: BTreeMap<(Period, disclosure::Cell), disclosure::CellFacts> = BTreeMap::new();
+        for ([period, region, industry, indicator, measure], n) in table.entries() {
+            if indicator != "enterprises" || measure != "ytd" {
+                continue;
+            }
+            let Ok(p) = period.parse::<Period>() else { continue };
+            let get = |k: &str, m: &str| table.get(period, region, industry, k, m);
+            let contributions = ["operating_income", "output_value"]
+                .iter()
+                .filter_map(|k| {
+                    let total = get(k, "ytd")?;
+                    let share = |m: &str| get(k, m).unwrap_or(0.0) / 100.0 * total;
+                    let (top1, top2) = (share("top1_share_pct"), share("top2_share_pct"));
+                    Some(disclosure::Contributions {
+                        enterprises: n as u32,
+                        total,
+                        largest: [top1, (top2 - top1).max(0.0)],
+                    })
+                })
+                .collect();
+            facts.insert(
+                (p, (region.to_string(), industry.to_string())),
+                disclosure::CellFacts {
+                    contributions,
+                    published: published.contains(&(p, region, industry)),
+                    cost: get(headline, "ytd").unwrap_or(0.0),
+                },
+            );
+        }
+        // TEN is the sum of its industries when no class feeds two of them
+        let mut feeds: BTreeMap<&str, usize> = BTreeMap::new();
+        let members: Vec<String> = settings.catalogue.members().map(|i| i.code.clone()).collect();
+        for (class, industry) in &inputs.mapping {
+            if members.contains(industry) {
+                *feeds.entry(class.as_str()).or_default() += 1;
+            }
+        }
+        let partition = feeds.values().all(|n| *n <= 1);
+        let catalogue = &settings.catalogue;
+        let rows = |p: Period| {
+            let cells: Vec<&disclosure::Cell> = facts.range((p, (String::new(), String::new()))..).take_while(|((q, _), _)| *q == p).map(|((_, c), _)| c).collect();
+            let has = |r: &str, i: &str| cells.iter().any(|(cr, ci)| cr == r && ci == i);
+            let mut rows = Vec::new();
+            for (region, industry) in &cells {
+                let children: Vec<disclosure::Cell> = catalogue
+                    .children_of(region)
+                    .filter(|c| has(&c.code, industry))
+                    .map(|c| (c.code.clone(), industry.clone()))
+                    .collect();
+                if !children.is_empty() {
+                    rows.push(disclosure::Row {
+                        parent: (region.clone(), industry.clone()),
+                        children,
+                    });
+                }
+                if partition && industry == TEN {
+                    let children: Vec<disclosure::Cell> =
+                        members.iter().filter(|i| has(region, i)).map(|i| (region.clone(), i.clone())).collect();
+                    rows.push(disclosure::Row {
+                        parent: (region.clone(), TEN.to_string()),
+                        children,
+                    });
+                }
+            }
+            rows
+        };
+        disclosure::suppress(&settings.disclosure, &facts, rows)
+    }
+
     /// The assessment of the monitored region's cities, from the measures and the risks
     /// (`None` when no component is configured).
     pub(super) fn assess(&self, table: &MeasureTable, groups: &[risk::Group], period: Period) -> Option<crate::assessment::Assessment> {
@@ -155,4 +241,25 @@ pub(super) fn assessment_rows(a: &crate::assessment::Assessment, period: Period)
         "measure" => measure,
         "value" => value,
     )
+}
+
+/// `disclosure.csv`: every value of `indicators.csv` that does not leave the analyst, and
+/// why (the columns of indicators.csv but `value`, then `reason`).
+pub(super) fn disclosure_csv(current: &DataFrame, suppression: &disclosure::Suppression) -> PolarsResult<Vec<u8>> {
+    let text = |name: &str| -> PolarsResult<&StringChunked> { current.column(name)?.str() };
+    let (period, region, industry, indicator, measure) =
+        (text("period")?, text("region_code")?, text("industry_code")?, text("indicator")?, text("measure")?);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| PolarsError::ComputeError(e.to_string().into());
+    w.write_record(["period", "region_code", "industry_code", "indicator", "measure", "reason"]).map_err(io)?;
+    for i in 0..current.height() {
+        let (Some(p), Some(r), Some(n), Some(k), Some(m)) = (period.get(i), region.get(i), industry.get(i), indicator.get(i), measure.get(i)) else {
+            continue;
+        };
+        let Ok(quarter) = p.parse::<Period>() else { continue };
+        if let Some(why) = suppression.why(quarter, r, n, k, m) {
+            w.write_record([p, r, n, k, m, why]).map_err(io)?;
+        }
+    }
+    w.into_inner().map_err(|e| PolarsError::ComputeError(e.to_string().into()))
 }

@@ -447,6 +447,8 @@ pub enum MatrixCell {
     Immaterial,
     /// No data for the cell.
     NoData,
+    /// Withheld by disclosure control (drawn as the mark on no colour).
+    Suppressed,
 }
 
 /// A red/yellow/green matrix: rows × columns of cells.
@@ -458,8 +460,8 @@ pub struct MatrixChart {
     pub columns: Vec<String>,
     /// `cells[row][column]`
     pub cells: Vec<Vec<MatrixCell>>,
-    /// The legend's words for red, yellow, green, immaterial and no data.
-    pub legend: [String; 5],
+    /// The legend's words for red, yellow, green, immaterial, no data and withheld.
+    pub legend: [String; 6],
 }
 
 /// Approximate width in pixels of a label at 14 px: CJK characters are square, Latin
@@ -538,17 +540,30 @@ impl MatrixChart {
                         Some(MatrixCell::Lit(crate::risk::Level::Yellow)) => YELLOW,
                         Some(MatrixCell::Lit(crate::risk::Level::Green)) => GREEN,
                         Some(MatrixCell::Immaterial) => IMMATERIAL,
-                        Some(MatrixCell::NoData) | None => EMPTY,
+                        Some(MatrixCell::NoData | MatrixCell::Suppressed) | None => EMPTY,
                     };
                     root.draw(&Rectangle::new([(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)], colour.filled()))
                         .map_err(d)?;
+                    if self.cells.get(i).and_then(|row| row.get(j)) == Some(&MatrixCell::Suppressed) {
+                        let style = TextStyle::from((FAMILY, 16).into_font())
+                            .color(&BLACK)
+                            .pos(Pos::new(HPos::Center, VPos::Center));
+                        root.draw(&Text::new(crate::render::SUPPRESSED_MARK, (x + cell_w / 2, y + cell_h / 2), style))
+                            .map_err(d)?;
+                    }
                 }
             }
             // legend, under the grid from the left margin
             let y = top + cell_h * self.rows.len() as i32 + 18;
             let mut x = 18;
-            for (colour, text) in [RED, YELLOW, GREEN, IMMATERIAL, EMPTY].iter().zip(&self.legend) {
+            for (k, (colour, text)) in [RED, YELLOW, GREEN, IMMATERIAL, EMPTY, EMPTY].iter().zip(&self.legend).enumerate() {
                 root.draw(&Rectangle::new([(x, y), (x + 22, y + 16)], colour.filled())).map_err(d)?;
+                if k == 5 {
+                    let style = TextStyle::from((FAMILY, 14).into_font())
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    root.draw(&Text::new(crate::render::SUPPRESSED_MARK, (x + 11, y + 8), style)).map_err(d)?;
+                }
                 root.draw(&Text::new(text.clone(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
                     .map_err(d)?;
                 x += 28 + text_width(text) + 30;
@@ -651,7 +666,7 @@ mod tests {
                     MatrixCell::NoData,
                 ],
             ],
-            legend: ["红灯", "黄灯", "绿灯", "规模较小", "无数据"].map(String::from),
+            legend: ["红灯", "黄灯", "绿灯", "规模较小", "无数据", "不予公布"].map(String::from),
         }
         .render()
         .unwrap();

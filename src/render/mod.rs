@@ -70,6 +70,8 @@ pub struct ReportInput<'a> {
     pub key_risks: KeyRisks,
     /// The rules (their names and thresholds, for the key-risk sentences).
     pub rules: &'a [crate::risk::Rule],
+    /// What may not reach a reader (statistical disclosure control).
+    pub suppression: &'a crate::disclosure::Suppression,
     pub completeness: Option<&'a crate::risk::Completeness>,
     /// The scale tiers whose counts the report shows.
     pub tiers: &'a [crate::compute::tiers::Tier],
@@ -95,7 +97,12 @@ pub enum Fmt {
 pub enum Cell {
     Text(String),
     Num(Option<f64>, Fmt),
+    /// A value withheld to protect the enterprises behind it (see the report's notes).
+    Suppressed,
 }
+
+/// The mark of a withheld value.
+pub const SUPPRESSED_MARK: &str = "×";
 
 impl Cell {
     pub fn display(&self) -> String {
@@ -104,6 +111,7 @@ impl Cell {
             Cell::Num(v, Fmt::Money) => fmt_money(*v),
             Cell::Num(v, Fmt::One) => fmt_1(*v),
             Cell::Num(v, Fmt::Int) => v.map_or("—".into(), |r| format!("{}", r.round() as i64)),
+            Cell::Suppressed => SUPPRESSED_MARK.into(),
         }
     }
 }

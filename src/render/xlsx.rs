@@ -53,6 +53,7 @@ pub fn workbook(report: &RenderedReport) -> Result<Vec<u8>, RenderError> {
                     Cell::Text(t) => sheet.write_string_with_format(r, col, t, if row.emphasis { &bold_text } else { &text })?,
                     Cell::Num(Some(v), fmt) => sheet.write_number_with_format(r, col, *v, &number(*fmt, row.emphasis))?,
                     Cell::Num(None, _) => sheet.write_string_with_format(r, col, "—", &text)?,
+                    Cell::Suppressed => sheet.write_string_with_format(r, col, super::SUPPRESSED_MARK, &text)?,
                 };
             }
         }

@@ -51,8 +51,17 @@ struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// A value as a reader may see it: none when disclosure control withholds it.
     fn at(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> Option<f64> {
+        if self.withheld(period, region, industry, indicator, measure) {
+            return None;
+        }
         self.input.measures.get(period, region, industry, indicator, measure)
+    }
+    fn withheld(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> bool {
+        period
+            .parse()
+            .is_ok_and(|p| self.input.suppression.hidden(p, region, industry, indicator, measure))
     }
     /// The headline indicator in the report's period.
     fn headline(&self, region: &str, industry: &str, measure: &str) -> Option<f64> {
@@ -62,6 +71,11 @@ impl<'a> Context<'a> {
         self.at(&self.period, region, industry, PROJECTS, measure)
     }
     fn num(&self, region: &str, industry: &str, measure: &str, fmt: Fmt) -> Cell {
+        if self.withheld(&self.period, region, industry, self.input.indicator, measure)
+            && self.input.measures.get(&self.period, region, industry, self.input.indicator, measure).is_some()
+        {
+            return Cell::Suppressed;
+        }
         Cell::Num(self.headline(region, industry, measure), fmt)
     }
     fn industry_name(&self, code: &str) -> String {
@@ -568,6 +582,12 @@ fn notes(q: &Context<'_>, flags: &[&Flag]) -> Vec<String> {
                 &[("list", &names.join(q.label("、_list").as_str())), ("more", &more)],
             ));
         }
+    }
+    if q.input.suppression.any_in(q.input.period) {
+        notes.push(q.sentence(
+            "{mark}：为保护统计调查对象的资料，企业数过少或由个别企业主导的数据不予公布，可据以推算出这些数据的其他数据一并不予公布（《中华人民共和国统计法》第二十五条）；图中相应的柱不予绘制。",
+            &[("mark", crate::render::SUPPRESSED_MARK)],
+        ));
     }
     let quality: Vec<&&Flag> = flags
         .iter()

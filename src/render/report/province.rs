@@ -150,7 +150,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
             rows: industries.iter().map(|i| q.short(i)).collect(),
             columns: children.iter().map(|r| q.n.region_short(&r.code)).collect(),
             cells,
-            legend: ["红灯", "黄灯", "绿灯", "规模较小", "无数据"].map(|l| q.label(l)),
+            legend: ["红灯", "黄灯", "绿灯", "规模较小", "无数据", "不予公布"].map(|l| q.label(l)),
         }));
         charts.push(ChartSpec::Bar(BarChart {
             name: name("projects_by_city"),

@@ -70,6 +70,9 @@ fn heading(q: &Context<'_>, title: &'static str, n: usize) -> Row {
 /// key risks.
 pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key: usize, number: &'static str) -> Table {
     let input = q.input;
+    // a risk whose figures disclosure control withholds is not shown: its light alone
+    // would tell (a loss-maker among two enterprises)
+    let in_scope = |g: &Group| in_scope(g) && !withheld(q, g);
     let (groups, lang, c) = (input.groups, q.lang, input.catalogue);
     let sentence = |g: &Group| crate::risk::sentence(lang, c, input.rules, input.flags, g);
     let brief = |g: &Group| crate::risk::brief(lang, c, input.rules, input.flags, g);
@@ -213,13 +216,23 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
     }
 }
 
-/// Every group of the period with its figures: the workbook's sheet of risks.
+/// Whether a group's figures are withheld from readers.
+fn withheld(q: &Context<'_>, g: &Group) -> bool {
+    g.members.iter().any(|&m| {
+        let f = &q.input.flags[m];
+        q.withheld(&q.period, &f.region, &f.industry, &f.indicator, &f.measure)
+    })
+}
+
+/// Every group of the period with its figures: the workbook's sheet of risks (those
+/// whose figures are withheld left out).
 pub(super) fn groups_sheet(q: &Context<'_>) -> Table {
     let input = q.input;
     let (groups, lang, c) = (input.groups, q.lang, input.catalogue);
     let yes_no = |b: bool| q.label(if b { "是" } else { "否" });
     let rows = groups
         .iter()
+        .filter(|g| !withheld(q, g))
         .map(|g| Row {
             cells: vec![
                 text(g.id.clone()),
@@ -261,6 +274,9 @@ pub(super) fn groups_sheet(q: &Context<'_>) -> Table {
 /// The matrix cell of (region, industry): the worst light of its counted groups; its own
 /// colour where only immaterial groups are lit; green where data exist; else none.
 pub(super) fn matrix_cell(q: &Context<'_>, region: &str, industry: &str) -> MatrixCell {
+    if q.input.suppression.reason(q.input.period, region, industry).is_some() {
+        return MatrixCell::Suppressed;
+    }
     let lit = || {
         q.input
             .groups
@@ -417,6 +433,7 @@ mod tests {
                 city: 1,
             },
             rules: &c.rules,
+            suppression: &crate::disclosure::Suppression::default(),
             completeness: None,
             tiers: &[],
             assessment: None,
