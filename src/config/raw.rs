@@ -162,6 +162,7 @@ pub(super) struct RawDisclosure {
     pub(super) dominance_k_pct: Option<f64>,
     pub(super) p_pct: Option<f64>,
     pub(super) protect_published: Option<bool>,
+    pub(super) margin_pct: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]

@@ -274,6 +274,7 @@ fn disclosure_section(raw: &RawDisclosure, problems: &mut Problems) -> crate::di
             p_pct,
         },
         protect_published: defaulted(raw.protect_published),
+        margin_pct: percent(defaulted(raw.margin_pct), "margin_pct"),
     }
 }
 

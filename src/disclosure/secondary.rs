@@ -4,8 +4,10 @@
 //! province and its cities; where the industries partition it, a region's `TEN` and its
 //! industries). A row with exactly one suppressed cell gives it away (the parent minus
 //! the other children, or the sum of the children), so another cell of the row is
-//! suppressed with it: the child of the smallest cost not yet suppressed (the parent only
-//! when no child is left) — "smallest cells first", which loses the least information.
+//! suppressed with it: the child of the smallest cost not yet suppressed that is still
+//! at least `margin` of the suppressed cell's (so that the pair's sum hides it by that
+//! much either way), else the largest child, and the parent only when no child is left —
+//! "smallest sufficient cell first", which loses the least information.
 //! Each new suppression can leave another row with one suppressed cell; rows are visited
 //! again until none does. Every row that holds a suppressed cell then holds two or more.
 
@@ -21,21 +23,26 @@ pub struct Row {
 }
 
 /// Adds the complementary cells to `suppressed` (primary cells in, all cells out);
-/// `cost` is what suppressing a cell loses (its level). Returns how many were added.
-pub fn secondary(rows: &[Row], suppressed: &mut BTreeMap<Cell, Reason>, cost: impl Fn(&Cell) -> f64) -> usize {
+/// `cost` is what suppressing a cell loses (its level), `margin` the share of the
+/// suppressed cell's cost a complement must reach (0.1: a tenth). Returns how many were
+/// added.
+pub fn secondary(rows: &[Row], suppressed: &mut BTreeMap<Cell, Reason>, cost: impl Fn(&Cell) -> f64, margin: f64) -> usize {
     let mut added = 0;
     loop {
         let mut changed = false;
         for row in rows {
             let cells = || std::iter::once(&row.parent).chain(&row.children);
-            if cells().filter(|c| suppressed.contains_key(*c)).count() != 1 {
+            let mut hidden = cells().filter(|c| suppressed.contains_key(*c));
+            let (Some(alone), None) = (hidden.next(), hidden.next()) else {
                 continue;
-            }
-            let pick = row
-                .children
-                .iter()
-                .filter(|c| !suppressed.contains_key(*c))
-                .min_by(|a, b| cost(a).total_cmp(&cost(b)).then_with(|| a.cmp(b)))
+            };
+            let required = margin * cost(alone);
+            let open = || row.children.iter().filter(|c| !suppressed.contains_key(*c));
+            let by_cost = |a: &&Cell, b: &&Cell| cost(a).total_cmp(&cost(b)).then_with(|| a.cmp(b));
+            let pick = open()
+                .filter(|c| cost(c) >= required)
+                .min_by(by_cost)
+                .or_else(|| open().max_by(by_cost))
                 .or_else(|| (!suppressed.contains_key(&row.parent)).then_some(&row.parent));
             if let Some(cell) = pick {
                 suppressed.insert(cell.clone(), Reason::Secondary);
@@ -93,7 +100,7 @@ mod tests {
     fn suppressed_with(primary: &[&str]) -> BTreeMap<Cell, Reason> {
         let (rows, levels) = rows();
         let mut s: BTreeMap<Cell, Reason> = primary.iter().map(|r| (c(r), Reason::Threshold)).collect();
-        secondary(&rows, &mut s, |cell| levels[cell]);
+        secondary(&rows, &mut s, |cell| levels[cell], 0.1);
         s
     }
 
@@ -116,9 +123,19 @@ mod tests {
         // row needs a second city
         let s = suppressed_with(&["340200"]);
         assert_eq!(s.get(&c("340100")), Some(&Reason::Secondary), "{s:?}");
-        // …and Hefei's own row then needs a county, and Wuhu's a county: smallest first
-        assert_eq!(s.get(&c("340102")), Some(&Reason::Secondary));
+        // …and Hefei's own row then needs a county of at least a tenth of 120: 340103 (30),
+        // not 340102 (5); Wuhu's row one of at least 8: 340203 (30)
+        assert_eq!(s.get(&c("340103")), Some(&Reason::Secondary));
+        assert_eq!(s.get(&c("340102")), None);
         assert_eq!(s.get(&c("340203")), Some(&Reason::Secondary));
+    }
+
+    #[test]
+    fn a_complement_too_small_to_hide_the_cell_is_passed_over() {
+        // 340104 (85) suppressed: 340102 (5) is under a tenth of it, 340103 (30) is not
+        let s = suppressed_with(&["340104"]);
+        assert_eq!(s.get(&c("340103")), Some(&Reason::Secondary), "{s:?}");
+        assert_eq!(s.get(&c("340102")), None);
     }
 
     #[test]

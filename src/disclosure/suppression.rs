@@ -23,6 +23,8 @@ pub struct Policy {
     /// Suppress a cell the bureau published (already public) when its records are
     /// sensitive; off by default.
     pub protect_published: bool,
+    /// A complementary cell must reach this share of the cell it protects (%).
+    pub margin_pct: f64,
 }
 
 /// Measures and indicators only enterprise records give: hidden with a sensitive cell
@@ -78,7 +80,7 @@ pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, ro
             .collect();
         let cost = |c: &Cell| facts.get(&(period, c.clone())).map_or(0.0, |f| f.cost);
         let mut with_fixed = cells.clone();
-        secondary(&rows, &mut with_fixed, cost);
+        secondary(&rows, &mut with_fixed, cost, policy.margin_pct / 100.0);
         for (cell, reason) in with_fixed {
             if !fixed.contains(&cell) {
                 out.cells.insert((period, cell), reason);
