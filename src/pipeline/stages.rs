@@ -156,7 +156,11 @@ impl Seimon {
         let partition = feeds.values().all(|n| *n <= 1);
         let catalogue = &settings.catalogue;
         let rows = |p: Period| {
-            let cells: Vec<&disclosure::Cell> = facts.range((p, (String::new(), String::new()))..).take_while(|((q, _), _)| *q == p).map(|((_, c), _)| c).collect();
+            let cells: Vec<&disclosure::Cell> = facts
+                .range((p, (String::new(), String::new()))..)
+                .take_while(|((q, _), _)| *q == p)
+                .map(|((_, c), _)| c)
+                .collect();
             let has = |r: &str, i: &str| cells.iter().any(|(cr, ci)| cr == r && ci == i);
             let mut rows = Vec::new();
             for (region, industry) in &cells {
@@ -172,8 +176,11 @@ impl Seimon {
                     });
                 }
                 if partition && industry == TEN {
-                    let children: Vec<disclosure::Cell> =
-                        members.iter().filter(|i| has(region, i)).map(|i| (region.clone(), i.clone())).collect();
+                    let children: Vec<disclosure::Cell> = members
+                        .iter()
+                        .filter(|i| has(region, i))
+                        .map(|i| (region.clone(), i.clone()))
+                        .collect();
                     rows.push(disclosure::Row {
                         parent: (region.clone(), TEN.to_string()),
                         children,
@@ -247,13 +254,21 @@ pub(super) fn assessment_rows(a: &crate::assessment::Assessment, period: Period)
 /// why (the columns of indicators.csv but `value`, then `reason`).
 pub(super) fn disclosure_csv(current: &DataFrame, suppression: &disclosure::Suppression) -> PolarsResult<Vec<u8>> {
     let text = |name: &str| -> PolarsResult<&StringChunked> { current.column(name)?.str() };
-    let (period, region, industry, indicator, measure) =
-        (text("period")?, text("region_code")?, text("industry_code")?, text("indicator")?, text("measure")?);
+    let (period, region, industry, indicator, measure) = (
+        text("period")?,
+        text("region_code")?,
+        text("industry_code")?,
+        text("indicator")?,
+        text("measure")?,
+    );
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| PolarsError::ComputeError(e.to_string().into());
-    w.write_record(["period", "region_code", "industry_code", "indicator", "measure", "reason"]).map_err(io)?;
+    w.write_record(["period", "region_code", "industry_code", "indicator", "measure", "reason"])
+        .map_err(io)?;
     for i in 0..current.height() {
-        let (Some(p), Some(r), Some(n), Some(k), Some(m)) = (period.get(i), region.get(i), industry.get(i), indicator.get(i), measure.get(i)) else {
+        let (Some(p), Some(r), Some(n), Some(k), Some(m)) =
+            (period.get(i), region.get(i), industry.get(i), indicator.get(i), measure.get(i))
+        else {
             continue;
         };
         let Ok(quarter) = p.parse::<Period>() else { continue };

@@ -562,7 +562,8 @@ impl MatrixChart {
                     let style = TextStyle::from((FAMILY, 14).into_font())
                         .color(&BLACK)
                         .pos(Pos::new(HPos::Center, VPos::Center));
-                    root.draw(&Text::new(crate::render::SUPPRESSED_MARK, (x + 11, y + 8), style)).map_err(d)?;
+                    root.draw(&Text::new(crate::render::SUPPRESSED_MARK, (x + 11, y + 8), style))
+                        .map_err(d)?;
                 }
                 root.draw(&Text::new(text.clone(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
                     .map_err(d)?;

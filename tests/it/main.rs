@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod delivery;
 mod demo;
+mod disclosure;
 mod hardening;
 mod ingest;
 mod measures;

@@ -72,7 +72,11 @@ impl<'a> Context<'a> {
     }
     fn num(&self, region: &str, industry: &str, measure: &str, fmt: Fmt) -> Cell {
         if self.withheld(&self.period, region, industry, self.input.indicator, measure)
-            && self.input.measures.get(&self.period, region, industry, self.input.indicator, measure).is_some()
+            && self
+                .input
+                .measures
+                .get(&self.period, region, industry, self.input.indicator, measure)
+                .is_some()
         {
             return Cell::Suppressed;
         }

@@ -1,0 +1,294 @@
+//! Statistical disclosure control end to end: Hefei's counties from enterprise records,
+//! one of them a single enterprise, one industry dominated by one; what the readers get
+//! (their e-mails and workbooks) attacked with a linear program.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use calamine::Reader;
+use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::support::{seimon, stderr, uscc};
+
+const CONFIG: &str = r#"
+[monitor]
+catalogue = "anhui-2021"
+region = "340100"
+headline_indicator = "operating_income"
+
+[risk]
+expected_indicators = []
+
+[[subscriptions]]
+audience = "province"
+to = ["hefei@example.org"]
+
+[[subscriptions]]
+audience = "city:340103"
+to = ["luyang@example.org"]
+"#;
+
+/// (county, class, operating income of each enterprise in 万元). Class 3971 feeds NGIT,
+/// 3562 HEM.
+/// - 瑶海 340102: one NGIT enterprise, 5.317 亿元 — the threshold rule;
+/// - 庐阳 340103: four, 31.1108 亿元 — its smallest sufficient sibling;
+/// - 蜀山 340104: five NGIT (100 亿元) and five HEM (20);
+/// - 包河 340111: six NGIT (60) and HEM of 90 + 4 × 2.5 亿元 — the (2, 85) dominance rule.
+const FIRMS: &[(&str, &str, &[f64])] = &[
+    ("340102", "3971", &[53_170.0]),
+    ("340103", "3971", &[77_777.0; 4]),
+    ("340104", "3971", &[200_000.0; 5]),
+    ("340111", "3971", &[100_000.0; 6]),
+    ("340104", "3562", &[40_000.0; 5]),
+    ("340111", "3562", &[900_000.0, 25_000.0, 25_000.0, 25_000.0, 25_000.0]),
+];
+
+fn files(dir: &Path) {
+    let mut text = String::from("period,enterprise_id,region_code,class_code,output_value,operating_income,profit,unit\n");
+    let mut n = 0;
+    for (county, class, incomes) in FIRMS {
+        for income in *incomes {
+            n += 1;
+            for (period, f) in [("2025Q3", 1.0), ("2024Q3", 0.9)] {
+                let v = income * f;
+                text.push_str(&format!(
+                    "{period},{},{county},{class},{},{v},{},万元\n",
+                    uscc(n),
+                    v * 1.1,
+                    v * 0.05
+                ));
+            }
+        }
+    }
+    std::fs::write(dir.join("firms.csv"), text).unwrap();
+    std::fs::write(
+        dir.join("mapping.csv"),
+        "class_code,industry_code,catalogue\n3971,NGIT,anhui-2021\n3562,HEM,anhui-2021\n",
+    )
+    .unwrap();
+    // the bureau published the city's all-industry income: public already
+    std::fs::write(
+        dir.join("obs.csv"),
+        "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date\n\
+         2025Q3,340100,TOTAL,operating_income,1000,亿元,6,2025-10-20\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("seimon.toml"), CONFIG).unwrap();
+}
+
+/// `disclosure.csv` as (region, industry, indicator, measure) → reason.
+fn withheld(path: &Path) -> BTreeMap<(String, String, String, String), String> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["period", "region_code", "industry_code", "indicator", "measure", "reason"]
+    );
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            ((x[1].into(), x[2].into(), x[3].into(), x[4].into()), x[5].into())
+        })
+        .collect()
+}
+
+/// A sheet of a workbook as rows of cell texts, from its header row on.
+fn sheet(book: &[u8], name: &str) -> Vec<Vec<String>> {
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(book.to_vec())).unwrap();
+    let range = book.worksheet_range(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    range
+        .rows()
+        .skip(2)
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// The feasible interval of variable `of` given `x ≥ 0` and the equations (coefficients
+/// over the variables, right-hand side): the attacker's best knowledge.
+fn interval(vars: usize, equations: &[(Vec<(usize, f64)>, f64)], of: usize) -> (f64, f64) {
+    use microlp::{ComparisonOp, OptimizationDirection, Problem};
+    let solve = |direction| {
+        let mut p = Problem::new(direction);
+        let x: Vec<_> = (0..vars)
+            .map(|i| p.add_var(if i == of { 1.0 } else { 0.0 }, (0.0, f64::INFINITY)))
+            .collect();
+        for (terms, rhs) in equations {
+            let expr: Vec<_> = terms.iter().map(|(i, c)| (x[*i], *c)).collect();
+            p.add_constraint(&expr[..], ComparisonOp::Eq, *rhs);
+        }
+        p.solve().map_or(f64::INFINITY, |s| s.objective())
+    };
+    (solve(OptimizationDirection::Minimize), solve(OptimizationDirection::Maximize))
+}
+
+#[test]
+fn no_reader_can_learn_one_enterprises_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    files(dir);
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", "seimon.toml"];
+        all.extend_from_slice(args);
+        let out = seimon(dir, &all, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    run(&["ingest", "mapping.csv", "firms.csv", "obs.csv"]);
+    run(&["recompute", "--period", "2025Q3"]);
+    let folder = dir.join("reports/2025Q3");
+
+    // The analyst's view: every value in indicators.csv, and why some do not leave.
+    let w = withheld(&folder.join("disclosure.csv"));
+    let why = |r: &str, i: &str, k: &str, m: &str| w.get(&(r.into(), i.into(), k.into(), m.into())).map(String::as_str);
+    let oi = "operating_income";
+    assert_eq!(why("340102", "NGIT", oi, "ytd"), Some("threshold"), "one enterprise");
+    assert_eq!(why("340102", "NGIT", oi, "yoy_pct"), Some("threshold"), "its growth too");
+    assert_eq!(why("340102", "NGIT", oi, "share_pct"), Some("threshold"), "and its share");
+    assert_eq!(
+        why("340102", "NGIT", "enterprises", "ytd"),
+        Some("threshold"),
+        "and how many they are"
+    );
+    assert_eq!(why("340111", "HEM", oi, "ytd"), Some("dominance"), "90 + 2.5 of 100 亿元");
+    assert_eq!(
+        why("340103", "TEN", oi, "ytd"),
+        Some("secondary"),
+        "Hefei minus its other counties would give 瑶海 away"
+    );
+    assert_eq!(
+        why("340100", "TOTAL", oi, "ytd"),
+        None,
+        "the bureau's published figure is left alone"
+    );
+    assert_eq!(why("340104", "TEN", oi, "ytd"), None);
+    let indicators = std::fs::read_to_string(folder.join("indicators.csv")).unwrap();
+    assert!(
+        indicators.contains("2025Q3,340102,NGIT,operating_income,ytd,5.317"),
+        "the analyst keeps it"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+    let audit = &manifest["disclosure"];
+    assert!(
+        audit["primary"].as_u64().unwrap() >= 3 && audit["secondary"].as_u64().unwrap() >= 1,
+        "{audit}"
+    );
+    assert_eq!(audit["reports"][0]["file"], "report.html");
+
+    // What the readers get: their e-mails, with their workbooks.
+    let mail = |name: &str| std::fs::read(folder.join("mail").join(name)).unwrap();
+    let hefei = mail("province__hefei_at_example.org.eml");
+    let luyang = mail("city_340103__luyang_at_example.org.eml");
+    let mut books = Vec::new();
+    for raw in [&hefei, &luyang] {
+        let m = MessageParser::default().parse(raw).unwrap();
+        let html = m.body_html(0).unwrap().to_string();
+        let text = m.body_text(0).unwrap().to_string();
+        let xlsx = m
+            .attachments()
+            .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".xlsx")))
+            .unwrap()
+            .contents()
+            .to_vec();
+        // the digits of a suppressed value are nowhere in it: 瑶海's 5.317 (5.32 as shown),
+        // 庐阳's 31.1108 (31.11), 包河's HEM 100 is too round to look for
+        let mut everything = format!("{html}\n{text}");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&xlsx)).unwrap();
+        for i in 0..zip.len() {
+            let mut part = String::new();
+            use std::io::Read;
+            let _ = zip.by_index(i).unwrap().read_to_string(&mut part);
+            everything.push_str(&part);
+        }
+        for digits in ["5.32", "5.317", "31.11", "31.1108"] {
+            assert!(!everything.contains(digits), "`{digits}` reached a reader");
+        }
+        assert!(html.contains("×") && html.contains("第二十五条"), "the mark and its footnote");
+        books.push(xlsx);
+    }
+
+    // The attacker: every cell both readers got, as unknowns where withheld ("×") and
+    // known where shown ("—" is no enterprise: 0), tied by what adds up — Hefei's TEN is
+    // the sum of its counties', a county's TEN the sum of its industries'.
+    let catalogue = seimon::model::catalogue::Catalogue::anhui();
+    let region_code = |name: &str| catalogue.regions.iter().find(|r| r.zh == name).map(|r| r.code.clone());
+    let industry_code = |name: &str| {
+        catalogue
+            .industries
+            .iter()
+            .find(|i| i.zh == name || i.short_zh() == name)
+            .map(|i| i.code.clone())
+    };
+    #[derive(Clone, Copy, Debug)]
+    enum Seen {
+        Known(f64),
+        Unknown,
+    }
+    let seen = |text: &str| match text {
+        "×" => Seen::Unknown,
+        "—" | "" => Seen::Known(0.0),
+        t => Seen::Known(t.replace(',', "").parse().unwrap_or_else(|_| panic!("{t}"))),
+    };
+    let mut cells: BTreeMap<(String, String), Seen> = BTreeMap::new();
+    // Hefei's report: its counties' TEN
+    for row in sheet(&books[0], "分区县").iter().skip(1) {
+        if let Some(r) = region_code(&row[0]) {
+            cells.insert((r, "TEN".into()), seen(&row[1]));
+        }
+    }
+    // 庐阳's report: its industries
+    for row in sheet(&books[1], "分产业").iter().skip(1) {
+        let code = if row[0].starts_with("十大") {
+            Some("TEN".to_string())
+        } else {
+            industry_code(&row[0])
+        };
+        if let Some(i) = code {
+            cells.insert(("340103".into(), i), seen(&row[1]));
+        }
+    }
+    let unknowns: Vec<(String, String)> = cells
+        .iter()
+        .filter(|(_, s)| matches!(s, Seen::Unknown))
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert!(unknowns.len() >= 3, "{cells:?}");
+    let var = |k: &(String, String)| unknowns.iter().position(|u| u == k);
+    // an equation: parent = Σ children, over what is known and unknown
+    let mut equations = Vec::new();
+    let mut add = |parent: (String, String), children: Vec<(String, String)>| {
+        let mut terms = Vec::new();
+        let mut rhs = 0.0;
+        for (k, sign) in std::iter::once((parent, 1.0)).chain(children.into_iter().map(|c| (c, -1.0))) {
+            match (cells.get(&k), var(&k)) {
+                (Some(Seen::Known(v)), _) => rhs -= sign * v,
+                (_, Some(i)) => terms.push((i, sign)),
+                _ => {}
+            }
+        }
+        if !terms.is_empty() {
+            equations.push((terms, rhs));
+        }
+    };
+    let counties: Vec<(String, String)> = catalogue
+        .children_of("340100")
+        .map(|r| (r.code.clone(), "TEN".to_string()))
+        .collect();
+    add(("340100".into(), "TEN".into()), counties);
+    let members: Vec<(String, String)> = catalogue.members().map(|i| ("340103".to_string(), i.code.clone())).collect();
+    add(("340103".into(), "TEN".into()), members);
+    let truth = |r: &str, i: &str| {
+        let line = format!("2025Q3,{r},{i},operating_income,ytd,");
+        indicators
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .map(|v| v.parse::<f64>().unwrap())
+            .unwrap()
+    };
+    for (i, (r, industry)) in unknowns.iter().enumerate() {
+        let (low, high) = interval(unknowns.len(), &equations, i);
+        let x = truth(r, industry);
+        // the protection margin: 10 % of the value either way
+        assert!(
+            low <= 0.9 * x + 1e-9 && high >= 1.1 * x - 1e-9,
+            "{r} {industry}: {x} is known to lie in [{low}, {high}]"
+        );
+    }
+}
