@@ -27,16 +27,9 @@ pub struct Policy {
     pub margin_pct: f64,
 }
 
-/// Measures and indicators only enterprise records give: hidden with a sensitive cell
-/// even where the bureau published its level.
-const FROM_RECORDS_ONLY: &[&str] = &[
-    "growth_breadth_pct",
-    "loss_ratio_pct",
-    "cr4_pct",
-    "hhi",
-    "top1_share_pct",
-    "top2_share_pct",
-];
+/// Measures only enterprise records give: hidden with a sensitive cell even where the
+/// bureau published its level (and so is its enterprise count).
+const FROM_RECORDS_ONLY: &[&str] = crate::compute::enterprises::ENTERPRISE_MEASURES;
 
 /// The suppressed cells of each quarter, and why.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -48,15 +48,20 @@ struct Context<'a> {
     period: String,
     n: Names<'a>,
     lang: Language,
+    /// Set when the report asked for a value disclosure control withholds (its notes
+    /// then say why; they are written last).
+    withheld_any: std::cell::Cell<bool>,
 }
 
 impl<'a> Context<'a> {
     /// A value as a reader may see it: none when disclosure control withholds it.
     fn at(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> Option<f64> {
+        let value = self.input.measures.get(period, region, industry, indicator, measure)?;
         if self.withheld(period, region, industry, indicator, measure) {
+            self.withheld_any.set(true);
             return None;
         }
-        self.input.measures.get(period, region, industry, indicator, measure)
+        Some(value)
     }
     fn withheld(&self, period: &str, region: &str, industry: &str, indicator: &str, measure: &str) -> bool {
         period
@@ -587,7 +592,7 @@ fn notes(q: &Context<'_>, flags: &[&Flag]) -> Vec<String> {
             ));
         }
     }
-    if q.input.suppression.any_in(q.input.period) {
+    if q.withheld_any.get() {
         notes.push(q.sentence(
             "{mark}：为保护统计调查对象的资料，企业数过少或由个别企业主导的数据不予公布，可据以推算出这些数据的其他数据一并不予公布（《中华人民共和国统计法》第二十五条）；图中相应的柱不予绘制。",
             &[("mark", crate::render::SUPPRESSED_MARK)],
@@ -714,6 +719,7 @@ pub fn build<'a>(input: &'a ReportInput<'a>, audience: &'a Audience) -> Report {
             catalogue: input.catalogue,
         },
         lang,
+        withheld_any: std::cell::Cell::new(false),
     };
     let c = input.catalogue;
     let top = input.region;

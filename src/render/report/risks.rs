@@ -218,10 +218,14 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
 
 /// Whether a group's figures are withheld from readers.
 fn withheld(q: &Context<'_>, g: &Group) -> bool {
-    g.members.iter().any(|&m| {
+    let withheld = g.members.iter().any(|&m| {
         let f = &q.input.flags[m];
         q.withheld(&q.period, &f.region, &f.industry, &f.indicator, &f.measure)
-    })
+    });
+    if withheld {
+        q.withheld_any.set(true);
+    }
+    withheld
 }
 
 /// Every group of the period with its figures: the workbook's sheet of risks (those
@@ -275,6 +279,7 @@ pub(super) fn groups_sheet(q: &Context<'_>) -> Table {
 /// colour where only immaterial groups are lit; green where data exist; else none.
 pub(super) fn matrix_cell(q: &Context<'_>, region: &str, industry: &str) -> MatrixCell {
     if q.input.suppression.reason(q.input.period, region, industry).is_some() {
+        q.withheld_any.set(true);
         return MatrixCell::Suppressed;
     }
     let lit = || {
