@@ -37,6 +37,9 @@ pub struct Suppression {
     pub cells: BTreeMap<(Period, Cell), Reason>,
     /// Sensitive cells the bureau published: only what records alone give is hidden.
     published: BTreeSet<(Period, Cell)>,
+    /// The regions any of whose cells is in `cells` or `published`: every other value
+    /// leaves without a look-up (most of a national table).
+    regions: std::collections::HashSet<String>,
 }
 
 /// Suppresses the cells of each quarter of `facts`: primary by `policy`, then secondary
@@ -80,6 +83,7 @@ pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, ro
             }
         }
     }
+    out.regions = out.cells.keys().chain(&out.published).map(|(_, (r, _))| r.clone()).collect();
     out
 }
 
@@ -97,7 +101,7 @@ impl Suppression {
     /// Whether `measure` of `indicator` on (region, industry) at `period` may not leave
     /// the analyst.
     pub fn hidden(&self, period: Period, region: &str, industry: &str, indicator: &str, measure: &str) -> bool {
-        if self.cells.is_empty() && self.published.is_empty() {
+        if !self.regions.contains(region) {
             return false;
         }
         let key = |p: Period, r: &str, i: &str| (p, (r.to_string(), i.to_string()));

@@ -61,6 +61,8 @@ impl Chart {
 pub struct Bar {
     pub label: String,
     pub value: Option<f64>,
+    /// The value exists but disclosure control withholds it: no bar, marked "×".
+    pub withheld: bool,
 }
 
 /// A bar chart of growth rates with a reference line (the all-industry or province rate).
@@ -236,6 +238,7 @@ impl BarChart {
             let (x, s) = match b.value {
                 Some(v) if v < 0.0 => (v, value_label(&self.axis, v)),
                 Some(v) => (v, value_label(&self.axis, v)),
+                None if b.withheld => (0.0, crate::render::SUPPRESSED_MARK.to_string()),
                 None => (0.0, "—".to_string()),
             };
             let style = TextStyle::from((FAMILY, 14).into_font())
@@ -303,6 +306,11 @@ impl BarChart {
             let (y, s, vpos) = match b.value {
                 Some(v) if v < 0.0 => (v, value_label(&self.axis, v), plotters::style::text_anchor::VPos::Top),
                 Some(v) => (v, value_label(&self.axis, v), plotters::style::text_anchor::VPos::Bottom),
+                None if b.withheld => (
+                    0.0,
+                    crate::render::SUPPRESSED_MARK.into(),
+                    plotters::style::text_anchor::VPos::Bottom,
+                ),
                 None => (0.0, "—".into(), plotters::style::text_anchor::VPos::Bottom),
             };
             let style = TextStyle::from((FAMILY, 12).into_font())
@@ -627,10 +635,12 @@ mod tests {
                 Bar {
                     label: "合肥".into(),
                     value: Some(70.0),
+                    withheld: false,
                 },
                 Bar {
                     label: "黄山".into(),
                     value: None,
+                    withheld: false,
                 },
             ],
             references: vec![("时间进度".into(), 75.0)],

@@ -420,14 +420,17 @@ mod tests {
                 Bar {
                     label: "新一代信息技术".into(),
                     value: Some(12.5),
+                    withheld: false,
                 },
                 Bar {
                     label: "数字创意".into(),
                     value: None,
+                    withheld: false,
                 },
                 Bar {
                     label: "绿色食品".into(),
                     value: Some(-3.0),
+                    withheld: false,
                 },
             ],
             references: vec![("规上工业".into(), 6.1), ("目标".into(), 14.87)],

@@ -38,20 +38,8 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
     if let Some(t) = q.input.assessment.and_then(|a| city_assessment_table(q, a, region)) {
         tables.push(t);
     }
-    let mut bars: Vec<Bar> = members
-        .iter()
-        .map(|i| Bar {
-            label: q.short(i),
-            value: q.headline(region, i, "yoy_pct"),
-        })
-        .collect();
-    bars.insert(
-        0,
-        Bar {
-            label: q.short(TEN),
-            value: q.headline(region, TEN, "yoy_pct"),
-        },
-    );
+    let mut bars: Vec<Bar> = members.iter().map(|i| q.bar(q.short(i), region, i, "yoy_pct")).collect();
+    bars.insert(0, q.bar(q.short(TEN), region, TEN, "yoy_pct"));
     let references: Vec<(String, f64)> = [
         (all_industry.clone(), q.headline(region, TOTAL, "yoy_pct")),
         (format!("{} {}", q.region_name(top), q.short(TEN)), q.headline(top, TEN, "yoy_pct")),

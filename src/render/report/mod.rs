@@ -75,6 +75,17 @@ impl<'a> Context<'a> {
     fn project(&self, region: &str, industry: &str, measure: &str) -> Option<f64> {
         self.at(&self.period, region, industry, PROJECTS, measure)
     }
+    /// A bar of the headline indicator's `measure`: withheld ones are marked, not drawn.
+    fn bar(&self, label: String, region: &str, industry: &str, measure: &str) -> Bar {
+        let value = self.headline(region, industry, measure);
+        let withheld = value.is_none()
+            && self
+                .input
+                .measures
+                .get(&self.period, region, industry, self.input.indicator, measure)
+                .is_some();
+        Bar { label, value, withheld }
+    }
     fn num(&self, region: &str, industry: &str, measure: &str, fmt: Fmt) -> Cell {
         if self.withheld(&self.period, region, industry, self.input.indicator, measure)
             && self
@@ -660,10 +671,7 @@ fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&
         axis: q.label("同比增长（%）"),
         bars: children
             .iter()
-            .map(|r| Bar {
-                label: q.n.region_short(&r.code),
-                value: q.headline(&r.code, industry, "yoy_pct"),
-            })
+            .map(|r| q.bar(q.n.region_short(&r.code), &r.code, industry, "yoy_pct"))
             .collect(),
         references: q
             .headline(top, industry, "yoy_pct")

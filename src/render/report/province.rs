@@ -55,20 +55,8 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
     let in_scope = |g: &Group| g.region == top || children.iter().any(|r| r.code == g.region);
     tables.push(risk_table(q, &in_scope, q.input.key_risks.province, "六"));
 
-    let mut bars: Vec<Bar> = members
-        .iter()
-        .map(|i| Bar {
-            label: q.short(i),
-            value: q.headline(top, i, "yoy_pct"),
-        })
-        .collect();
-    bars.insert(
-        0,
-        Bar {
-            label: q.short(TEN),
-            value: q.headline(top, TEN, "yoy_pct"),
-        },
-    );
+    let mut bars: Vec<Bar> = members.iter().map(|i| q.bar(q.short(i), top, i, "yoy_pct")).collect();
+    bars.insert(0, q.bar(q.short(TEN), top, TEN, "yoy_pct"));
     let mut references: Vec<(String, f64)> = q
         .headline(top, TOTAL, "yoy_pct")
         .map(|v| (all_industry.clone(), v))
@@ -112,10 +100,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
             axis: q.label("目标进度（%）_axis"),
             bars: target_codes
                 .iter()
-                .map(|i| Bar {
-                    label: q.short(i),
-                    value: q.headline(top, i, "task_progress_pct"),
-                })
+                .map(|i| q.bar(q.short(i), top, i, "task_progress_pct"))
                 .collect(),
             references: vec![(q.label("时间进度"), time_progress)],
             horizontal: true,
@@ -128,13 +113,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         name: name("contribution"),
         title: q.sentence("{period}各产业对规上工业增长的贡献率", &[("period", label)]),
         axis: q.label("贡献率（%）"),
-        bars: members
-            .iter()
-            .map(|i| Bar {
-                label: q.short(i),
-                value: q.headline(top, i, "contribution_pct"),
-            })
-            .collect(),
+        bars: members.iter().map(|i| q.bar(q.short(i), top, i, "contribution_pct")).collect(),
         references: vec![],
         horizontal: true,
     }));
@@ -161,6 +140,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
                 .map(|r| Bar {
                     label: q.n.region_short(&r.code),
                     value: q.project(&r.code, TOTAL, "investment_completion_pct"),
+                    withheld: false,
                 })
                 .collect(),
             references: vec![(q.label("时间进度"), time_progress)],
@@ -179,6 +159,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
                 .map(|c| Bar {
                     label: q.n.region_short(&c.region),
                     value: Some(c.score),
+                    withheld: false,
                 })
                 .collect(),
             references: vec![],
