@@ -269,7 +269,10 @@ impl BarChart {
             .y_label_area_size(56)
             .build_cartesian_2d((0..n - 1).into_segmented(), lo..hi)
             .map_err(|e| e.to_string())?;
-        let labels: Vec<String> = self.bars.iter().map(|b| b.label.clone()).collect();
+        // each label fits its bar's slot (a long county name is cut with an ellipsis
+        // rather than run into its neighbours')
+        let slot = (WIDTH as i32 - 56 - 36) / n.max(1) as i32;
+        let labels: Vec<String> = self.bars.iter().map(|b| fit(&b.label, slot - 6)).collect();
         chart
             .configure_mesh()
             .disable_x_mesh()
