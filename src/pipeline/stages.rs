@@ -154,36 +154,46 @@ impl Seimon {
             }
         }
         let partition = feeds.values().all(|n| *n <= 1);
-        let catalogue = &settings.catalogue;
+        // each region's sub-regions, once
+        let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in &settings.catalogue.regions {
+            if let Some(parent) = crate::model::catalogue::parent_code(&r.code)
+                && let Some(parent) = settings.catalogue.region(&parent)
+            {
+                children.entry(parent.code.as_str()).or_default().push(r.code.as_str());
+            }
+        }
         let rows = |p: Period| {
             let cells: Vec<&disclosure::Cell> = facts
                 .range((p, (String::new(), String::new()))..)
                 .take_while(|((q, _), _)| *q == p)
                 .map(|((_, c), _)| c)
                 .collect();
-            let has = |r: &str, i: &str| cells.iter().any(|(cr, ci)| cr == r && ci == i);
+            let present: HashSet<(&str, &str)> = cells.iter().map(|(r, i)| (r.as_str(), i.as_str())).collect();
             let mut rows = Vec::new();
             for (region, industry) in &cells {
-                let children: Vec<disclosure::Cell> = catalogue
-                    .children_of(region)
-                    .filter(|c| has(&c.code, industry))
-                    .map(|c| (c.code.clone(), industry.clone()))
+                let subs: Vec<disclosure::Cell> = children
+                    .get(region.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| present.contains(&(**c, industry.as_str())))
+                    .map(|c| (c.to_string(), industry.clone()))
                     .collect();
-                if !children.is_empty() {
+                if !subs.is_empty() {
                     rows.push(disclosure::Row {
                         parent: (region.clone(), industry.clone()),
-                        children,
+                        children: subs,
                     });
                 }
                 if partition && industry == TEN {
-                    let children: Vec<disclosure::Cell> = members
+                    let subs: Vec<disclosure::Cell> = members
                         .iter()
-                        .filter(|i| has(region, i))
+                        .filter(|i| present.contains(&(region.as_str(), i.as_str())))
                         .map(|i| (region.clone(), i.clone()))
                         .collect();
                     rows.push(disclosure::Row {
                         parent: (region.clone(), TEN.to_string()),
-                        children,
+                        children: subs,
                     });
                 }
             }
