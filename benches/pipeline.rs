@@ -199,6 +199,7 @@ fn print(m: &Measured) {
         format!("compute all measures ({} rows of indicators.csv)", last.measures),
         stage("compute"),
     );
+    row("disclosure control (primary, secondary, disclosure.csv)".into(), stage("disclose"));
     row("evaluate risk rules and data quality".into(), stage("risk"));
     row(
         format!("render the report set ({reports} reports, {charts} charts, xlsx)"),
