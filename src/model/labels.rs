@@ -245,6 +245,8 @@ const TABLE: &[(&str, &str)] = &[
     ("持续_state", "persisting"),
     ("升级", "escalated"),
     ("缓解", "eased"),
+    ("升级_column", "Escalated"),
+    ("缓解_column", "Eased"),
     ("解除_state", "resolved"),
     ("{what}：本期数据缺失", "{what}: missing this quarter"),
     // risk groups

@@ -21,12 +21,23 @@ fn text(t: String) -> Cell {
 }
 
 /// A row of the section: the words, then light, change since last quarter, since, score.
+/// A state as the section's column says it ("持续" / "Persisting").
+fn state_word(q: &Context<'_>, state: State) -> String {
+    q.label(match state {
+        State::New => "新增",
+        State::Persisting => "持续",
+        State::Escalated => "升级_column",
+        State::Eased => "缓解_column",
+        State::Resolved => "解除",
+    })
+}
+
 fn group_row(q: &Context<'_>, words: String, g: &Group) -> Row {
     Row {
         cells: vec![
             text(words),
             text(q.label(g.level.zh())),
-            text(q.label(g.state.zh())),
+            text(state_word(q, g.state)),
             text(if g.state == State::Resolved {
                 "—".into()
             } else {
@@ -242,7 +253,7 @@ pub(super) fn groups_sheet(q: &Context<'_>) -> Table {
                 text(g.id.clone()),
                 text(crate::risk::brief(lang, c, input.rules, input.flags, g)),
                 text(q.label(g.level.zh())),
-                text(q.label(g.state.zh())),
+                text(state_word(q, g.state)),
                 text(crate::model::labels::quarter(lang, g.since)),
                 Cell::Num(Some(g.score), Fmt::One),
                 text(yes_no(g.material)),
