@@ -9,7 +9,10 @@
 //!   suppressed — the difference of two year-to-date levels gives it back;
 //! - `share_change_pp` when the cell a year earlier is suppressed;
 //! - its share, pull and contribution when its region's all-industry total is
-//!   suppressed — a share and a level give the total back.
+//!   suppressed — a share and a level give the total back;
+//! - its rank among its siblings when one of them is suppressed — the published ranks
+//!   would place the suppressed growth between two published ones (this one lives in
+//!   `suppression.rs`, which knows the siblings).
 
 use crate::model::catalogue::TOTAL;
 use crate::model::period::Period;

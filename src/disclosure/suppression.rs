@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Cell, Contributions, Reason, Row, Rules, hidden, primary, secondary};
+use crate::model::catalogue::parent_code;
 use crate::model::period::Period;
 
 /// What is known of one cell for disclosure: its contributors for each magnitude judged
@@ -40,6 +41,9 @@ pub struct Suppression {
     /// The regions any of whose cells is in `cells` or `published`: every other value
     /// leaves without a look-up (most of a national table).
     regions: std::collections::HashSet<String>,
+    /// (quarter, parent region, industry) of every suppressed cell: the ranks of its
+    /// siblings would place it between two published growth rates.
+    ranked: std::collections::HashSet<(Period, String, String)>,
 }
 
 /// Suppresses the cells of each quarter of `facts`: primary by `policy`, then secondary
@@ -84,6 +88,11 @@ pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, ro
         }
     }
     out.regions = out.cells.keys().chain(&out.published).map(|(_, (r, _))| r.clone()).collect();
+    out.ranked = out
+        .cells
+        .keys()
+        .filter_map(|(p, (r, i))| Some((*p, parent_code(r)?, i.clone())))
+        .collect();
     out
 }
 
@@ -101,6 +110,12 @@ impl Suppression {
     /// Whether `measure` of `indicator` on (region, industry) at `period` may not leave
     /// the analyst.
     pub fn hidden(&self, period: Period, region: &str, industry: &str, indicator: &str, measure: &str) -> bool {
+        if measure == "rank"
+            && !self.ranked.is_empty()
+            && parent_code(region).is_some_and(|parent| self.ranked.contains(&(period, parent, industry.to_string())))
+        {
+            return true;
+        }
         if !self.regions.contains(region) {
             return false;
         }
@@ -138,5 +153,63 @@ impl Suppression {
             }
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::disclosure::Dominance;
+
+    #[test]
+    fn a_suppressed_county_takes_its_siblings_ranks_with_it() {
+        let policy = Policy {
+            rules: Rules {
+                min_contributors: 3,
+                dominance: Some(Dominance { n: 2, k_pct: 85.0 }),
+                p_pct: None,
+            },
+            protect_published: false,
+            margin_pct: 10.0,
+        };
+        let p: Period = "2025Q3".parse().unwrap();
+        let cell = |r: &str| (r.to_string(), "NGIT".to_string());
+        let facts = |n: u32, total: f64| CellFacts {
+            contributions: vec![Contributions {
+                enterprises: n,
+                total,
+                largest: [total / f64::from(n), total / f64::from(n)],
+            }],
+            published: false,
+            cost: total,
+        };
+        let all = BTreeMap::from([
+            ((p, cell("340100")), facts(20, 100.0)),
+            ((p, cell("340102")), facts(1, 5.0)),
+            ((p, cell("340103")), facts(9, 45.0)),
+            ((p, cell("340104")), facts(10, 50.0)),
+        ]);
+        let rows = |_| {
+            vec![Row {
+                parent: cell("340100"),
+                children: vec![cell("340102"), cell("340103"), cell("340104")],
+            }]
+        };
+        let s = suppress(&policy, &all, rows);
+        assert_eq!(s.reason(p, "340102", "NGIT"), Some(Reason::Threshold));
+        assert_eq!(
+            s.reason(p, "340103", "NGIT"),
+            Some(Reason::Secondary),
+            "smallest sufficient sibling"
+        );
+        assert!(!s.hidden(p, "340104", "NGIT", "operating_income", "ytd"), "a published sibling");
+        assert!(
+            s.hidden(p, "340104", "NGIT", "operating_income", "rank"),
+            "but not its rank among its siblings"
+        );
+        assert!(
+            !s.hidden(p, "340100", "NGIT", "operating_income", "rank"),
+            "the city's own rank is among cities"
+        );
     }
 }
