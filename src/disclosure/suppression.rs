@@ -79,9 +79,8 @@ pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, ro
             })
             .collect();
         let cost = |c: &Cell| facts.get(&(period, c.clone())).map_or(0.0, |f| f.cost);
-        let mut with_fixed = cells.clone();
-        secondary(&rows, &mut with_fixed, cost, policy.margin_pct / 100.0);
-        for (cell, reason) in with_fixed {
+        secondary(&rows, &mut cells, cost, policy.margin_pct / 100.0);
+        for (cell, reason) in cells {
             if !fixed.contains(&cell) {
                 out.cells.insert((period, cell), reason);
             }
@@ -97,11 +96,6 @@ pub fn suppress(policy: &Policy, facts: &BTreeMap<(Period, Cell), CellFacts>, ro
 }
 
 impl Suppression {
-    /// Whether anything of `period` is withheld.
-    pub fn any_in(&self, period: Period) -> bool {
-        self.cells.keys().any(|(p, _)| *p == period) || self.published.iter().any(|(p, _)| *p == period)
-    }
-
     /// Why the cell is suppressed, if it is.
     pub fn reason(&self, period: Period, region: &str, industry: &str) -> Option<Reason> {
         self.cells.get(&(period, (region.to_string(), industry.to_string()))).copied()

@@ -83,17 +83,18 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
     let input = q.input;
     // a risk whose figures disclosure control withholds is not shown: its light alone
     // would tell (a loss-maker among two enterprises)
-    let in_scope = |g: &Group| in_scope(g) && !withheld(q, g);
     let (groups, lang, c) = (input.groups, q.lang, input.catalogue);
+    // judged once per group (the cause chains below ask again and again)
+    let shown: Vec<bool> = groups.iter().map(|g| in_scope(g) && !withheld(q, g)).collect();
     let sentence = |g: &Group| crate::risk::sentence(lang, c, input.rules, input.flags, g);
     let brief = |g: &Group| crate::risk::brief(lang, c, input.rules, input.flags, g);
-    let scoped: Vec<usize> = (0..groups.len()).filter(|&i| in_scope(&groups[i])).collect();
+    let scoped: Vec<usize> = (0..groups.len()).filter(|&i| shown[i]).collect();
     // the furthest cause up the chain that is in the report's scope
     let cause_here = |i: usize| {
         let mut found = None;
         let mut up = groups[i].cause;
         while let Some(c) = up {
-            if in_scope(&groups[c]) {
+            if shown[c] {
                 found = Some(c);
             }
             up = groups[c].cause;
