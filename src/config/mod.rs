@@ -45,7 +45,7 @@ pub const PROFILES: &[(&str, &str)] = &[
 /// Where the configuration is looked for when `--config` is not given.
 pub const DEFAULT_PATH: &str = "config/seimon.toml";
 const ENV_PREFIX: &str = "SEIMON_";
-const SECRET_VARS: [&str; 2] = ["SEIMON_SMTP__PASSWORD", "SEIMON_API__TOKEN"];
+const SECRET_VARS: [&str; 3] = ["SEIMON_SMTP__PASSWORD", "SEIMON_API__TOKEN", "SEIMON_API__READER_TOKEN"];
 
 /// Validated settings.
 #[derive(Debug, Clone)]
@@ -177,7 +177,11 @@ impl Smtp {
 #[derive(Debug, Clone)]
 pub struct Api {
     pub listen: SocketAddr,
+    /// The analyst's token: every route, every value.
     pub token: Option<Secret>,
+    /// A reader's token (a portal, a dashboard): the periods, and the indicators and risks
+    /// readers may see — without the values disclosure control withholds.
+    pub reader_token: Option<Secret>,
 }
 
 #[derive(Debug, Clone)]

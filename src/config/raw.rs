@@ -230,6 +230,7 @@ pub(super) struct RawSubscription {
 pub(super) struct RawApi {
     pub(super) listen: Option<String>,
     pub(super) token_file: Option<PathBuf>,
+    pub(super) reader_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use lettre::message::Mailbox;
@@ -723,29 +724,53 @@ fn api_section(raw: RawApi, secrets: &BTreeMap<String, Secret>, problems: &mut P
         ));
         SocketAddr::from(([127, 0, 0, 1], 8650))
     });
-    let token = match (secrets.get("SEIMON_API__TOKEN"), raw.token_file) {
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(file)) => match std::fs::read_to_string(&file) {
-            Ok(t) => Some(Secret(t.trim().to_string())),
-            Err(e) => {
-                problems.push((key("api.token_file"), format!("cannot read {}: {e}", file.display())));
-                None
+    let mut token = |var: &str, file: Option<PathBuf>, name: &str, what: &str| {
+        let token = match (secrets.get(var), file) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Some(file)) => match std::fs::read_to_string(&file) {
+                Ok(t) => Some(Secret(t.trim().to_string())),
+                Err(e) => {
+                    problems.push((key(&format!("api.{name}_file")), format!("cannot read {}: {e}", file.display())));
+                    None
+                }
+            },
+            (None, None) => None,
+        };
+        token.filter(|t| {
+            // an empty token would start a daemon that refuses every request
+            let empty = t.expose().trim().is_empty();
+            if empty {
+                problems.push((
+                    key(&format!("api.{name}")),
+                    format!("the {what} is empty: set {var} (or [api] {name}_file) to a secret"),
+                ));
             }
-        },
-        (None, None) => None,
+            !empty
+        })
     };
-    let token = token.filter(|t| {
-        // an empty token would start a daemon that refuses every request
-        let empty = t.expose().trim().is_empty();
-        if empty {
+    let analyst = token("SEIMON_API__TOKEN", raw.token_file, "token", "API token");
+    let reader = token(
+        "SEIMON_API__READER_TOKEN",
+        raw.reader_token_file,
+        "reader_token",
+        "API reader token",
+    );
+    let reader = reader.filter(|r| {
+        // one token for two roles would give readers everything
+        let same = analyst.as_ref().is_some_and(|a| a.expose() == r.expose());
+        if same {
             problems.push((
-                key("api.token"),
-                "the API token is empty: set SEIMON_API__TOKEN (or [api] token_file) to a secret".into(),
+                key("api.reader_token"),
+                "the reader token is the analyst's token: give readers a secret of their own".into(),
             ));
         }
-        !empty
+        !same
     });
-    Api { listen, token }
+    Api {
+        listen,
+        token: analyst,
+        reader_token: reader,
+    }
 }
 
 /// `[[subscriptions]]`: who receives which audience's report, in which language, with

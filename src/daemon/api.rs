@@ -1,7 +1,11 @@
 //! The HTTP API (axum): runs, files, periods, health and metrics.
 //!
 //! Every route under `/api/v1` needs `Authorization: Bearer <token>`, checked (in constant
-//! time) before anything of the body is read; errors are JSON `{"error": …}`. Bodies are
+//! time) before anything of the body is read; errors are JSON `{"error": …}`. The
+//! analyst's token opens every route and every value (each indicator says whether it is
+//! withheld from readers, and why); a reader's token ([`Role::Reader`]) only the periods,
+//! indicators and risks, without what disclosure control withholds (the run's
+//! `disclosure.csv`) — else 403. Bodies are
 //! bounded per route: a file up to [`MAX_BODY`], anything else [`SMALL_BODY`]. Every
 //! handler that reads the store or a report runs on the blocking pool, at most
 //! [`CONCURRENT_READS`] at a time and each within [`READ_DEADLINE`] (else 503), so that a
@@ -53,10 +57,20 @@ pub const READ_DEADLINE: Duration = Duration::from_secs(20);
 /// How long a file upload may wait for and take its load.
 const LOAD_DEADLINE: Duration = Duration::from_secs(600);
 
+/// Who a token belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Every route and every value.
+    Analyst,
+    /// What readers get: the periods, and the indicators and risks not withheld.
+    Reader,
+}
+
 /// The API's shared state.
 #[derive(Clone)]
 pub struct ApiState {
     token: Secret,
+    reader_token: Option<Secret>,
     runs: Runs,
     scheduler: Arc<AtomicBool>,
     loaded: Arc<Notify>,
@@ -75,6 +89,7 @@ impl ApiState {
     pub fn new(runs: Runs, token: Secret, scheduler: Arc<AtomicBool>, loaded: Arc<Notify>) -> ApiState {
         ApiState {
             token,
+            reader_token: None,
             runs,
             scheduler,
             loaded,
@@ -83,11 +98,19 @@ impl ApiState {
         }
     }
 
+    /// Also accepts `reader`'s token, for [`Role::Reader`].
+    pub fn with_reader_token(self, reader: Option<Secret>) -> ApiState {
+        ApiState {
+            reader_token: reader,
+            ..self
+        }
+    }
+
     fn app(&self) -> &Seimon {
         self.runs.app()
     }
 
-    fn authorised(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn authorised(&self, headers: &HeaderMap) -> Result<Role, Response> {
         use subtle::ConstantTimeEq;
         // the scheme is case-insensitive (RFC 9110 §11.1)
         let given = headers
@@ -96,8 +119,10 @@ impl ApiState {
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim());
+        let is = |secret: &Secret, t: &str| bool::from(t.as_bytes().ct_eq(secret.expose().as_bytes()));
         match given {
-            Some(t) if bool::from(t.as_bytes().ct_eq(self.token.expose().as_bytes())) => Ok(()),
+            Some(t) if is(&self.token, t) => Ok(Role::Analyst),
+            Some(t) if self.reader_token.as_ref().is_some_and(|r| is(r, t)) => Ok(Role::Reader),
             _ => Err(error(StatusCode::UNAUTHORIZED, "a valid bearer token is required")),
         }
     }
@@ -144,10 +169,18 @@ fn internal(e: impl std::fmt::Display) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
 }
 
-/// The token check of every `/api/v1` route: before any extractor reads the body.
-async fn require_token(State(s): State<ApiState>, request: Request, next: Next) -> Response {
+/// The token check of every `/api/v1` route: before any extractor reads the body. A
+/// reader may only read periods (`GET /api/v1/periods…`); the role goes to the handler.
+async fn require_token(State(s): State<ApiState>, mut request: Request, next: Next) -> Response {
     match s.authorised(request.headers()) {
-        Ok(()) => next.run(request).await,
+        Ok(Role::Reader) if request.method() != axum::http::Method::GET || !request.uri().path().starts_with("/api/v1/periods") => error(
+            StatusCode::FORBIDDEN,
+            "a reader's token reads the published figures only: GET /api/v1/periods, …/indicators, …/risks",
+        ),
+        Ok(role) => {
+            request.extensions_mut().insert(role);
+            next.run(request).await
+        }
         Err(refused) => refused,
     }
 }
@@ -398,7 +431,43 @@ fn csv_rows(
     Ok(rows)
 }
 
-async fn indicators(State(s): State<ApiState>, Path(period): Path<String>, Query(filter): Query<HashMap<String, String>>) -> Response {
+/// The values of a run that readers do not get, from its `disclosure.csv`: (region,
+/// industry, indicator, measure) → why. A report written before disclosure control has
+/// none, and is not served to readers until it is recomputed.
+type Withheld = HashMap<(String, String, String, String), String>;
+
+fn withheld(app: &Seimon, period: &str, role: Role) -> Result<Withheld, Response> {
+    let Ok(path) = report_file(app, period, "disclosure.csv") else {
+        if role == Role::Reader && report_file(app, period, "indicators.csv").is_ok() {
+            return Err(error(
+                StatusCode::CONFLICT,
+                format!("the report of {period} was written before disclosure control: recompute it before readers may read it"),
+            ));
+        }
+        return Ok(Withheld::new());
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(internal)?;
+    let mut out = Withheld::new();
+    for record in reader.records() {
+        let r = record.map_err(internal)?;
+        let field = |i: usize| r.get(i).unwrap_or_default().to_string();
+        out.insert((field(1), field(2), field(3), field(4)), field(5));
+    }
+    Ok(out)
+}
+
+/// The withheld-value key of a JSON row of `indicators.csv` or `risks.csv`.
+fn value_key(row: &serde_json::Value) -> (String, String, String, String) {
+    let field = |k: &str| row.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    (field("region_code"), field("industry_code"), field("indicator"), field("measure"))
+}
+
+async fn indicators(
+    State(s): State<ApiState>,
+    axum::Extension(role): axum::Extension<Role>,
+    Path(period): Path<String>,
+    Query(filter): Query<HashMap<String, String>>,
+) -> Response {
     // each filter is a comma-separated list of accepted values of one column
     let columns = [
         ("region", "region_code"),
@@ -422,13 +491,26 @@ async fn indicators(State(s): State<ApiState>, Path(period): Path<String>, Query
     let rows = s
         .read(move |app| {
             let path = report_file(app, &period, "indicators.csv")?;
-            csv_rows(&path, &["value"], |headers, record| {
+            let withheld = withheld(app, &period, role)?;
+            let rows = csv_rows(&path, &["value"], |headers, record| {
                 wanted.iter().all(|(column, values)| {
                     let i = headers.iter().position(|h| h == *column);
                     i.and_then(|i| record.get(i)).is_some_and(|v| values.iter().any(|w| w == v))
                 })
             })
-            .map_err(internal)
+            .map_err(internal)?;
+            Ok(match role {
+                // a reader gets what leaves; the analyst every value, with why it is withheld
+                Role::Reader => rows.into_iter().filter(|row| !withheld.contains_key(&value_key(row))).collect(),
+                Role::Analyst => rows
+                    .into_iter()
+                    .map(|mut row| {
+                        let why = withheld.get(&value_key(&row)).cloned();
+                        row["withheld"] = why.map_or(serde_json::Value::Null, serde_json::Value::String);
+                        row
+                    })
+                    .collect::<Vec<_>>(),
+            })
         })
         .await;
     match rows {
@@ -437,10 +519,11 @@ async fn indicators(State(s): State<ApiState>, Path(period): Path<String>, Query
     }
 }
 
-async fn risks(State(s): State<ApiState>, Path(period): Path<String>) -> Response {
+async fn risks(State(s): State<ApiState>, axum::Extension(role): axum::Extension<Role>, Path(period): Path<String>) -> Response {
     let rows = s
         .read(move |app| {
             let path = report_file(app, &period, "risks.csv")?;
+            let withheld = withheld(app, &period, role)?;
             let acks: HashMap<String, crate::store::RiskAck> = app
                 .store
                 .risk_acks()
@@ -449,6 +532,17 @@ async fn risks(State(s): State<ApiState>, Path(period): Path<String>) -> Respons
                 .map(|a| (a.risk_id.clone(), a))
                 .collect();
             let mut rows = csv_rows(&path, &["value", "threshold", "score"], |_, _| true).map_err(internal)?;
+            if role == Role::Reader {
+                // as in the reports: a group any of whose figures is withheld is left out
+                let group = |row: &serde_json::Value| row.get("group_id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                let hidden: std::collections::HashSet<String> = rows
+                    .iter()
+                    .filter(|row| withheld.contains_key(&value_key(row)))
+                    .map(group)
+                    .filter(|g| !g.is_empty())
+                    .collect();
+                rows.retain(|row| !withheld.contains_key(&value_key(row)) && !hidden.contains(&group(row)));
+            }
             // an acknowledgement made since the report was built shows here at once,
             // whether of the flag or of its group
             for row in &mut rows {

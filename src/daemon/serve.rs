@@ -82,7 +82,7 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
     tracing::info!(%local, "listening");
     // the one line a supervisor or a test reads to find the port
     println!("listening on {local}");
-    let state = ApiState::new(runs, token, alive, loaded);
+    let state = ApiState::new(runs, token, alive, loaded).with_reader_token(app.settings.api.reader_token.clone());
     let stop = shutdown.clone();
     let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move { stop.cancelled().await });
     // Requests in flight get a bounded grace; a client that never finishes (or a read past

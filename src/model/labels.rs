@@ -269,6 +269,10 @@ const TABLE: &[(&str, &str)] = &[
     ("规模较小", "too small to count"),
     ("不予公布", "withheld"),
     (
+        "{regions}的数据不予公布，未参加考核评价。",
+        " {regions}: figures withheld, not assessed.",
+    ),
+    (
         "{mark}：为保护统计调查对象的资料，企业数过少或由个别企业主导的数据不予公布，可据以推算出这些数据的其他数据一并不予公布（《中华人民共和国统计法》第二十五条）；图中相应的柱不予绘制。",
         "{mark}: withheld to protect the respondents — figures of too few enterprises, or dominated by one or two, and the figures from which they could be worked out (Statistics Law of the PRC, art. 25); their bars are not drawn.",
     ),

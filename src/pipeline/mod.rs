@@ -297,7 +297,7 @@ impl Seimon {
         } = self.risks(&table, &inputs.observations, period, options.as_of, as_of.as_deref())?;
         lap("risk", &mut timings);
 
-        let assessment = self.assess(&table, &groups, period);
+        let assessment = self.assess(&table, &groups, period, &suppression);
         if let Some(a) = &assessment {
             current.vstack_mut(&assessment_rows(a, period)?)?;
         }

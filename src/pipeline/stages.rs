@@ -203,16 +203,31 @@ impl Seimon {
     }
 
     /// The assessment of the monitored region's cities, from the measures and the risks
-    /// (`None` when no component is configured).
-    pub(super) fn assess(&self, table: &MeasureTable, groups: &[risk::Group], period: Period) -> Option<crate::assessment::Assessment> {
+    /// (`None` when no component is configured). The assessment is published: a city any
+    /// of whose components is withheld from readers is not assessed, so that neither its
+    /// score nor the others' (normalised among the cities) give the value back.
+    pub(super) fn assess(
+        &self,
+        table: &MeasureTable,
+        groups: &[risk::Group],
+        period: Period,
+        suppression: &disclosure::Suppression,
+    ) -> Option<crate::assessment::Assessment> {
         let settings = &self.settings;
         if settings.assessment.is_empty() {
             return None;
         }
+        let withheld = |city: &str| {
+            settings.assessment.iter().any(|k| {
+                !crate::assessment::RISK_MEASURES.contains(&k.measure.as_str())
+                    && suppression.hidden(period, city, &k.industry, &k.indicator, &k.measure)
+            })
+        };
         let cities: Vec<String> = settings
             .catalogue
             .children_of(&settings.monitor.region)
             .map(|r| r.code.clone())
+            .filter(|city| !withheld(city))
             .collect();
         let period_text = period.to_string();
         Some(crate::assessment::assess(&settings.assessment, &cities, |k, city| {

@@ -18,9 +18,9 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::model::catalogue::{TEN, TOTAL};
 use crate::model::period::Period;
-use crate::synth::records::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
+use crate::synth::records::{CLASSES, SEASON, class_pairs, demo_uscc, noise, pick, write_mapping, write_records};
 use crate::synth::shape::{ANHUI, CITY_WEIGHTS};
-pub use crate::synth::shape::{Shape, shape};
+pub use crate::synth::shape::{Records, Shape, shape};
 
 /// The first year of the demo data (growth for it uses an unpublished 2019 base).
 pub const FIRST_YEAR: i32 = 2020;
@@ -70,7 +70,10 @@ fn build_model(shape: &Shape, through: Period, rng: &mut ChaCha8Rng) -> Model {
         for &(ind, size, trend) in shape.industries {
             let mut level = size * weight * city_tilt * (1.0 + noise(rng, 0.25)).max(0.3);
             let margin = (0.06 + noise(rng, 0.015)).clamp(0.02, 0.12);
-            let mut firms = (level / 6.0).max(3.0);
+            // a roster of real enterprises may be one or two; aggregates alone come from
+            // at least three
+            let fewest = if matches!(shape.records, Records::Roster(_)) { 1.0 } else { 3.0 };
+            let mut firms = (level / 6.0).max(fewest);
             let mut invest = level * (0.12 + noise(rng, 0.02)).max(0.03);
             let city_trend = trend + noise(rng, 0.04);
             for y in years.clone() {
@@ -400,9 +403,17 @@ pub fn write_files(shape: &Shape, dir: &Path, through: Period) -> std::io::Resul
         std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;
         files.push(path);
     }
-    if shape.microdata {
-        files.push(write_mapping(dir, "anhui-2021")?);
-        files.push(write_enterprises(dir, through, &mut rng)?);
+    match shape.records {
+        Records::None => {}
+        Records::Scattered => {
+            files.push(write_mapping(dir, shape.catalogue, class_pairs())?);
+            files.push(write_enterprises(dir, through, &mut rng)?);
+        }
+        Records::Roster(classes) => {
+            let pairs = classes.iter().map(|(industry, class)| (*class, *industry));
+            files.push(write_mapping(dir, shape.catalogue, pairs)?);
+            files.push(write_roster(shape, &model, classes, dir, through, &mut rng)?);
+        }
     }
     files.push(write_projects(shape, dir, through, &mut rng)?);
     if shape.profile == "anhui" {
@@ -524,6 +535,137 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
     let path = dir.join("enterprises.parquet");
     write_records(&path, period, &id, &region, &class, [output, income, profit])?;
     Ok(path)
+}
+
+/// Classes that feed no industry: the rest of industry in a roster.
+const OTHER_CLASSES: [&str; 3] = ["3011", "3110", "1810"];
+
+/// Every enterprise behind each unit's figures, every quarter from 2020Q1: a member
+/// industry's as many as its published count of the year, the first ones staying while the
+/// count rises and falls (entries and exits), their sizes log-normal around a share that
+/// drifts year by year, summing to the published income and output; the rest of industry
+/// (`TOTAL` less the members) in [`OTHER_CLASSES`]. Profit margins scatter around the
+/// cell's, some below zero. Written as Parquet.
+fn write_roster(
+    shape: &Shape,
+    model: &Model,
+    classes: &[(&str, &str)],
+    dir: &Path,
+    through: Period,
+    rng: &mut ChaCha8Rng,
+) -> std::io::Result<PathBuf> {
+    let mut out = RecordColumns::default();
+    let mut n = 0;
+    let years = FIRST_YEAR..=through.year();
+    let annual = |unit: &str, industry: &str, k: &'static str, y: i32| model.annual[&(unit.to_string(), industry.to_string(), k)][&y];
+    for &(unit, _) in &shape.units {
+        // the members' yearly income, output, profit and count, summed for the rest
+        let mut members: HashMap<i32, [f64; 4]> = HashMap::new();
+        for &(industry, class) in classes {
+            let firms: Vec<usize> = years.clone().map(|y| annual(unit, industry, "enterprises", y) as usize).collect();
+            let cell: Vec<[f64; 3]> = years
+                .clone()
+                .map(|y| ["operating_income", "output_value", "profit"].map(|k| annual(unit, industry, k, y)))
+                .collect();
+            for (y, (f, c)) in years.clone().zip(firms.iter().zip(&cell)) {
+                let m = members.entry(y).or_default();
+                for (total, v) in m.iter_mut().zip(c.iter().chain([&(*f as f64)])) {
+                    *total += v;
+                }
+            }
+            n = out.cell(through, model, unit, class, &firms, &cell, n, rng);
+        }
+        let rest: Vec<(usize, [f64; 3])> = years
+            .clone()
+            .map(|y| {
+                let m = members[&y];
+                let firms = (annual(unit, TOTAL, "enterprises", y) - m[3]).max(3.0) as usize;
+                let level = |k, i: usize| (annual(unit, TOTAL, k, y) - m[i]).max(0.0);
+                (firms, [level("operating_income", 0), level("output_value", 1), level("profit", 2)])
+            })
+            .collect();
+        // the rest spread over the classes that feed no industry, a third each
+        for (i, class) in OTHER_CLASSES.iter().enumerate() {
+            let third = |x: usize| (x + OTHER_CLASSES.len() - 1 - i) / OTHER_CLASSES.len();
+            let firms: Vec<usize> = rest.iter().map(|(f, _)| third(*f).max(1)).collect();
+            let cell: Vec<[f64; 3]> = rest.iter().map(|(_, c)| c.map(|v| v / OTHER_CLASSES.len() as f64)).collect();
+            n = out.cell(through, model, unit, class, &firms, &cell, n, rng);
+        }
+    }
+    let path = dir.join("enterprises.parquet");
+    let period: Vec<String> = out.year.iter().zip(&out.q).map(|(y, q)| format!("{y}Q{q}")).collect();
+    write_records(
+        &path,
+        period,
+        &out.id,
+        &out.region,
+        &out.class,
+        [out.output, out.income, out.profit],
+    )?;
+    Ok(path)
+}
+
+/// Enterprise records as columns, as they are built.
+#[derive(Default)]
+struct RecordColumns {
+    year: Vec<i32>,
+    q: Vec<i32>,
+    id: Vec<String>,
+    region: Vec<String>,
+    class: Vec<String>,
+    output: Vec<f64>,
+    income: Vec<f64>,
+    profit: Vec<f64>,
+}
+
+impl RecordColumns {
+    /// The enterprises of one cell, from [`FIRST_YEAR`]: `firms[y]` of them in year `y`,
+    /// sharing the year's `[income, output, profit]` (亿元). Numbers the enterprises from
+    /// `n` and returns the next number.
+    #[allow(clippy::too_many_arguments)]
+    fn cell(
+        &mut self,
+        through: Period,
+        model: &Model,
+        unit: &str,
+        class: &str,
+        firms: &[usize],
+        cell: &[[f64; 3]],
+        n: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> usize {
+        let most = firms.iter().copied().max().unwrap_or(0);
+        let mut weight: Vec<f64> = (0..most).map(|_| noise(rng, 1.1).exp()).collect();
+        let margin: Vec<f64> = (0..most).map(|_| noise(rng, 0.05)).collect();
+        for (k, (&active, &[income, output, profit])) in firms.iter().zip(cell).enumerate() {
+            let y = FIRST_YEAR + k as i32;
+            for w in &mut weight {
+                *w *= noise(rng, 0.08).exp();
+            }
+            let sum: f64 = weight[..active].iter().sum();
+            let cell_margin = if income > 0.0 { profit / income } else { 0.0 };
+            let season = model.season[&(unit.to_string(), y)];
+            for (i, w) in weight[..active].iter().enumerate() {
+                let share = w / sum;
+                for quarter in 1..=4u8 {
+                    let p = Period::new(y, quarter).expect("valid");
+                    if p > through {
+                        break;
+                    }
+                    let s = season[usize::from(quarter) - 1] * 1e4; // 亿元 → 万元
+                    self.year.push(y);
+                    self.q.push(i32::from(quarter));
+                    self.id.push(demo_uscc(unit, n + i));
+                    self.region.push(unit.to_string());
+                    self.class.push(class.to_string());
+                    self.income.push(income * share * s);
+                    self.output.push(output * share * s);
+                    self.profit.push(income * share * (cell_margin + margin[i]) * s);
+                }
+            }
+        }
+        n + most
+    }
 }
 
 /// About 80 major projects over the cities and industries, each quarter of the last two

@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::model::catalogue::{Catalogue, RegionLevel};
 use crate::model::period::Period;
-use crate::synth::records::{CLASSES, SEASON, demo_uscc, noise, pick, write_mapping, write_records};
+use crate::synth::records::{CLASSES, SEASON, class_pairs, demo_uscc, noise, pick, write_mapping, write_records};
 
 /// Approximate weights of the provinces by their numbers of industrial enterprises above
 /// designated size (thousands, order of magnitude of recent yearbooks).
@@ -139,7 +139,7 @@ pub fn write(region_list: &Path, dir: &Path, options: &Options) -> std::io::Resu
         }
     };
     let mut firms: Vec<Firm> = (0..options.enterprises).map(|_| new_firm(&mut rng)).collect();
-    let mut files = vec![write_mapping(dir, &catalogue.name)?];
+    let mut files = vec![write_mapping(dir, &catalogue.name, class_pairs())?];
     let mut rows = 0;
     for year in options.first_year..=options.through.year() {
         if year > options.first_year {

@@ -85,13 +85,23 @@ pub(crate) const CLASSES: &[(&str, &[&str], f64)] = &[
     ("1810", &[], 3.0),               // 机织服装制造
 ];
 
-pub(crate) fn write_mapping(dir: &Path, catalogue: &str) -> std::io::Result<PathBuf> {
+/// The (class, industry) pairs of [`CLASSES`].
+pub(crate) fn class_pairs() -> impl Iterator<Item = (&'static str, &'static str)> {
+    CLASSES
+        .iter()
+        .flat_map(|(class, industries, _)| industries.iter().map(move |i| (*class, *i)))
+}
+
+/// Writes the class mapping of `catalogue`: one row per (class, industry) pair.
+pub(crate) fn write_mapping<'a>(
+    dir: &Path,
+    catalogue: &str,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> std::io::Result<PathBuf> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["class_code", "industry_code", "catalogue"])?;
-    for (class, industries, _) in CLASSES {
-        for industry in *industries {
-            w.write_record([class, industry, catalogue])?;
-        }
+    for (class, industry) in pairs {
+        w.write_record([class, industry, catalogue])?;
     }
     let path = dir.join("class-mapping.csv");
     std::fs::write(&path, w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?)?;

@@ -8,7 +8,7 @@ use std::path::Path;
 use calamine::Reader;
 use mail_parser::{MessageParser, MimeHeaders};
 
-use crate::support::{seimon, stderr, uscc};
+use crate::support::{Daemon, http, json, seimon, stderr, uscc};
 
 const CONFIG: &str = r#"
 [monitor]
@@ -49,7 +49,9 @@ fn files(dir: &Path) {
     for (county, class, incomes) in FIRMS {
         for income in *incomes {
             n += 1;
-            for (period, f) in [("2025Q3", 1.0), ("2024Q3", 0.9)] {
+            // 瑶海's one enterprise shrank by a fifth: a red flag on a withheld figure
+            let before = if *county == "340102" { 1.25 } else { 0.9 };
+            for (period, f) in [("2025Q3", 1.0), ("2024Q3", before)] {
                 let v = income * f;
                 text.push_str(&format!(
                     "{period},{},{county},{class},{},{v},{},万元\n",
@@ -291,4 +293,229 @@ fn no_reader_can_learn_one_enterprises_figures() {
             "{r} {industry}: {x} is known to lie in [{low}, {high}]"
         );
     }
+}
+
+/// The Hefei demo's county industries as its enterprise records make them: (county,
+/// class) → the year-to-date operating income and output of each enterprise in 2025Q3.
+fn hefei_records(dir: &Path) -> BTreeMap<(String, String), Vec<(f64, f64)>> {
+    use polars::prelude::*;
+    let file = std::fs::File::open(dir.join("data/demo-input/enterprises.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let text = |c: &str| df.column(c).unwrap().str().unwrap().clone();
+    let number = |c: &str| df.column(c).unwrap().f64().unwrap().clone();
+    let (period, region, class) = (text("period"), text("region_code"), text("class_code"));
+    let (income, output) = (number("operating_income"), number("output_value"));
+    let mut cells: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    for i in 0..df.height() {
+        if period.get(i) == Some("2025Q3") {
+            let key = (region.get(i).unwrap().to_string(), class.get(i).unwrap().to_string());
+            cells.entry(key).or_default().push((income.get(i).unwrap(), output.get(i).unwrap()));
+        }
+    }
+    cells
+}
+
+#[test]
+fn the_hefei_demo_withholds_its_thin_county_industries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = seimon(dir, &["demo", "--profile", "hefei", "--dir", "."], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let folder = dir.join("reports/2025Q3");
+    // the class each industry is recorded in
+    let mapping = std::fs::read_to_string(dir.join("data/demo-input/class-mapping.csv")).unwrap();
+    let industry_of: BTreeMap<String, String> = mapping
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].to_string(), f[1].to_string())
+        })
+        .collect();
+    // the primary rules by hand: fewer than 3 enterprises, or the largest two over 85 %
+    // of the income or of the output
+    let mut expected = BTreeMap::new();
+    for ((county, class), firms) in hefei_records(dir) {
+        let Some(industry) = industry_of.get(&class) else { continue };
+        let dominated = |pick: fn(&(f64, f64)) -> f64| {
+            let mut v: Vec<f64> = firms.iter().map(pick).collect();
+            v.sort_by(|a, b| b.total_cmp(a));
+            v.iter().take(2).sum::<f64>() > 0.85 * v.iter().sum::<f64>()
+        };
+        let reason = if firms.len() < 3 {
+            "threshold"
+        } else if dominated(|f| f.0) || dominated(|f| f.1) {
+            "dominance"
+        } else {
+            continue;
+        };
+        expected.insert((county, industry.clone()), reason);
+    }
+    let thin = expected.values().filter(|r| **r == "threshold").count();
+    let dominated = expected.len() - thin;
+    assert!(
+        thin >= 20 && dominated >= 5,
+        "the demo is as thin as real data: {thin} thin, {dominated} dominated"
+    );
+    let withheld = withheld(&folder.join("disclosure.csv"));
+    let reason_of = |county: &str, industry: &str| {
+        withheld
+            .get(&(county.into(), industry.into(), "added_value".into(), "ytd".into()))
+            .map(String::as_str)
+    };
+    for ((county, industry), reason) in &expected {
+        assert_eq!(reason_of(county, industry), Some(*reason), "{county} {industry}");
+    }
+    // nothing else is primary, and every row a reader can add up — Hefei over its
+    // counties, a county's TEN over its industries — holds none or at least two
+    let suppressed: Vec<(&str, &str, &str)> = withheld
+        .iter()
+        .filter(|((_, _, indicator, measure), _)| indicator == "added_value" && measure == "ytd")
+        .map(|((r, i, _, _), why)| (r.as_str(), i.as_str(), why.as_str()))
+        .filter(|(_, _, why)| *why != "derived")
+        .collect();
+    for (county, industry, why) in &suppressed {
+        if *why != "secondary" {
+            assert!(
+                expected.contains_key(&(county.to_string(), industry.to_string())),
+                "{county} {industry} {why}"
+            );
+        }
+    }
+    let secondary = suppressed.iter().filter(|s| s.2 == "secondary").count();
+    assert!(secondary >= 1, "complementary cells are picked");
+    let industries: Vec<&String> = industry_of.values().collect();
+    for industry in &industries {
+        let n = suppressed.iter().filter(|s| s.1 == industry.as_str() && s.0 != "340100").count();
+        assert!(n != 1, "Hefei's {industry} less its other counties would give one back");
+    }
+    let counties: std::collections::BTreeSet<&str> = suppressed.iter().map(|s| s.0).collect();
+    for county in counties {
+        let n = suppressed
+            .iter()
+            .filter(|s| s.0 == county && industries.iter().any(|i| i.as_str() == s.1))
+            .count();
+        assert!(n != 1, "{county}'s TEN less its other industries would give one back");
+    }
+    // the city's own industries — thousands of enterprises together — are left alone
+    assert!(reason_of("340100", "QSI").is_none() && reason_of("340100", "TEN").is_none());
+    // in the industry's report a thin county's row is marks only; the city's level shows
+    let (county, industry) = expected.iter().find(|(_, r)| **r == "threshold").map(|(k, _)| k.clone()).unwrap();
+    let html = std::fs::read_to_string(folder.join(format!("industry/{industry}.html"))).unwrap();
+    let hefei = seimon::model::catalogue::Catalogue::built_in("hefei-2023").unwrap().unwrap();
+    let name = &hefei.region(&county).unwrap().zh;
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains(&format!(">{name}</td>")))
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("{name} in industry/{industry}.html"));
+    let cells: Vec<&str> = row
+        .split("</td>")
+        .filter_map(|c| c.rsplit('>').next())
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert!(
+        cells.len() >= 5 && cells[1..].iter().all(|c| *c == "×" || *c == "—"),
+        "{name}: {cells:?}"
+    );
+    assert!(html.contains("《中华人民共和国统计法》第二十五条"), "the footnote says why");
+    // the audit: the manifest counts the cells of each report
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+    let audit = &manifest["disclosure"];
+    assert_eq!(audit["policy"]["protect_published"], true);
+    assert_eq!(audit["primary"].as_u64().unwrap() as usize, expected.len());
+    assert_eq!(audit["secondary"].as_u64().unwrap() as usize, secondary);
+}
+
+#[test]
+fn a_readers_token_gets_from_the_api_only_what_leaves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    files(dir);
+    for args in [
+        &["ingest", "mapping.csv", "firms.csv", "obs.csv"][..],
+        &["recompute", "--period", "2025Q3"],
+    ] {
+        let out = seimon(dir, &[&["--config", "seimon.toml"][..], args].concat(), &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    // one secret for both roles is refused, without printing it
+    let same = [("SEIMON_API__TOKEN", "s3cret-both"), ("SEIMON_API__READER_TOKEN", "s3cret-both")];
+    let out = seimon(dir, &["--config", "seimon.toml", "check-config"], &same);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("the reader token is the analyst's token"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("s3cret-both"));
+
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::copy(dir.join("seimon.toml"), dir.join("config/seimon.toml")).unwrap();
+    let (analyst, reader) = ("analyst-token-7f3a", "reader-token-91c2");
+    let daemon = Daemon::start(
+        dir,
+        &[
+            ("SEIMON_API__TOKEN", analyst),
+            ("SEIMON_API__READER_TOKEN", reader),
+            ("SEIMON_API__LISTEN", "127.0.0.1:0"),
+        ],
+    );
+    let get = |path: &str, token: &str| {
+        let (status, body) = http(&daemon.addr, "GET", path, Some(token), b"");
+        assert_eq!(status, 200, "{path}: {body}");
+        json(&body).as_array().unwrap().clone()
+    };
+    let key = |r: &serde_json::Value| {
+        let f = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+        (f("region_code"), f("industry_code"), f("indicator"), f("measure"))
+    };
+    let path = "/api/v1/periods/2025Q3/indicators?region=340102,340103,340104";
+    // the analyst: every value, each saying whether readers get it
+    let all = get(path, analyst);
+    let one = all
+        .iter()
+        .find(|r| key(r) == ("340102".into(), "NGIT".into(), "operating_income".into(), "ytd".into()))
+        .expect("the analyst keeps the one enterprise's figure");
+    assert!((one["value"].as_f64().unwrap() - 5.317).abs() < 1e-9);
+    assert_eq!(one["withheld"], "threshold");
+    let open = all
+        .iter()
+        .find(|r| key(r) == ("340104".into(), "TEN".into(), "operating_income".into(), "ytd".into()))
+        .unwrap();
+    assert!(open["withheld"].is_null() && (open["value"].as_f64().unwrap() - 120.0).abs() < 1e-9);
+    // the reader: the same rows less every withheld one, as disclosure.csv lists them
+    let listed = withheld(&dir.join("reports/2025Q3/disclosure.csv"));
+    let published = get(path, reader);
+    let expected: Vec<_> = all.iter().filter(|r| r["withheld"].is_null()).map(key).collect();
+    assert_eq!(published.iter().map(key).collect::<Vec<_>>(), expected);
+    assert!(
+        published
+            .iter()
+            .all(|r| !listed.contains_key(&key(r)) && r.get("withheld").is_none())
+    );
+    let leftover: Vec<_> = published.iter().filter(|r| r["region_code"] == "340102").map(key).collect();
+    assert!(published.len() < all.len() && leftover.is_empty(), "{leftover:?}");
+    assert!(published.iter().any(|r| key(r) == key(open)), "what is not withheld is served");
+    // risks: none of a withheld figure reaches the reader
+    let risks = get("/api/v1/periods/2025Q3/risks", reader);
+    assert!(risks.iter().all(|r| !listed.contains_key(&key(r))));
+    let every = get("/api/v1/periods/2025Q3/risks", analyst);
+    assert!(every.iter().any(|r| listed.contains_key(&key(r))), "the analyst sees them all");
+    // and nothing but reading
+    for (method, path) in [
+        ("POST", "/api/v1/runs"),
+        ("GET", "/api/v1/runs/20250101T000000-00000000"),
+        ("POST", "/api/v1/files?name=obs.csv"),
+        ("POST", "/api/v1/risks/negative_growth:340000:NEV:operating_income/ack"),
+    ] {
+        let (status, body) = http(&daemon.addr, method, path, Some(reader), b"{}");
+        assert_eq!(status, 403, "{method} {path}: {body}");
+        assert!(
+            json(&body)["error"]
+                .as_str()
+                .unwrap()
+                .contains("a reader's token reads the published figures only")
+        );
+    }
+    let (status, _) = http(&daemon.addr, "GET", path, Some("not-a-token"), b"");
+    assert_eq!(status, 401);
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    assert!(!log.contains(analyst) && !log.contains(reader), "no token in the log");
 }

@@ -53,7 +53,7 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
         ],
     )];
     if !children.is_empty() {
-        charts.push(growth_by_region(q, name("growth_by_city"), code, children));
+        charts.extend(growth_by_region(q, name("growth_by_city"), code, children));
     }
     let own_quality: Vec<&Flag> = quality.iter().copied().filter(|f| &f.industry == code).collect();
     Report {

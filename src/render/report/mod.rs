@@ -388,15 +388,31 @@ fn assessment_table(q: &Context<'_>, a: &crate::assessment::Assessment) -> Table
         .iter()
         .map(|k| format!("{} {}", component_name(q, k), k.weight))
         .collect();
+    let mut note = q.sentence(
+        "得分满分100，各项为该项对得分的贡献（权重 {weights}）；缺报的项得0分，位次按得分由高到低，得分相同者位次相同。",
+        &[("weights", &weights.join(q.label("、_list").as_str()))],
+    );
+    // sub-regions left out: their figures are withheld (see `Seimon::assess`)
+    let unassessed: Vec<String> = q
+        .input
+        .catalogue
+        .children_of(q.input.region)
+        .filter(|r| a.city(&r.code).is_none())
+        .map(|r| q.region_name(&r.code))
+        .collect();
+    if !unassessed.is_empty() {
+        q.withheld_any.set(true);
+        note.push_str(&q.sentence(
+            "{regions}的数据不予公布，未参加考核评价。",
+            &[("regions", &unassessed.join(q.label("、_list").as_str()))],
+        ));
+    }
     Table {
         sheet: q.label("考核评价"),
         title: q.sentence("{sub}考核评价", &[("sub", &q.label(sub_zh))]),
         header,
         rows,
-        note: Some(q.sentence(
-            "得分满分100，各项为该项对得分的贡献（权重 {weights}）；缺报的项得0分，位次按得分由高到低，得分相同者位次相同。",
-            &[("weights", &weights.join(q.label("、_list").as_str()))],
-        )),
+        note: Some(note),
     }
 }
 
@@ -653,11 +669,19 @@ fn trend(q: &Context<'_>, name: String, title: String, axis: String, lines: &[(S
     })
 }
 
-/// The bar chart of one industry's growth in each sub-region, against the monitored region.
-fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&crate::model::catalogue::Region]) -> ChartSpec {
+/// The bar chart of one industry's growth in each sub-region, against the monitored
+/// region; none when every bar would be withheld (the table says so with its marks).
+fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&crate::model::catalogue::Region]) -> Option<ChartSpec> {
     let top = q.input.region;
     let period = crate::model::labels::period(q.lang, q.input.period);
-    ChartSpec::Bar(BarChart {
+    let bars: Vec<Bar> = children
+        .iter()
+        .map(|r| q.bar(q.n.region_short(&r.code), &r.code, industry, "yoy_pct"))
+        .collect();
+    if bars.iter().all(|b| b.withheld) {
+        return None;
+    }
+    Some(ChartSpec::Bar(BarChart {
         name,
         title: q.sentence(
             "{period}分{sub}{what}{indicator}同比增长",
@@ -669,17 +693,14 @@ fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&
             ],
         ),
         axis: q.label("同比增长（%）"),
-        bars: children
-            .iter()
-            .map(|r| q.bar(q.n.region_short(&r.code), &r.code, industry, "yoy_pct"))
-            .collect(),
+        bars,
         references: q
             .headline(top, industry, "yoy_pct")
             .map(|v| (q.region_name(top), v))
             .into_iter()
             .collect(),
         horizontal: false,
-    })
+    }))
 }
 
 /// Builds one audience's report.

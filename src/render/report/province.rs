@@ -107,7 +107,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         }));
     }
     if !children.is_empty() {
-        charts.push(growth_by_region(q, name("growth_by_city"), TEN, children));
+        charts.extend(growth_by_region(q, name("growth_by_city"), TEN, children));
     }
     charts.push(ChartSpec::Bar(BarChart {
         name: name("contribution"),
