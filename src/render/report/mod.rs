@@ -266,7 +266,7 @@ fn industries_table(q: &Context<'_>, region: &str, number: &'static str) -> Tabl
 fn regions_table(q: &Context<'_>, industry: &str, number: &'static str) -> Table {
     let top = q.input.region;
     let (sub, sheet) = sub_name(q);
-    let rows = std::iter::once(top.to_string())
+    let mut rows: Vec<Row> = std::iter::once(top.to_string())
         .chain(q.input.catalogue.children_of(top).map(|r| r.code.clone()))
         .map(|r| Row {
             cells: vec![
@@ -274,13 +274,37 @@ fn regions_table(q: &Context<'_>, industry: &str, number: &'static str) -> Table
                 q.num(&r, industry, "ytd", Fmt::Money),
                 q.num(&r, industry, "yoy_pct", Fmt::One),
                 q.num(&r, industry, "gap_to_parent_pp", Fmt::One),
-                q.num(&r, industry, "rank", Fmt::Int),
+                // the monitored region's rank is among regions this table does not show
+                if r == top {
+                    Cell::Num(None, Fmt::Int)
+                } else {
+                    q.num(&r, industry, "rank", Fmt::Int)
+                },
                 q.num(&r, industry, "share_pct", Fmt::One),
                 q.num(&r, industry, "contribution_pct", Fmt::One),
             ],
             emphasis: r == top,
         })
         .collect();
+    let mut header = vec![
+        q.label(sub),
+        q.sentence("{indicator}（亿元）", &[("indicator", &q.indicator())]),
+        q.label("同比增长（%）"),
+        q.sentence("与{region}增速差（个百分点）", &[("region", &q.region_name(top))]),
+        q.label("增速位次"),
+        q.label("占规上工业比重（%）"),
+        q.label("对规上工业贡献率（%）"),
+    ];
+    let mut note = Some(q.label("位次按同比增速由高到低排列，增速相同者位次相同。"));
+    // ranks are among a province's cities: counties have none, and no column of dashes
+    const RANK: usize = 4;
+    if rows.iter().all(|row| matches!(row.cells[RANK], Cell::Num(None, _))) {
+        for row in &mut rows {
+            row.cells.remove(RANK);
+        }
+        header.remove(RANK);
+        note = None;
+    }
     Table {
         sheet: q.label(sheet),
         title: q.sentence(
@@ -291,17 +315,9 @@ fn regions_table(q: &Context<'_>, industry: &str, number: &'static str) -> Table
                 ("industry", &q.short(industry)),
             ],
         ),
-        header: vec![
-            q.label(sub),
-            q.sentence("{indicator}（亿元）", &[("indicator", &q.indicator())]),
-            q.label("同比增长（%）"),
-            q.sentence("与{region}增速差（个百分点）", &[("region", &q.region_name(top))]),
-            q.label("增速位次"),
-            q.label("占规上工业比重（%）"),
-            q.label("对规上工业贡献率（%）"),
-        ],
+        header,
         rows,
-        note: Some(q.label("位次按同比增速由高到低排列，增速相同者位次相同。")),
+        note,
     }
 }
 
