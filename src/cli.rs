@@ -171,11 +171,18 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
     match command {
         Command::CheckConfig => {
             println!("{}: configuration is valid", settings.origin);
+            let chains = &settings.catalogue.chains;
+            let chains = if chains.is_empty() {
+                String::new()
+            } else {
+                let segments: usize = chains.iter().map(|c| c.segments.len()).sum();
+                format!(", {} chains with {segments} segments", chains.len())
+            };
             println!(
-                "  catalogue {} ({} industries, {} regions)",
+                "  catalogue {} ({} industries, {} regions{chains})",
                 settings.catalogue.name,
                 settings.catalogue.industries.len(),
-                settings.catalogue.regions.len()
+                settings.catalogue.regions.len(),
             );
             println!(
                 "  data {}  reports {}  inbox {}",

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::model::chain::{self, Chain};
 use crate::model::tomlspan::{self, KeyPath};
 
 /// The default catalogue's text, embedded so the binary runs without any file.
@@ -147,6 +148,9 @@ struct RawCatalogue {
     #[serde(default)]
     regions_file: Option<String>,
     indicators: Vec<Indicator>,
+    /// The industrial chains monitored, with their segments and leaders.
+    #[serde(default)]
+    chains: Vec<Chain>,
 }
 
 /// Regions from the text of a CSV list (`origin` names it) with columns `code` and `name`
@@ -197,6 +201,8 @@ pub struct Catalogue {
     pub industries: Vec<Industry>,
     pub regions: Vec<Region>,
     pub indicators: Vec<Indicator>,
+    /// The industrial chains, each with its segments from upstream to downstream.
+    pub chains: Vec<Chain>,
     industry_ix: HashMap<String, usize>,
     region_ix: HashMap<String, usize>,
     indicator_ix: HashMap<String, usize>,
@@ -322,6 +328,9 @@ impl Catalogue {
                 ));
             }
         }
+        if let Some((path, message)) = chain::check(&raw.chains) {
+            return Err(err(&path, message));
+        }
         Ok(Catalogue {
             name: raw.name,
             title_zh: raw.title_zh,
@@ -329,6 +338,7 @@ impl Catalogue {
             industries: raw.industries,
             regions: raw.regions,
             indicators: raw.indicators,
+            chains: raw.chains,
             industry_ix,
             region_ix,
             indicator_ix,

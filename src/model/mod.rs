@@ -5,6 +5,7 @@
 
 pub mod audience;
 pub mod catalogue;
+pub mod chain;
 pub mod labels;
 pub mod language;
 pub mod observation;

@@ -213,3 +213,50 @@ fn check_config_warns_of_a_password_sent_in_clear() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stdout(&out).contains("warning"), "a relay on this machine: {}", stdout(&out));
 }
+
+#[test]
+fn check_config_rejects_bad_chains_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let hefei = include_str!("../../config/catalogue/hefei-2023.toml");
+    let profile = include_str!("../../config/profiles/hefei.toml");
+    std::fs::write(
+        dir.path().join("seimon.toml"),
+        profile.replace("catalogue = \"hefei-2023\"", "catalogue = \"chains.toml\""),
+    )
+    .unwrap();
+    let check = |chain: &str| {
+        std::fs::write(dir.path().join("chains.toml"), format!("{hefei}\n{chain}")).unwrap();
+        let out = seimon(dir.path(), &["--config", "seimon.toml", "check-config"], &[]);
+        (out.status.code(), stderr(&out), stdout(&out))
+    };
+    // the shipped chains pass: twelve, with their segments
+    let (code, err, out) = check("");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("12 chains with 44 segments"), "{out}");
+    // the problem's line: the catalogue's own lines, then the chain's
+    let line = |n: usize| hefei.lines().count() + 1 + n;
+    let chain = |segment: &str, leaders: &str| {
+        format!(
+            "[[chains]]\ncode = \"BAD\"\nzh = \"坏链\"\nen = \"Bad\"\nleaders = [{leaders}]\n\n[[chains.segments]]\ncode = \"up\"\nzh = \"上游\"\nen = \"Up\"\nstage = \"upstream\"\n{segment}\n"
+        )
+    };
+    let cases = [
+        (
+            chain("classes = []", ""),
+            12,
+            "segment `up` of chain `BAD` is empty: name its GB/T 4754 classes",
+        ),
+        (chain("classes = [\"3973\", \"9950\"]", ""), 12, "`9950` is not a GB/T 4754 class"),
+        (
+            chain("classes = [\"3973\"]", "\"91340100MA2N0B00\""),
+            5,
+            "chain leader `91340100MA2N0B00` is not an 18-character unified social credit code",
+        ),
+    ];
+    for (text, at, message) in cases {
+        let (code, err, _) = check(&text);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(&format!("chains.toml:{}:", line(at))), "line {}: {err}", line(at));
+        assert!(err.contains(message), "{err}");
+    }
+}
