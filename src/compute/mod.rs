@@ -14,6 +14,7 @@
 //! every region with a parent in the data (city → province, county → city); `rank` is
 //! among the cities of a province with a growth rate, 1 = highest, ties share the lowest.
 
+pub mod chains;
 pub mod enterprises;
 pub mod projects;
 pub mod targets;
@@ -287,6 +288,10 @@ pub struct Inputs<'a> {
     pub mapping: &'a [(String, String)],
     /// The member industries whose union is `TEN`.
     pub members: Vec<String>,
+    /// The industrial chains, aggregated from the records with the industries.
+    pub chains: &'a [crate::model::chain::Chain],
+    /// How many enterprises a chain's segment needs in a region to count as present.
+    pub chain_min_enterprises: u32,
     /// Indicators that are stocks, not accumulating within a year (see
     /// [`crate::model::catalogue::Indicator::cumulative`]).
     pub stocks: Vec<String>,
@@ -360,6 +365,7 @@ pub fn all_measures() -> impl Iterator<Item = &'static str> {
         .chain(targets::TARGET_MEASURES)
         .chain(projects::PROJECT_MEASURES)
         .chain(enterprises::ENTERPRISE_MEASURES)
+        .chain(chains::CHAIN_MEASURES)
         .copied()
 }
 
@@ -422,7 +428,15 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     let (obs, extra) = match inputs.enterprises {
         Some(records) => {
             let selection = record_selection(from, to, inputs.focus.as_deref(), inputs.targets);
-            let (aggregates, extra) = enterprises::aggregate(records, inputs.mapping, &inputs.members, &selection)?;
+            // the chains and their segments aggregate with the industries
+            let with_chains: Vec<(String, String)>;
+            let mapping = if inputs.chains.is_empty() {
+                inputs.mapping
+            } else {
+                with_chains = inputs.mapping.iter().cloned().chain(chains::pairs(inputs.chains)).collect();
+                &with_chains
+            };
+            let (aggregates, extra) = enterprises::aggregate(records, mapping, &inputs.members, &selection)?;
             let aggregates = with_hierarchy(aggregates);
             // Published aggregates win over those computed from enterprise records.
             let key = || vec![col("region_code"), col("industry_code"), col("indicator"), col("year"), col("q")];
@@ -443,6 +457,14 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             )
         }
         None => (published, None),
+    };
+    // The chains' own measures, from their aggregates (read twice: materialised once).
+    let (obs, chain_rows) = if inputs.chains.is_empty() || extra.is_none() {
+        (obs, None)
+    } else {
+        let obs = stage(obs)?;
+        let rows = chains::chain_measures(obs.clone(), inputs.chains, f64::from(inputs.chain_min_enterprises))?;
+        (obs, Some(rows))
     };
     // Scale tiers: counts of industries on course for a tier, as observations.
     let obs = if inputs.tiers.is_empty() {
@@ -475,9 +497,8 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     if !inputs.projects.is_empty() {
         parts.push(projects::project_measures(inputs.projects, &inputs.members)?);
     }
-    if let Some(extra) = extra {
-        parts.push(extra);
-    }
+    parts.extend(extra);
+    parts.extend(chain_rows);
     let long = concat(
         parts,
         UnionArgs {

@@ -85,6 +85,9 @@ pub struct Settings {
     pub key_risks: crate::render::KeyRisks,
     /// Statistical disclosure control of what leaves the analyst (`[disclosure]`).
     pub disclosure: crate::disclosure::Policy,
+    /// How many enterprises a chain's segment needs in a region to count as present
+    /// (`[chains] min_enterprises`): the coverage of a chain and its missing links.
+    pub chain_min_enterprises: u32,
     /// SHA-256 of the effective configuration without secrets (recorded in manifests).
     pub hash: String,
 }

@@ -25,6 +25,7 @@ pub(super) struct RawSettings {
     pub(super) ingest: RawIngest,
     pub(super) archive: RawArchive,
     pub(super) disclosure: RawDisclosure,
+    pub(super) chains: RawChains,
     pub(super) risk: RawRisk,
     pub(super) rules: Vec<RawRule>,
     pub(super) silences: Vec<RawSilence>,
@@ -152,6 +153,12 @@ pub(super) struct RawSilence {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawIngest {
     pub(super) horizon_days: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawChains {
+    pub(super) min_enterprises: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]

@@ -193,6 +193,13 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         horizon_days: defaulted(raw.ingest.horizon_days),
     };
     let disclosure = disclosure_section(&raw.disclosure, &mut problems);
+    let chain_min_enterprises = defaulted(raw.chains.min_enterprises);
+    if !(1..=1000).contains(&chain_min_enterprises) {
+        problems.push((
+            key("chains.min_enterprises"),
+            format!("`{chain_min_enterprises}`: a segment is present with at least 1 to 1000 enterprises"),
+        ));
+    }
 
     let demo_through = raw.demo.through.as_deref().and_then(|t| match t.parse() {
         Ok(p) => Some(p),
@@ -235,6 +242,7 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         grouping,
         key_risks,
         disclosure,
+        chain_min_enterprises: chain_min_enterprises.clamp(1, 1000) as u32,
         hash,
     })
 }

@@ -12,7 +12,8 @@
 //!   suppressed — a share and a level give the total back;
 //! - its rank among its siblings when one of them is suppressed — the published ranks
 //!   would place the suppressed growth between two published ones (this one lives in
-//!   `suppression.rs`, which knows the siblings).
+//!   `suppression.rs`, which knows the siblings);
+//! - a chain segment's share of its chain (and its change) when the chain is suppressed.
 
 use crate::model::catalogue::TOTAL;
 use crate::model::period::Period;
@@ -28,9 +29,12 @@ const AGAINST_A_YEAR_EARLIER: &[&str] = &[
     "rank",
     "growth_breadth_pct",
     "share_change_pp",
+    "segment_share_change_pp",
 ];
 /// Measures that take the difference with the quarter before.
 const AGAINST_THE_QUARTER_BEFORE: &[&str] = &["quarter", "quarter_yoy_pct"];
+/// Measures of a segment that divide by its chain.
+const OVER_THE_CHAIN: &[&str] = &["segment_share_pct", "segment_share_change_pp"];
 /// Measures that divide by the region's all-industry total.
 const OVER_THE_TOTAL: &[&str] = &["share_pct", "share_change_pp", "pull_pp", "contribution_pct"];
 
@@ -49,7 +53,21 @@ pub fn hidden(measure: &str, period: Period, region: &str, industry: &str, suppr
     if AGAINST_THE_QUARTER_BEFORE.contains(&measure) && at(before) {
         return true;
     }
+    if OVER_THE_CHAIN.contains(&measure)
+        && let Some(chain) = chain_of(industry)
+        && (suppressed(period, region, chain)
+            || AGAINST_A_YEAR_EARLIER.contains(&measure) && year_earlier.is_some_and(|p| suppressed(p, region, chain)))
+    {
+        return true;
+    }
     OVER_THE_TOTAL.contains(&measure) && industry != TOTAL && suppressed(period, region, TOTAL)
+}
+
+/// The chain row of a segment row (`chain.IC.design` → `chain.IC`).
+fn chain_of(industry: &str) -> Option<&str> {
+    let rest = industry.strip_prefix(crate::model::chain::ROW_PREFIX)?;
+    let (chain, _) = rest.split_once('.')?;
+    Some(&industry[..crate::model::chain::ROW_PREFIX.len() + chain.len()])
 }
 
 #[cfg(test)]
@@ -78,5 +96,17 @@ mod tests {
         assert!(h("share_pct", "2025Q3", "TOTAL") && h("ytd", "2025Q3", "TOTAL"), "the total itself");
         assert!(!h("yoy_pct", "2025Q4", "NGIT"), "2024Q4 was published");
         assert!(!h("quarter", "2025Q1", "NGIT"), "a first quarter is its own level");
+    }
+
+    #[test]
+    fn a_segments_share_of_a_suppressed_chain_is_hidden() {
+        let p: Period = "2025Q3".parse().unwrap();
+        let suppressed = |_: Period, region: &str, industry: &str| (region, industry) == ("340102", "chain.IC");
+        let h = |m: &str, industry: &str| hidden(m, p, "340102", industry, suppressed);
+        assert!(h("segment_share_pct", "chain.IC.design"), "its level and share give the chain back");
+        assert!(!h("ytd", "chain.IC.design"), "the segment's own level is its own");
+        assert!(!h("segment_share_pct", "chain.ICX.design"), "another chain");
+        assert_eq!(chain_of("chain.IC.design"), Some("chain.IC"));
+        assert_eq!(chain_of("chain.IC"), None);
     }
 }

@@ -375,6 +375,10 @@ pub fn measure(lang: Language, m: &str) -> &str {
             "cr4_pct" => "four-firm concentration (%)",
             "top1_share_pct" => "largest enterprise's share (%)",
             "top2_share_pct" => "two largest enterprises' share (%)",
+            "segment_share_pct" => "share of the chain (%)",
+            "segment_share_change_pp" => "change of the share of the chain (pp)",
+            "coverage_pct" => "segments present (%)",
+            "missing_segments" => "missing segments",
             other => other,
         };
     }
@@ -419,6 +423,10 @@ pub fn measure_zh(measure: &str) -> &str {
         "hhi" => "赫芬达尔指数",
         "top1_share_pct" => "最大企业占比(%)",
         "top2_share_pct" => "前两位企业占比(%)",
+        "segment_share_pct" => "占产业链比重(%)",
+        "segment_share_change_pp" => "占产业链比重变化(个百分点)",
+        "coverage_pct" => "环节覆盖率(%)",
+        "missing_segments" => "缺失环节数(个)",
         other => other,
     }
 }

@@ -43,6 +43,8 @@ impl Seimon {
             enterprises: enterprise_scan(&inputs.batches)?,
             mapping: &inputs.mapping,
             members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
+            chains: &settings.catalogue.chains,
+            chain_min_enterprises: settings.chain_min_enterprises,
             stocks: settings.catalogue.stocks(),
             tiers: settings.tiers.clone(),
         };
@@ -163,6 +165,34 @@ impl Seimon {
                 children.entry(parent.code.as_str()).or_default().push(r.code.as_str());
             }
         }
+        // a chain adds up over its segments; where an industry's classes are whole segments
+        // of a chain, the chain is that industry and its other segments
+        // (chain, its segments, (industry, the chain's other segments))
+        type ChainRows = Vec<(String, Vec<String>, Vec<(String, Vec<String>)>)>;
+        let mut chain_rows: ChainRows = Vec::new();
+        let mut industries: BTreeMap<&str, HashSet<&str>> = BTreeMap::new();
+        for (class, industry) in &inputs.mapping {
+            industries.entry(industry.as_str()).or_default().insert(class.as_str());
+        }
+        for chain in &settings.catalogue.chains {
+            let segments: Vec<String> = chain.segments.iter().map(|s| chain.segment_row_code(s)).collect();
+            let mut relations = Vec::new();
+            for (industry, classes) in &industries {
+                let inside = |s: &crate::model::chain::Segment| s.classes.iter().filter(|c| classes.contains(c.as_str())).count();
+                let whole = chain.segments.iter().all(|s| inside(s) == 0 || inside(s) == s.classes.len());
+                let within: usize = chain.segments.iter().map(inside).sum();
+                if whole && within == classes.len() && within > 0 {
+                    let rest = chain
+                        .segments
+                        .iter()
+                        .filter(|s| inside(s) == 0)
+                        .map(|s| chain.segment_row_code(s))
+                        .collect();
+                    relations.push((industry.to_string(), rest));
+                }
+            }
+            chain_rows.push((chain.row_code(), segments, relations));
+        }
         let rows = |p: Period| {
             let cells: Vec<&disclosure::Cell> = facts
                 .range((p, (String::new(), String::new()))..)
@@ -184,6 +214,29 @@ impl Seimon {
                         parent: (region.clone(), industry.clone()),
                         children: subs,
                     });
+                }
+                if let Some((_, segments, relations)) = chain_rows.iter().find(|(code, _, _)| code == industry) {
+                    let present_of = |codes: &[String]| -> Vec<disclosure::Cell> {
+                        codes
+                            .iter()
+                            .filter(|c| present.contains(&(region.as_str(), c.as_str())))
+                            .map(|c| (region.clone(), c.clone()))
+                            .collect()
+                    };
+                    rows.push(disclosure::Row {
+                        parent: (region.clone(), industry.clone()),
+                        children: present_of(segments),
+                    });
+                    for (other, rest) in relations {
+                        if present.contains(&(region.as_str(), other.as_str())) {
+                            let mut children = vec![(region.clone(), other.clone())];
+                            children.extend(present_of(rest));
+                            rows.push(disclosure::Row {
+                                parent: (region.clone(), industry.clone()),
+                                children,
+                            });
+                        }
+                    }
                 }
                 if partition && industry == TEN {
                     let subs: Vec<disclosure::Cell> = members

@@ -179,6 +179,10 @@ impl Rule {
 
     fn applies(&self, region: &str, industry: &str, indicator: &str) -> bool {
         let within = |list: &[String], code: &str| list.is_empty() || list.iter().any(|c| c == code);
+        // an industry rule reads industries: chains and their segments have rules of their own
+        if industry.starts_with(crate::model::chain::ROW_PREFIX) {
+            return false;
+        }
         let level_ok = self.levels.is_empty() || self.levels.contains(&crate::model::catalogue::region_level(region));
         level_ok && within(&self.regions, region) && within(&self.industries, industry) && within(&self.indicators, indicator)
     }

@@ -72,7 +72,7 @@ fn build_model(shape: &Shape, through: Period, rng: &mut ChaCha8Rng) -> Model {
             let margin = (0.06 + noise(rng, 0.015)).clamp(0.02, 0.12);
             // a roster of real enterprises may be one or two; aggregates alone come from
             // at least three
-            let fewest = if matches!(shape.records, Records::Roster(_)) { 1.0 } else { 3.0 };
+            let fewest = if shape.records == Records::Roster { 1.0 } else { 3.0 };
             let mut firms = (level / 6.0).max(fewest);
             let mut invest = level * (0.12 + noise(rng, 0.02)).max(0.03);
             let city_trend = trend + noise(rng, 0.04);
@@ -409,10 +409,15 @@ pub fn write_files(shape: &Shape, dir: &Path, through: Period) -> std::io::Resul
             files.push(write_mapping(dir, shape.catalogue, class_pairs())?);
             files.push(write_enterprises(dir, through, &mut rng)?);
         }
-        Records::Roster(classes) => {
-            let pairs = classes.iter().map(|(industry, class)| (*class, *industry));
+        Records::Roster => {
+            let catalogue =
+                crate::config::catalogue_file::load_catalogue(shape.catalogue).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let classes = roster_classes(&catalogue);
+            let pairs = classes
+                .iter()
+                .flat_map(|(industry, classes)| classes.iter().map(move |(c, _)| (c.as_str(), industry.as_str())));
             files.push(write_mapping(dir, shape.catalogue, pairs)?);
-            files.push(write_roster(shape, &model, classes, dir, through, &mut rng)?);
+            files.push(write_roster(shape, &model, &classes, dir, through, &mut rng)?);
         }
     }
     files.push(write_projects(shape, dir, through, &mut rng)?);
@@ -537,6 +542,47 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
     Ok(path)
 }
 
+/// Chain leaders per chain in a roster.
+const LEADERS: usize = 2;
+
+/// The credit code of the `j`th leader of the `chain`th chain: registered in the top
+/// region, numbered apart from every other enterprise (the catalogue names them).
+pub fn leader_code(top: &str, chain: usize, j: usize) -> String {
+    demo_uscc(top, 9_000_000 + chain * 10 + j)
+}
+
+/// Each member industry's classes in a roster, with the weight of enterprises in each:
+/// the classes of the catalogue's chain of the same code, less those an earlier chain
+/// took; midstream segments hold half the enterprises, the up- and downstream a quarter
+/// each, shared among their segments and classes.
+fn roster_classes(catalogue: &crate::model::catalogue::Catalogue) -> Vec<(String, Vec<(String, f64)>)> {
+    use crate::model::chain::Stage;
+    let mut taken = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for industry in catalogue.members() {
+        let Some(chain) = catalogue.chains.iter().find(|c| c.code == industry.code) else {
+            continue;
+        };
+        let stage_weight = |stage: Stage| match stage {
+            Stage::Midstream => 0.5,
+            Stage::Upstream | Stage::Downstream | Stage::Link => 0.25,
+        };
+        let at_stage = |stage: Stage| chain.segments.iter().filter(|s| s.stage == stage).count() as f64;
+        let mut classes = Vec::new();
+        for s in &chain.segments {
+            for class in &s.classes {
+                if taken.insert(class.clone()) {
+                    classes.push((class.clone(), stage_weight(s.stage) / at_stage(s.stage) / s.classes.len() as f64));
+                }
+            }
+        }
+        if !classes.is_empty() {
+            out.push((industry.code.clone(), classes));
+        }
+    }
+    out
+}
+
 /// Classes that feed no industry: the rest of industry in a roster.
 const OTHER_CLASSES: [&str; 3] = ["3011", "3110", "1810"];
 
@@ -549,7 +595,7 @@ const OTHER_CLASSES: [&str; 3] = ["3011", "3110", "1810"];
 fn write_roster(
     shape: &Shape,
     model: &Model,
-    classes: &[(&str, &str)],
+    classes: &[(String, Vec<(String, f64)>)],
     dir: &Path,
     through: Period,
     rng: &mut ChaCha8Rng,
@@ -558,10 +604,22 @@ fn write_roster(
     let mut n = 0;
     let years = FIRST_YEAR..=through.year();
     let annual = |unit: &str, industry: &str, k: &'static str, y: i32| model.annual[&(unit.to_string(), industry.to_string(), k)][&y];
+    // each chain's leaders sit where its industry is largest
+    let home = |industry: &str| {
+        shape.units.iter().map(|(u, _)| *u).max_by(|a, b| {
+            annual(a, industry, "operating_income", through.year()).total_cmp(&annual(b, industry, "operating_income", through.year()))
+        })
+    };
     for &(unit, _) in &shape.units {
         // the members' yearly income, output, profit and count, summed for the rest
         let mut members: HashMap<i32, [f64; 4]> = HashMap::new();
-        for &(industry, class) in classes {
+        for (chain, (industry, classes)) in classes.iter().enumerate() {
+            let industry = industry.as_str();
+            let leaders: Vec<String> = if home(industry) == Some(unit) {
+                (0..LEADERS).map(|j| leader_code(shape.top, chain, j)).collect()
+            } else {
+                Vec::new()
+            };
             let firms: Vec<usize> = years.clone().map(|y| annual(unit, industry, "enterprises", y) as usize).collect();
             let cell: Vec<[f64; 3]> = years
                 .clone()
@@ -573,7 +631,7 @@ fn write_roster(
                     *total += v;
                 }
             }
-            n = out.cell(through, model, unit, class, &firms, &cell, n, rng);
+            n = out.cell(through, model, unit, classes, &leaders, &firms, &cell, n, rng);
         }
         let rest: Vec<(usize, [f64; 3])> = years
             .clone()
@@ -589,7 +647,7 @@ fn write_roster(
             let third = |x: usize| (x + OTHER_CLASSES.len() - 1 - i) / OTHER_CLASSES.len();
             let firms: Vec<usize> = rest.iter().map(|(f, _)| third(*f).max(1)).collect();
             let cell: Vec<[f64; 3]> = rest.iter().map(|(_, c)| c.map(|v| v / OTHER_CLASSES.len() as f64)).collect();
-            n = out.cell(through, model, unit, class, &firms, &cell, n, rng);
+            n = out.cell(through, model, unit, &[(class.to_string(), 1.0)], &[], &firms, &cell, n, rng);
         }
     }
     let path = dir.join("enterprises.parquet");
@@ -620,15 +678,17 @@ struct RecordColumns {
 
 impl RecordColumns {
     /// The enterprises of one cell, from [`FIRST_YEAR`]: `firms[y]` of them in year `y`,
-    /// sharing the year's `[income, output, profit]` (亿元). Numbers the enterprises from
-    /// `n` and returns the next number.
+    /// sharing the year's `[income, output, profit]` (亿元), each in a class drawn by the
+    /// classes' weights; the first ones are `leaders` (those codes, several times the
+    /// others' size). Numbers the others from `n` and returns the next number.
     #[allow(clippy::too_many_arguments)]
     fn cell(
         &mut self,
         through: Period,
         model: &Model,
         unit: &str,
-        class: &str,
+        classes: &[(String, f64)],
+        leaders: &[String],
         firms: &[usize],
         cell: &[[f64; 3]],
         n: usize,
@@ -637,6 +697,12 @@ impl RecordColumns {
         let most = firms.iter().copied().max().unwrap_or(0);
         let mut weight: Vec<f64> = (0..most).map(|_| noise(rng, 1.1).exp()).collect();
         let margin: Vec<f64> = (0..most).map(|_| noise(rng, 0.05)).collect();
+        let class_weights: Vec<f64> = classes.iter().map(|c| c.1).collect();
+        let class_of: Vec<&str> = (0..most).map(|_| classes[pick(rng, &class_weights)].0.as_str()).collect();
+        for w in weight.iter_mut().take(leaders.len()) {
+            *w *= 8.0;
+        }
+        let id = |i: usize| leaders.get(i).cloned().unwrap_or_else(|| demo_uscc(unit, n + i));
         for (k, (&active, &[income, output, profit])) in firms.iter().zip(cell).enumerate() {
             let y = FIRST_YEAR + k as i32;
             for w in &mut weight {
@@ -655,9 +721,9 @@ impl RecordColumns {
                     let s = season[usize::from(quarter) - 1] * 1e4; // 亿元 → 万元
                     self.year.push(y);
                     self.q.push(i32::from(quarter));
-                    self.id.push(demo_uscc(unit, n + i));
+                    self.id.push(id(i));
                     self.region.push(unit.to_string());
-                    self.class.push(class.to_string());
+                    self.class.push(class_of[i].to_string());
                     self.income.push(income * share * s);
                     self.output.push(output * share * s);
                     self.profit.push(income * share * (cell_margin + margin[i]) * s);

@@ -34,10 +34,12 @@ pub enum Records {
     /// About 1,500 enterprises scattered over the counties by the classes' weights, apart
     /// from the published city figures (the Anhui demo, whose reports stop at cities).
     Scattered,
-    /// Every enterprise behind each unit's published figures — a member industry's in its
-    /// class (`(industry, class)`), the rest of industry in classes that feed none — as
-    /// thin as real rosters are: one enterprise per 6 亿元 of a year's income, at least one.
-    Roster(&'static [(&'static str, &'static str)]),
+    /// Every enterprise behind each unit's published figures — a member industry's in the
+    /// classes of its chain (the catalogue's chain of the same code, less the classes an
+    /// earlier chain took), the rest of industry in classes that feed none — as thin as
+    /// real rosters are: one enterprise per 6 亿元 of a year's income, at least one; and
+    /// each chain's leaders, two large enterprises registered in the top region.
+    Roster,
 }
 
 impl Shape {
@@ -126,23 +128,6 @@ const HEFEI: &[(&str, f64, f64)] = &[
     ("QSI", 50.0, 0.25),
 ];
 
-/// The GB/T 4754-2017 class each of Hefei's industries is recorded in by the demo (one
-/// each, so that the industries partition `TEN` in the records).
-const HEFEI_CLASSES: &[(&str, &str)] = &[
-    ("IC", "3973"),   // 集成电路制造
-    ("FPD", "3974"),  // 显示器件制造
-    ("NIS", "3914"),  // 信息安全设备制造
-    ("AI", "3919"),   // 其他计算机制造
-    ("NEV", "3612"),  // 新能源车整车制造
-    ("PVNE", "3825"), // 光伏设备及元器件制造
-    ("HEMN", "3491"), // 工业机器人制造
-    ("BIOM", "2720"), // 化学药品制剂制造
-    ("EPEC", "3591"), // 环境保护专用设备制造
-    ("SHA", "3851"),  // 家用制冷电器具制造
-    ("CCI", "2431"),  // 雕塑工艺品制造
-    ("QSI", "4090"),  // 其他仪器仪表制造业
-];
-
 /// The shape of a profile's demo data.
 pub fn shape(profile: &str) -> Option<Shape> {
     let base = |profile, catalogue, top, units, industries, ten_share| Shape {
@@ -187,7 +172,7 @@ pub fn shape(profile: &str) -> Option<Shape> {
         },
         "hefei" => Shape {
             added_value_levels: true,
-            records: Records::Roster(HEFEI_CLASSES),
+            records: Records::Roster,
             ..base(
                 "hefei",
                 "hefei-2023",

@@ -322,7 +322,7 @@ fn the_hefei_demo_withholds_its_thin_county_industries() {
     let out = seimon(dir, &["demo", "--profile", "hefei", "--dir", "."], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let folder = dir.join("reports/2025Q3");
-    // the class each industry is recorded in
+    // the industry each class is recorded in, and the chains' rows each class feeds
     let mapping = std::fs::read_to_string(dir.join("data/demo-input/class-mapping.csv")).unwrap();
     let industry_of: BTreeMap<String, String> = mapping
         .lines()
@@ -332,11 +332,27 @@ fn the_hefei_demo_withholds_its_thin_county_industries() {
             (f[0].to_string(), f[1].to_string())
         })
         .collect();
+    let hefei = seimon::model::catalogue::Catalogue::built_in("hefei-2023").unwrap().unwrap();
+    let rows_of = |class: &str| {
+        let mut rows: Vec<String> = industry_of.get(class).into_iter().cloned().collect();
+        for chain in &hefei.chains {
+            for segment in chain.segments.iter().filter(|s| s.classes.iter().any(|c| c == class)) {
+                rows.push(chain.row_code());
+                rows.push(chain.segment_row_code(segment));
+            }
+        }
+        rows
+    };
+    let mut cells: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    for ((county, class), firms) in hefei_records(dir) {
+        for row in rows_of(&class) {
+            cells.entry((county.clone(), row)).or_default().extend(&firms);
+        }
+    }
     // the primary rules by hand: fewer than 3 enterprises, or the largest two over 85 %
     // of the income or of the output
     let mut expected = BTreeMap::new();
-    for ((county, class), firms) in hefei_records(dir) {
-        let Some(industry) = industry_of.get(&class) else { continue };
+    for ((county, row), firms) in cells {
         let dominated = |pick: fn(&(f64, f64)) -> f64| {
             let mut v: Vec<f64> = firms.iter().map(pick).collect();
             v.sort_by(|a, b| b.total_cmp(a));
@@ -349,60 +365,90 @@ fn the_hefei_demo_withholds_its_thin_county_industries() {
         } else {
             continue;
         };
-        expected.insert((county, industry.clone()), reason);
+        expected.insert((county, row), reason);
     }
-    let thin = expected.values().filter(|r| **r == "threshold").count();
-    let dominated = expected.len() - thin;
+    let is_chain = |row: &str| row.starts_with("chain.");
+    let count = |chain: bool, reason: &str| {
+        expected
+            .iter()
+            .filter(|((_, r), why)| is_chain(r) == chain && **why == reason)
+            .count()
+    };
     assert!(
-        thin >= 20 && dominated >= 5,
-        "the demo is as thin as real data: {thin} thin, {dominated} dominated"
+        count(false, "threshold") >= 20 && count(false, "dominance") >= 5,
+        "the demo's industries are as thin as real data: {expected:?}"
+    );
+    assert!(
+        count(true, "threshold") >= 20 && count(true, "dominance") >= 5,
+        "and its chains' segments"
     );
     let withheld = withheld(&folder.join("disclosure.csv"));
-    let reason_of = |county: &str, industry: &str| {
+    // the headline indicator of an industry; a chain's level is its income
+    let level = |row: &str| if is_chain(row) { "operating_income" } else { "added_value" };
+    let reason_of = |county: &str, row: &str| {
         withheld
-            .get(&(county.into(), industry.into(), "added_value".into(), "ytd".into()))
+            .get(&(county.into(), row.into(), level(row).into(), "ytd".into()))
             .map(String::as_str)
     };
-    for ((county, industry), reason) in &expected {
-        assert_eq!(reason_of(county, industry), Some(*reason), "{county} {industry}");
+    for ((county, row), reason) in &expected {
+        assert_eq!(reason_of(county, row), Some(*reason), "{county} {row}");
     }
     // nothing else is primary, and every row a reader can add up — Hefei over its
-    // counties, a county's TEN over its industries — holds none or at least two
+    // counties, a county's TEN over its industries, a chain over its segments — holds
+    // none or at least two
     let suppressed: Vec<(&str, &str, &str)> = withheld
         .iter()
-        .filter(|((_, _, indicator, measure), _)| indicator == "added_value" && measure == "ytd")
+        .filter(|((_, row, indicator, measure), _)| indicator == level(row) && measure == "ytd")
         .map(|((r, i, _, _), why)| (r.as_str(), i.as_str(), why.as_str()))
         .filter(|(_, _, why)| *why != "derived")
         .collect();
-    for (county, industry, why) in &suppressed {
+    for (county, row, why) in &suppressed {
         if *why != "secondary" {
             assert!(
-                expected.contains_key(&(county.to_string(), industry.to_string())),
-                "{county} {industry} {why}"
+                expected.contains_key(&(county.to_string(), row.to_string())),
+                "{county} {row} {why}"
             );
         }
     }
     let secondary = suppressed.iter().filter(|s| s.2 == "secondary").count();
     assert!(secondary >= 1, "complementary cells are picked");
     let industries: Vec<&String> = industry_of.values().collect();
-    for industry in &industries {
-        let n = suppressed.iter().filter(|s| s.1 == industry.as_str() && s.0 != "340100").count();
-        assert!(n != 1, "Hefei's {industry} less its other counties would give one back");
+    let all_rows: std::collections::BTreeSet<&str> = suppressed.iter().map(|s| s.1).collect();
+    for row in &all_rows {
+        let n = suppressed.iter().filter(|s| s.1 == *row && s.0 != "340100").count();
+        assert!(n != 1, "Hefei's {row} less its other counties would give one back");
     }
     let counties: std::collections::BTreeSet<&str> = suppressed.iter().map(|s| s.0).collect();
+    let held = |county: &str, row: &str| suppressed.iter().any(|s| s.0 == county && s.1 == row);
     for county in counties {
-        let n = suppressed
-            .iter()
-            .filter(|s| s.0 == county && industries.iter().any(|i| i.as_str() == s.1))
-            .count();
+        let n = industries.iter().filter(|i| held(county, i)).count();
         assert!(n != 1, "{county}'s TEN less its other industries would give one back");
+        for chain in &hefei.chains {
+            let n = chain.segments.iter().filter(|s| held(county, &chain.segment_row_code(s))).count()
+                + usize::from(held(county, &chain.row_code()));
+            assert!(n != 1, "{county}'s {} less its other segments would give one back", chain.code);
+            // Hefei's industries are whole segments of their chains: the chain less the
+            // industry is the chain's other segments
+            let own = |s: &&seimon::model::chain::Segment| s.classes.iter().any(|c| industry_of.get(c) == Some(&chain.code));
+            let n = chain
+                .segments
+                .iter()
+                .filter(|s| !own(s) && held(county, &chain.segment_row_code(s)))
+                .count()
+                + usize::from(held(county, &chain.row_code()))
+                + usize::from(held(county, &chain.code));
+            assert!(n != 1, "{county}'s {} chain less its industry would give one back", chain.code);
+        }
     }
     // the city's own industries — thousands of enterprises together — are left alone
     assert!(reason_of("340100", "QSI").is_none() && reason_of("340100", "TEN").is_none());
     // in the industry's report a thin county's row is marks only; the city's level shows
-    let (county, industry) = expected.iter().find(|(_, r)| **r == "threshold").map(|(k, _)| k.clone()).unwrap();
+    let (county, industry) = expected
+        .iter()
+        .find(|((_, row), r)| **r == "threshold" && !is_chain(row))
+        .map(|(k, _)| k.clone())
+        .unwrap();
     let html = std::fs::read_to_string(folder.join(format!("industry/{industry}.html"))).unwrap();
-    let hefei = seimon::model::catalogue::Catalogue::built_in("hefei-2023").unwrap().unwrap();
     let name = &hefei.region(&county).unwrap().zh;
     let row = html
         .split("<tr>")
