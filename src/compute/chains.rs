@@ -19,7 +19,15 @@ use super::{measure_order, quarter_index};
 use crate::model::chain::Chain;
 
 /// The chains' own measures, in output order.
-pub const CHAIN_MEASURES: &[&str] = &["segment_share_pct", "segment_share_change_pp", "coverage_pct", "missing_segments"];
+pub const CHAIN_MEASURES: &[&str] = &[
+    "segment_share_pct",
+    "segment_share_change_pp",
+    "coverage_pct",
+    "missing_segments",
+    "leaders_share_pct",
+    "leaders_yoy_pct",
+    "others_yoy_pct",
+];
 
 /// The magnitudes a segment's share of its chain is measured on.
 const SHARED: [&str; 2] = ["operating_income", "output_value"];
@@ -37,6 +45,57 @@ pub fn pairs(chains: &[Chain]) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The aggregates of each chain's leaders together (`chain.IC@leaders`) and of its other
+/// enterprises (`chain.IC@others`), from the records of the chain's classes, added to the
+/// industries' `(aggregates, extra)`: every measure of an industry comes out for them, and
+/// disclosure control judges them as cells of their own (two leaders are two enterprises).
+pub fn with_leaders(
+    (aggregates, extra): (LazyFrame, LazyFrame),
+    records: &LazyFrame,
+    chains: &[Chain],
+    selection: &super::enterprises::Selection,
+) -> PolarsResult<(LazyFrame, LazyFrame)> {
+    let (mut all, mut all_extra) = (vec![aggregates], vec![extra]);
+    for chain in chains.iter().filter(|c| !c.leaders.is_empty()) {
+        let classes: Vec<String> = chain.segments.iter().flat_map(|s| s.classes.iter().cloned()).collect();
+        let in_chain = records.clone().join(
+            df!("class_code" => classes.clone())?.lazy(),
+            [col("class_code")],
+            [col("class_code")],
+            JoinArgs::new(JoinType::Inner),
+        );
+        let leaders = df!("enterprise_id" => chain.leaders.clone(), "leader" => vec![true; chain.leaders.len()])?.lazy();
+        let marked = in_chain.join(
+            leaders,
+            [col("enterprise_id")],
+            [col("enterprise_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+        for (code, keep) in [
+            (chain.leaders_row_code(), col("leader").eq(lit(true))),
+            (chain.others_row_code(), col("leader").is_null()),
+        ] {
+            let mapping: Vec<(String, String)> = classes.iter().map(|c| (c.clone(), code.clone())).collect();
+            let group = marked.clone().filter(keep).drop(cols(["leader"]));
+            let (a, e) = super::enterprises::aggregate(group, &mapping, &[], selection)?;
+            // the group's own rows (not the TOTAL its records also feed)
+            let own = || col("industry_code").eq(lit(code.clone()));
+            all.push(a.filter(own()));
+            all_extra.push(e.filter(own()));
+        }
+    }
+    let union = |parts: Vec<LazyFrame>| {
+        concat(
+            parts,
+            UnionArgs {
+                to_supertypes: true,
+                ..Default::default()
+            },
+        )
+    };
+    Ok((union(all)?, union(all_extra)?))
 }
 
 /// Long rows (`year`, `q`, `region_code`, `industry_code`, `indicator`, `measure`,
@@ -63,6 +122,7 @@ pub fn chain_measures(obs: LazyFrame, chains: &[Chain], k: f64) -> PolarsResult<
         col("year"),
         col("q"),
         col("x"),
+        col("g_pub"),
     ]);
     let join = |left: LazyFrame, right: LazyFrame, on: &[&str], how: JoinType| {
         let on: Vec<Expr> = on.iter().map(|c| col(*c)).collect();
@@ -128,7 +188,7 @@ pub fn chain_measures(obs: LazyFrame, chains: &[Chain], k: f64) -> PolarsResult<
     };
     // segments with at least k enterprises, per chain, region and quarter
     let counts = join(
-        obs.filter(col("indicator").eq(lit("enterprises"))),
+        obs.clone().filter(col("indicator").eq(lit("enterprises"))),
         of_chain,
         &["industry_code"],
         JoinType::Inner,
@@ -137,12 +197,47 @@ pub fn chain_measures(obs: LazyFrame, chains: &[Chain], k: f64) -> PolarsResult<
     .agg([col("x").gt_eq(lit(k)).cast(DataType::Float64).sum().alias("covered")]);
     let coverage = join(counts, sizes, &["chain"], JoinType::Inner)
         .with_columns([col("chain").alias("industry_code"), lit("enterprises").alias("indicator")]);
+    // the leaders' share of their chain and growth, and the rest's growth
+    let (mut group, mut group_chain, mut kind) = (Vec::new(), Vec::new(), Vec::new());
+    for c in chains.iter().filter(|c| !c.leaders.is_empty()) {
+        for (code, k) in [(c.leaders_row_code(), "leaders"), (c.others_row_code(), "others")] {
+            group.push(code);
+            group_chain.push(c.row_code());
+            kind.push(k);
+        }
+    }
+    let groups = df!("industry_code" => group, "chain" => group_chain, "kind" => kind)?.lazy();
+    let shared = || SHARED.iter().fold(lit(false), |e, k| e.or(col("indicator").eq(lit(*k))));
+    let of_group = join(obs.clone().filter(shared()), groups, &["industry_code"], JoinType::Inner);
+    let chain_level = obs.clone().filter(shared()).select([
+        col("region_code"),
+        col("industry_code").alias("chain"),
+        col("indicator"),
+        col("year"),
+        col("q"),
+        col("x").alias("x_chain"),
+    ]);
+    let by_group = join(
+        of_group,
+        chain_level,
+        &["region_code", "chain", "indicator", "year", "q"],
+        JoinType::Inner,
+    )
+    .with_column(col("chain").alias("industry_code"));
+    let kind = |k: &str| by_group.clone().filter(col("kind").eq(lit(k.to_string())));
     concat(
         [
             row(with_change.clone(), "segment_share_pct", col("share")),
             row(with_change, "segment_share_change_pp", col("change")),
             row(coverage.clone(), "coverage_pct", col("covered") / col("segments") * lit(100.0)),
             row(coverage, "missing_segments", col("segments") - col("covered")),
+            row(
+                kind("leaders").filter(col("x_chain").gt(lit(0.0))),
+                "leaders_share_pct",
+                col("x") / col("x_chain") * lit(100.0),
+            ),
+            row(kind("leaders"), "leaders_yoy_pct", col("g_pub")),
+            row(kind("others"), "others_yoy_pct", col("g_pub")),
         ],
         UnionArgs::default(),
     )
@@ -166,7 +261,8 @@ mod tests {
             zh: "集成电路".into(),
             en: "Integrated circuits".into(),
             segments: vec![segment("design", &["6520"]), segment("fab", &["3973"]), segment("test", &["3972"])],
-            leaders: Vec::new(),
+            // the chain leader: C (its records carry the code as their enterprise id)
+            leaders: vec!["C".into()],
         }
     }
 
@@ -256,6 +352,17 @@ mod tests {
         close(&t, "340102", "chain.IC", "enterprises", "missing_segments", 1.0);
         close(&t, "340100", "chain.IC", "enterprises", "coverage_pct", 100.0);
         close(&t, "340100", "chain.IC", "enterprises", "missing_segments", 0.0);
+        // the leader C, 100 of 230, grew 100 / 80 − 1; the rest on the comparable basis:
+        // A, E, F (B entered, D left), 110 / 100 − 1
+        close(&t, "340100", "chain.IC", oi, "leaders_share_pct", 100.0 * 100.0 / 230.0);
+        close(&t, "340100", "chain.IC", oi, "leaders_yoy_pct", 25.0);
+        close(&t, "340100", "chain.IC", oi, "others_yoy_pct", 10.0);
+        close(&t, "340100", "chain.IC@leaders", "enterprises", "ytd", 1.0);
+        close(&t, "340100", "chain.IC@others", oi, "ytd", 130.0);
+        assert!(
+            t.get("2025Q3", "340103", "chain.IC@leaders", oi, "ytd").is_none(),
+            "no leader in 庐阳"
+        );
         // at least two enterprises a segment: Hefei's test segment (E alone) is thin
         let t = table(2);
         close(&t, "340100", "chain.IC", "enterprises", "coverage_pct", 200.0 / 3.0);
@@ -268,5 +375,6 @@ mod tests {
         assert!(p.contains(&("3973".into(), "chain.IC".into())));
         assert!(p.contains(&("3973".into(), "chain.IC.fab".into())));
         assert_eq!(p.len(), 6);
+        assert_eq!(ic().leaders_row_code(), "chain.IC@leaders");
     }
 }

@@ -436,7 +436,12 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
                 with_chains = inputs.mapping.iter().cloned().chain(chains::pairs(inputs.chains)).collect();
                 &with_chains
             };
-            let (aggregates, extra) = enterprises::aggregate(records, mapping, &inputs.members, &selection)?;
+            let (aggregates, extra) = chains::with_leaders(
+                enterprises::aggregate(records.clone(), mapping, &inputs.members, &selection)?,
+                &records,
+                inputs.chains,
+                &selection,
+            )?;
             let aggregates = with_hierarchy(aggregates);
             // Published aggregates win over those computed from enterprise records.
             let key = || vec![col("region_code"), col("industry_code"), col("indicator"), col("year"), col("q")];

@@ -13,7 +13,9 @@
 //! - its rank among its siblings when one of them is suppressed — the published ranks
 //!   would place the suppressed growth between two published ones (this one lives in
 //!   `suppression.rs`, which knows the siblings);
-//! - a chain segment's share of its chain (and its change) when the chain is suppressed.
+//! - a chain segment's share of its chain (and its change) when the chain is suppressed;
+//! - a chain's leaders' share and growth (the rest's growth) when the leaders (the rest),
+//!   judged as a cell of their own, are suppressed.
 
 use crate::model::catalogue::TOTAL;
 use crate::model::period::Period;
@@ -52,6 +54,18 @@ pub fn hidden(measure: &str, period: Period, region: &str, industry: &str, suppr
     let before = if period.quarter() > 1 { period.previous() } else { None };
     if AGAINST_THE_QUARTER_BEFORE.contains(&measure) && at(before) {
         return true;
+    }
+    // a chain's leaders' (and the rest's) measures are theirs: hidden with their group
+    let group = match measure {
+        "leaders_share_pct" | "leaders_yoy_pct" => Some(crate::model::chain::LEADERS_SUFFIX),
+        "others_yoy_pct" => Some(crate::model::chain::OTHERS_SUFFIX),
+        _ => None,
+    };
+    if let Some(suffix) = group {
+        let cell = format!("{industry}{suffix}");
+        if suppressed(period, region, &cell) || measure.ends_with("yoy_pct") && year_earlier.is_some_and(|p| suppressed(p, region, &cell)) {
+            return true;
+        }
     }
     if OVER_THE_CHAIN.contains(&measure)
         && let Some(chain) = chain_of(industry)
@@ -107,6 +121,11 @@ mod tests {
         assert!(!h("ytd", "chain.IC.design"), "the segment's own level is its own");
         assert!(!h("segment_share_pct", "chain.ICX.design"), "another chain");
         assert_eq!(chain_of("chain.IC.design"), Some("chain.IC"));
+        // two leaders are two enterprises: their group is judged as a cell of its own
+        let leaders = |_: Period, region: &str, industry: &str| (region, industry) == ("340102", "chain.IC@leaders");
+        let h = |m: &str| hidden(m, p, "340102", "chain.IC", leaders);
+        assert!(h("leaders_yoy_pct") && h("leaders_share_pct"));
+        assert!(!h("others_yoy_pct") && !h("ytd"), "the chain and the rest are their own");
         assert_eq!(chain_of("chain.IC"), None);
     }
 }

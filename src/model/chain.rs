@@ -47,6 +47,10 @@ pub struct Chain {
 /// What starts the code of every chain row in `indicators.csv`: industry codes are
 /// upper-case letters, digits and `_`, so `chain.IC` and `chain.IC.design` clash with none.
 pub const ROW_PREFIX: &str = "chain.";
+/// What ends the code of a chain's leaders' rows (`chain.IC@leaders`) and of the rest of
+/// the chain's (`chain.IC@others`): no segment code has an `@`.
+pub const LEADERS_SUFFIX: &str = "@leaders";
+pub const OTHERS_SUFFIX: &str = "@others";
 
 impl Chain {
     /// The chain's rows' industry code: `chain.IC`.
@@ -57,6 +61,16 @@ impl Chain {
     /// A segment's rows' industry code: `chain.IC.design`.
     pub fn segment_row_code(&self, segment: &Segment) -> String {
         format!("{ROW_PREFIX}{}.{}", self.code, segment.code)
+    }
+
+    /// The rows of the chain's leader enterprises together: `chain.IC@leaders`.
+    pub fn leaders_row_code(&self) -> String {
+        format!("{ROW_PREFIX}{}{LEADERS_SUFFIX}", self.code)
+    }
+
+    /// The rows of the chain's other enterprises together: `chain.IC@others`.
+    pub fn others_row_code(&self) -> String {
+        format!("{ROW_PREFIX}{}{OTHERS_SUFFIX}", self.code)
     }
 }
 

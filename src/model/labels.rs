@@ -379,6 +379,9 @@ pub fn measure(lang: Language, m: &str) -> &str {
             "segment_share_change_pp" => "change of the share of the chain (pp)",
             "coverage_pct" => "segments present (%)",
             "missing_segments" => "missing segments",
+            "leaders_share_pct" => "chain leaders' share (%)",
+            "leaders_yoy_pct" => "chain leaders' growth (%)",
+            "others_yoy_pct" => "other enterprises' growth (%)",
             other => other,
         };
     }
@@ -427,6 +430,9 @@ pub fn measure_zh(measure: &str) -> &str {
         "segment_share_change_pp" => "占产业链比重变化(个百分点)",
         "coverage_pct" => "环节覆盖率(%)",
         "missing_segments" => "缺失环节数(个)",
+        "leaders_share_pct" => "链主企业占比(%)",
+        "leaders_yoy_pct" => "链主企业增长(%)",
+        "others_yoy_pct" => "其他企业增长(%)",
         other => other,
     }
 }

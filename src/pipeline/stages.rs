@@ -227,6 +227,15 @@ impl Seimon {
                         parent: (region.clone(), industry.clone()),
                         children: present_of(segments),
                     });
+                    // the chain is its leaders and the rest
+                    let groups = [
+                        format!("{industry}{}", crate::model::chain::LEADERS_SUFFIX),
+                        format!("{industry}{}", crate::model::chain::OTHERS_SUFFIX),
+                    ];
+                    rows.push(disclosure::Row {
+                        parent: (region.clone(), industry.clone()),
+                        children: present_of(&groups),
+                    });
                     for (other, rest) in relations {
                         if present.contains(&(region.as_str(), other.as_str())) {
                             let mut children = vec![(region.clone(), other.clone())];

@@ -296,20 +296,22 @@ fn no_reader_can_learn_one_enterprises_figures() {
 }
 
 /// The Hefei demo's county industries as its enterprise records make them: (county,
-/// class) → the year-to-date operating income and output of each enterprise in 2025Q3.
-fn hefei_records(dir: &Path) -> BTreeMap<(String, String), Vec<(f64, f64)>> {
+/// class) → each enterprise's code, year-to-date operating income and output in 2025Q3.
+type Firms = Vec<(String, f64, f64)>;
+fn hefei_records(dir: &Path) -> BTreeMap<(String, String), Firms> {
     use polars::prelude::*;
     let file = std::fs::File::open(dir.join("data/demo-input/enterprises.parquet")).unwrap();
     let df = ParquetReader::new(file).finish().unwrap();
     let text = |c: &str| df.column(c).unwrap().str().unwrap().clone();
     let number = |c: &str| df.column(c).unwrap().f64().unwrap().clone();
-    let (period, region, class) = (text("period"), text("region_code"), text("class_code"));
+    let (period, region, class, id) = (text("period"), text("region_code"), text("class_code"), text("enterprise_id"));
     let (income, output) = (number("operating_income"), number("output_value"));
-    let mut cells: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
+    let mut cells: BTreeMap<(String, String), Firms> = BTreeMap::new();
     for i in 0..df.height() {
         if period.get(i) == Some("2025Q3") {
             let key = (region.get(i).unwrap().to_string(), class.get(i).unwrap().to_string());
-            cells.entry(key).or_default().push((income.get(i).unwrap(), output.get(i).unwrap()));
+            let firm = (id.get(i).unwrap().to_string(), income.get(i).unwrap(), output.get(i).unwrap());
+            cells.entry(key).or_default().push(firm);
         }
     }
     cells
@@ -333,20 +335,32 @@ fn the_hefei_demo_withholds_its_thin_county_industries() {
         })
         .collect();
     let hefei = seimon::model::catalogue::Catalogue::built_in("hefei-2023").unwrap().unwrap();
-    let rows_of = |class: &str| {
+    // an enterprise's rows: its industry, and of each chain its class is in, the chain, the
+    // segment, and the chain's leaders or the rest
+    let rows_of = |class: &str, id: &str| {
         let mut rows: Vec<String> = industry_of.get(class).into_iter().cloned().collect();
         for chain in &hefei.chains {
             for segment in chain.segments.iter().filter(|s| s.classes.iter().any(|c| c == class)) {
                 rows.push(chain.row_code());
                 rows.push(chain.segment_row_code(segment));
+                if chain.leaders.iter().any(|l| l == id) {
+                    rows.push(chain.leaders_row_code());
+                } else if !chain.leaders.is_empty() {
+                    rows.push(chain.others_row_code());
+                }
             }
         }
         rows
     };
     let mut cells: BTreeMap<(String, String), Vec<(f64, f64)>> = BTreeMap::new();
     for ((county, class), firms) in hefei_records(dir) {
-        for row in rows_of(&class) {
-            cells.entry((county.clone(), row)).or_default().extend(&firms);
+        for (id, income, output) in firms {
+            for row in rows_of(&class, &id) {
+                // the county, the city and the province
+                for region in [county.as_str(), "340100", "340000"] {
+                    cells.entry((region.to_string(), row.clone())).or_default().push((income, output));
+                }
+            }
         }
     }
     // the primary rules by hand: fewer than 3 enterprises, or the largest two over 85 %
@@ -427,17 +441,28 @@ fn the_hefei_demo_withholds_its_thin_county_industries() {
             let n = chain.segments.iter().filter(|s| held(county, &chain.segment_row_code(s))).count()
                 + usize::from(held(county, &chain.row_code()));
             assert!(n != 1, "{county}'s {} less its other segments would give one back", chain.code);
-            // Hefei's industries are whole segments of their chains: the chain less the
-            // industry is the chain's other segments
-            let own = |s: &&seimon::model::chain::Segment| s.classes.iter().any(|c| industry_of.get(c) == Some(&chain.code));
-            let n = chain
-                .segments
+            let n = [chain.row_code(), chain.leaders_row_code(), chain.others_row_code()]
                 .iter()
-                .filter(|s| !own(s) && held(county, &chain.segment_row_code(s)))
-                .count()
-                + usize::from(held(county, &chain.row_code()))
-                + usize::from(held(county, &chain.code));
-            assert!(n != 1, "{county}'s {} chain less its industry would give one back", chain.code);
+                .filter(|r| held(county, r))
+                .count();
+            assert!(
+                n != 1,
+                "{county}'s {} less its leaders (or the rest) would give them back",
+                chain.code
+            );
+            // where an industry is whole segments of its chain, the chain less the industry
+            // is the chain's other segments
+            let mine = |s: &seimon::model::chain::Segment| s.classes.iter().filter(|c| industry_of.get(*c) == Some(&chain.code)).count();
+            if chain.segments.iter().all(|s| mine(s) == 0 || mine(s) == s.classes.len()) {
+                let n = chain
+                    .segments
+                    .iter()
+                    .filter(|s| mine(s) == 0 && held(county, &chain.segment_row_code(s)))
+                    .count()
+                    + usize::from(held(county, &chain.row_code()))
+                    + usize::from(held(county, &chain.code));
+                assert!(n != 1, "{county}'s {} chain less its industry would give one back", chain.code);
+            }
         }
     }
     // the city's own industries — thousands of enterprises together — are left alone
