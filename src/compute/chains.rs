@@ -57,35 +57,52 @@ pub fn with_leaders(
     chains: &[Chain],
     selection: &super::enterprises::Selection,
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let (mut all, mut all_extra) = (vec![aggregates], vec![extra]);
-    for chain in chains.iter().filter(|c| !c.leaders.is_empty()) {
-        let classes: Vec<String> = chain.segments.iter().flat_map(|s| s.classes.iter().cloned()).collect();
-        let in_chain = records.clone().join(
-            df!("class_code" => classes.clone())?.lazy(),
+    let led: Vec<&Chain> = chains.iter().filter(|c| !c.leaders.is_empty()).collect();
+    if led.is_empty() {
+        return Ok((aggregates, extra));
+    }
+    // The records of the chains' classes, read once; then one copy per chain, its
+    // enterprises numbered apart (`i:id`, so that the comparable basis pairs each with
+    // itself only) and its classes rewritten to the group they are in (`L{i}`, `O{i}`):
+    // one aggregation for every chain's two groups.
+    let all_classes: std::collections::BTreeSet<&str> =
+        led.iter().flat_map(|c| c.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str))).collect();
+    let classes_frame = |classes: Vec<&str>| -> PolarsResult<LazyFrame> { Ok(df!("class_code" => classes)?.lazy()) };
+    let in_chains = records
+        .clone()
+        .join(
+            classes_frame(all_classes.into_iter().collect())?,
             [col("class_code")],
             [col("class_code")],
             JoinArgs::new(JoinType::Inner),
-        );
+        )
+        .collect()?;
+    let (mut copies, mut mapping) = (Vec::new(), Vec::new());
+    for (i, chain) in led.iter().enumerate() {
+        let classes: Vec<&str> = chain.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str)).collect();
         let leaders = df!("enterprise_id" => chain.leaders.clone(), "leader" => vec![true; chain.leaders.len()])?.lazy();
-        let marked = in_chain.join(
-            leaders,
-            [col("enterprise_id")],
-            [col("enterprise_id")],
-            JoinArgs::new(JoinType::Left),
-        );
-        for (code, keep) in [
-            (chain.leaders_row_code(), col("leader").eq(lit(true))),
-            (chain.others_row_code(), col("leader").is_null()),
-        ] {
-            let mapping: Vec<(String, String)> = classes.iter().map(|c| (c.clone(), code.clone())).collect();
-            let group = marked.clone().filter(keep).drop(cols(["leader"]));
-            let (a, e) = super::enterprises::aggregate(group, &mapping, &[], selection)?;
-            // the group's own rows (not the TOTAL its records also feed)
-            let own = || col("industry_code").eq(lit(code.clone()));
-            all.push(a.filter(own()));
-            all_extra.push(e.filter(own()));
-        }
+        let copy = in_chains
+            .clone()
+            .lazy()
+            .join(classes_frame(classes)?, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Inner))
+            .join(leaders, [col("enterprise_id")], [col("enterprise_id")], JoinArgs::new(JoinType::Left))
+            .with_columns([
+                when(col("leader").eq(lit(true)))
+                    .then(lit(format!("L{i}")))
+                    .otherwise(lit(format!("O{i}")))
+                    .alias("class_code"),
+                concat_str([lit(format!("{i}:")), col("enterprise_id")], "", false).alias("enterprise_id"),
+            ])
+            .drop(cols(["leader"]));
+        copies.push(copy);
+        mapping.push((format!("L{i}"), chain.leaders_row_code()));
+        mapping.push((format!("O{i}"), chain.others_row_code()));
     }
+    let copies = concat(copies, UnionArgs::default())?;
+    let (a, e) = super::enterprises::aggregate(copies, &mapping, &[], selection)?;
+    // the groups' own rows (not the TOTAL their records also feed)
+    let own = || col("industry_code").str().starts_with(lit(crate::model::chain::ROW_PREFIX));
+    let (all, all_extra) = (vec![aggregates, a.filter(own())], vec![extra, e.filter(own())]);
     let union = |parts: Vec<LazyFrame>| {
         concat(
             parts,
