@@ -65,8 +65,10 @@ pub fn with_leaders(
     // enterprises numbered apart (`i:id`, so that the comparable basis pairs each with
     // itself only) and its classes rewritten to the group they are in (`L{i}`, `O{i}`):
     // one aggregation for every chain's two groups.
-    let all_classes: std::collections::BTreeSet<&str> =
-        led.iter().flat_map(|c| c.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str))).collect();
+    let all_classes: std::collections::BTreeSet<&str> = led
+        .iter()
+        .flat_map(|c| c.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str)))
+        .collect();
     let classes_frame = |classes: Vec<&str>| -> PolarsResult<LazyFrame> { Ok(df!("class_code" => classes)?.lazy()) };
     let in_chains = records
         .clone()
@@ -84,8 +86,18 @@ pub fn with_leaders(
         let copy = in_chains
             .clone()
             .lazy()
-            .join(classes_frame(classes)?, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Inner))
-            .join(leaders, [col("enterprise_id")], [col("enterprise_id")], JoinArgs::new(JoinType::Left))
+            .join(
+                classes_frame(classes)?,
+                [col("class_code")],
+                [col("class_code")],
+                JoinArgs::new(JoinType::Inner),
+            )
+            .join(
+                leaders,
+                [col("enterprise_id")],
+                [col("enterprise_id")],
+                JoinArgs::new(JoinType::Left),
+            )
             .with_columns([
                 when(col("leader").eq(lit(true)))
                     .then(lit(format!("L{i}")))

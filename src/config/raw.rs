@@ -126,6 +126,7 @@ pub(super) struct RawKeyRisks {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawRule {
     pub(super) id: Option<String>,
+    pub(super) on: Option<String>,
     pub(super) name: Option<String>,
     pub(super) name_en: Option<String>,
     pub(super) measure: Option<String>,

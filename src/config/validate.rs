@@ -435,6 +435,24 @@ fn validate_risk(
         if !measures.contains(&measure.as_str()) {
             problems.push((at("measure"), format!("unknown measure `{measure}`")));
         }
+        let on = match r.on.as_deref() {
+            None | Some("industries") => crate::risk::On::Industries,
+            Some("chains") => crate::risk::On::Chains,
+            Some("segments") => crate::risk::On::Segments,
+            Some(other) => {
+                problems.push((
+                    at("on"),
+                    format!("`{other}` is not what a rule reads: \"industries\", \"chains\" or \"segments\""),
+                ));
+                crate::risk::On::Industries
+            }
+        };
+        if on != crate::risk::On::Industries && !r.industries.is_empty() {
+            problems.push((
+                at("industries"),
+                "a rule on chains or segments reads every chain: leave `industries` out".into(),
+            ));
+        }
         for (j, code) in r.regions.iter().enumerate() {
             if c.region(code).is_none() {
                 problems.push((
@@ -493,6 +511,7 @@ fn validate_risk(
         let materiality = defaults.overlaid(&materiality_section(&r.materiality, &at("materiality"), problems));
         if problems.len() == before {
             rules.push(Rule {
+                on,
                 name: r.name.clone().unwrap_or_else(|| id.clone()),
                 name_en: r.name_en.clone().unwrap_or_else(|| id.replace('_', " ")),
                 id,

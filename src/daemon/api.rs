@@ -586,7 +586,9 @@ async fn ack(State(s): State<ApiState>, Path(risk_id): Path<String>, request: Re
     let cell = |rule: &str, region: &str, industry: &str| {
         settings.rules.iter().any(|r| r.id == *rule)
             && settings.catalogue.region(region).is_some()
-            && (settings.catalogue.industry(industry).is_some() || matches!(industry, "TEN" | "TOTAL"))
+            && (settings.catalogue.industry(industry).is_some()
+                || matches!(industry, "TEN" | "TOTAL")
+                || settings.catalogue.chain_row_names(industry).is_some())
     };
     let known = match parts.as_slice() {
         [rule, region, industry, indicator] => cell(rule, region, industry) && settings.catalogue.knows_indicator(indicator),

@@ -422,15 +422,53 @@ impl Catalogue {
         self.region(code).map_or(code, |r| r.zh.as_str())
     }
 
-    /// An industry's short Chinese name, or its code when unknown.
-    pub fn industry_short_zh<'a>(&'a self, code: &'a str) -> &'a str {
-        self.industry(code).map_or(code, |i| i.short_zh())
+    /// An industry's short Chinese name (a chain row's name), or its code when unknown.
+    pub fn industry_short_zh<'a>(&'a self, code: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.industry(code) {
+            Some(i) => i.short_zh().into(),
+            None => self.chain_row_names(code).map_or(code.into(), |(zh, _)| zh.into()),
+        }
+    }
+
+    /// The Chinese and English names of a chain's row (`chain.IC`, `chain.IC.design`,
+    /// `chain.IC@leaders`, `chain.IC@others`), if `code` is one.
+    pub fn chain_row_names(&self, code: &str) -> Option<(String, String)> {
+        use crate::model::chain::{LEADERS_SUFFIX, OTHERS_SUFFIX, ROW_PREFIX};
+        let rest = code.strip_prefix(ROW_PREFIX)?;
+        let (rest, group) = match (rest.strip_suffix(LEADERS_SUFFIX), rest.strip_suffix(OTHERS_SUFFIX)) {
+            (Some(r), _) => (r, Some(("链主企业", " leaders"))),
+            (_, Some(r)) => (r, Some(("其他企业", " other enterprises"))),
+            _ => (rest, None),
+        };
+        let (chain_code, segment) = rest.split_once('.').map_or((rest, None), |(c, s)| (c, Some(s)));
+        let chain = self.chains.iter().find(|c| c.code == chain_code)?;
+        match (segment, group) {
+            (None, None) => Some((chain.zh.clone(), chain.en.clone())),
+            (None, Some((zh, en))) => Some((format!("{}{zh}", chain.zh), format!("{}{en}", chain.en))),
+            (Some(s), None) => {
+                let s = chain.segments.iter().find(|x| x.code == s)?;
+                Some((format!("{}·{}", chain.zh, s.zh), format!("{}: {}", chain.en, s.en)))
+            }
+            (Some(_), Some(_)) => None,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chain_rows_are_named_after_their_chain() {
+        let c = Catalogue::built_in("hefei-2023").unwrap().unwrap();
+        let zh = |code: &str| c.chain_row_names(code).map(|n| n.0);
+        assert_eq!(zh("chain.IC").as_deref(), Some("集成电路产业链"));
+        assert_eq!(zh("chain.IC.design").as_deref(), Some("集成电路产业链·芯片设计"));
+        assert_eq!(zh("chain.IC@leaders").as_deref(), Some("集成电路产业链链主企业"));
+        assert_eq!(c.chain_row_names("chain.IC.nothing"), None);
+        assert_eq!(c.chain_row_names("IC"), None, "an industry is not a chain row");
+        assert_eq!(c.industry_short_zh("chain.NEV.vehicles"), "新能源汽车暨智能网联汽车产业链·整车");
+    }
 
     #[test]
     fn the_built_in_catalogue_is_anhui() {

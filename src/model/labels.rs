@@ -448,13 +448,21 @@ impl Names<'_> {
         match (self.lang, self.catalogue.industry(code)) {
             (Language::Zh, Some(i)) => i.zh.clone(),
             (Language::En, Some(i)) => i.en.clone(),
-            (_, None) => code.to_string(),
+            (_, None) => self.chain_row(code),
         }
     }
     pub fn industry_short(&self, code: &str) -> String {
         match (self.lang, self.catalogue.industry(code)) {
             (Language::Zh, Some(i)) => i.short_zh().to_string(),
             (Language::En, Some(i)) => i.en.clone(),
+            (_, None) => self.chain_row(code),
+        }
+    }
+    /// A chain row's name (a chain, a segment, its leaders), or the code.
+    fn chain_row(&self, code: &str) -> String {
+        match (self.lang, self.catalogue.chain_row_names(code)) {
+            (Language::Zh, Some((zh, _))) => zh,
+            (Language::En, Some((_, en))) => en,
             (_, None) => code.to_string(),
         }
     }

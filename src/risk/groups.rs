@@ -415,6 +415,7 @@ mod tests {
     fn rule(id: &str, measure: &str, yellow: Option<f64>, red: Option<f64>) -> Rule {
         let name = if id == "negative_growth" { "负增长" } else { "占比下降" };
         Rule {
+            on: crate::risk::On::Industries,
             materiality: Materiality {
                 province: crate::risk::Floors {
                     level_yi: Some(50.0),

@@ -102,7 +102,14 @@ impl Sizes<'_> {
     pub fn of(&self, region: &str, industry: &str) -> Size {
         let p = self.period.to_string();
         let get = |r: &str, i: &str, k: &str, m: &str| self.table.get(&p, r, i, k, m);
-        let level = get(region, industry, self.indicator, "ytd");
+        // a chain's size is its income where the headline indicator is one records cannot
+        // give (added value)
+        let level = get(region, industry, self.indicator, "ytd").or_else(|| {
+            industry
+                .starts_with(crate::model::chain::ROW_PREFIX)
+                .then(|| get(region, industry, "operating_income", "ytd"))
+                .flatten()
+        });
         let weight_pct = if industry == TOTAL {
             Some(100.0)
         } else {

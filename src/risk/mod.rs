@@ -121,6 +121,8 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
     pub id: String,
+    /// Which rows the rule reads: industries, chains or chain segments.
+    pub on: On,
     /// What the flag says, in Chinese ("负增长").
     pub name: String,
     /// The same in English ("negative growth").
@@ -142,6 +144,35 @@ pub struct Rule {
     pub running: u32,
     /// The floors a series must clear for its flag to count, per region level.
     pub materiality: Materiality,
+}
+
+/// The rows a rule reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum On {
+    /// The catalogue's industries, `TEN` and `TOTAL`.
+    #[default]
+    Industries,
+    /// Industrial chains (`chain.IC`), their leaders' measures included.
+    Chains,
+    /// Chains' segments (`chain.IC.design`).
+    Segments,
+}
+
+impl On {
+    /// The kind of row an industry code is.
+    pub fn of(industry: &str) -> Option<On> {
+        let Some(rest) = industry.strip_prefix(crate::model::chain::ROW_PREFIX) else {
+            return Some(On::Industries);
+        };
+        if rest.contains('@') {
+            None // a chain's leaders or the rest: read through the chain's measures
+        } else if rest.contains('.') {
+            Some(On::Segments)
+        } else {
+            Some(On::Chains)
+        }
+    }
 }
 
 impl Rule {
@@ -180,7 +211,7 @@ impl Rule {
     fn applies(&self, region: &str, industry: &str, indicator: &str) -> bool {
         let within = |list: &[String], code: &str| list.is_empty() || list.iter().any(|c| c == code);
         // an industry rule reads industries: chains and their segments have rules of their own
-        if industry.starts_with(crate::model::chain::ROW_PREFIX) {
+        if On::of(industry) != Some(self.on) {
             return false;
         }
         let level_ok = self.levels.is_empty() || self.levels.contains(&crate::model::catalogue::region_level(region));
@@ -203,6 +234,7 @@ impl Rule {
     /// materiality floor.
     pub(crate) fn below(id: &str, name: &str, measure: &str, yellow: Option<f64>, red: Option<f64>) -> Rule {
         Rule {
+            on: On::Industries,
             id: id.into(),
             name: name.into(),
             name_en: id.replace('_', " "),
@@ -295,6 +327,7 @@ mod tests {
 
     fn rule(measure: &str, direction: Direction, inclusive: bool, yellow: Option<f64>, red: Option<f64>, running: u32) -> Rule {
         Rule {
+            on: On::Industries,
             id: "r".into(),
             name: "测试".into(),
             name_en: "test".into(),

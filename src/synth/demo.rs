@@ -412,7 +412,13 @@ pub fn write_files(shape: &Shape, dir: &Path, through: Period) -> std::io::Resul
         Records::Roster => {
             let catalogue =
                 crate::config::catalogue_file::load_catalogue(shape.catalogue).map_err(|e| std::io::Error::other(e.to_string()))?;
-            let classes = roster_classes(&catalogue);
+            let mut classes = roster_classes(&catalogue);
+            // some links thick, some thin, as in a real city
+            for (_, weights) in &mut classes {
+                for (_, w) in weights.iter_mut() {
+                    *w *= noise(&mut rng, 1.2).exp();
+                }
+            }
             let pairs = classes
                 .iter()
                 .flat_map(|(industry, classes)| classes.iter().map(move |(c, _)| (c.as_str(), industry.as_str())));
@@ -620,6 +626,7 @@ fn write_roster(
             } else {
                 Vec::new()
             };
+            let leader_size = if shape.dominant_leaders == Some(industry) { 60.0 } else { 8.0 };
             let firms: Vec<usize> = years.clone().map(|y| annual(unit, industry, "enterprises", y) as usize).collect();
             let cell: Vec<[f64; 3]> = years
                 .clone()
@@ -631,7 +638,7 @@ fn write_roster(
                     *total += v;
                 }
             }
-            n = out.cell(through, model, unit, classes, &leaders, &firms, &cell, n, rng);
+            n = out.cell(through, model, unit, classes, (&leaders, leader_size), &firms, &cell, n, rng);
         }
         let rest: Vec<(usize, [f64; 3])> = years
             .clone()
@@ -647,7 +654,7 @@ fn write_roster(
             let third = |x: usize| (x + OTHER_CLASSES.len() - 1 - i) / OTHER_CLASSES.len();
             let firms: Vec<usize> = rest.iter().map(|(f, _)| third(*f).max(1)).collect();
             let cell: Vec<[f64; 3]> = rest.iter().map(|(_, c)| c.map(|v| v / OTHER_CLASSES.len() as f64)).collect();
-            n = out.cell(through, model, unit, &[(class.to_string(), 1.0)], &[], &firms, &cell, n, rng);
+            n = out.cell(through, model, unit, &[(class.to_string(), 1.0)], (&[], 1.0), &firms, &cell, n, rng);
         }
     }
     let path = dir.join("enterprises.parquet");
@@ -679,8 +686,8 @@ struct RecordColumns {
 impl RecordColumns {
     /// The enterprises of one cell, from [`FIRST_YEAR`]: `firms[y]` of them in year `y`,
     /// sharing the year's `[income, output, profit]` (亿元), each in a class drawn by the
-    /// classes' weights; the first ones are `leaders` (those codes, several times the
-    /// others' size). Numbers the others from `n` and returns the next number.
+    /// classes' weights; the first ones are `leaders` (those codes, `leader_size` times
+    /// the others' size). Numbers the others from `n` and returns the next number.
     #[allow(clippy::too_many_arguments)]
     fn cell(
         &mut self,
@@ -688,7 +695,7 @@ impl RecordColumns {
         model: &Model,
         unit: &str,
         classes: &[(String, f64)],
-        leaders: &[String],
+        (leaders, leader_size): (&[String], f64),
         firms: &[usize],
         cell: &[[f64; 3]],
         n: usize,
@@ -700,7 +707,7 @@ impl RecordColumns {
         let class_weights: Vec<f64> = classes.iter().map(|c| c.1).collect();
         let class_of: Vec<&str> = (0..most).map(|_| classes[pick(rng, &class_weights)].0.as_str()).collect();
         for w in weight.iter_mut().take(leaders.len()) {
-            *w *= 8.0;
+            *w *= leader_size;
         }
         let id = |i: usize| leaders.get(i).cloned().unwrap_or_else(|| demo_uscc(unit, n + i));
         for (k, (&active, &[income, output, profit])) in firms.iter().zip(cell).enumerate() {

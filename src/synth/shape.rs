@@ -24,6 +24,8 @@ pub struct Shape {
     pub investment: bool,
     /// The enterprise records behind the figures, with their class mapping.
     pub records: Records,
+    /// A chain whose leaders dominate it (an integrated carmaker in its vehicle chain).
+    pub dominant_leaders: Option<&'static str>,
 }
 
 /// Which enterprise records a demo has.
@@ -141,6 +143,7 @@ pub fn shape(profile: &str) -> Option<Shape> {
         added_value_levels: false,
         investment: false,
         records: Records::None,
+        dominant_leaders: None,
     };
     Some(match profile {
         "anhui" => Shape {
@@ -173,6 +176,7 @@ pub fn shape(profile: &str) -> Option<Shape> {
         "hefei" => Shape {
             added_value_levels: true,
             records: Records::Roster,
+            dominant_leaders: Some("NEV"),
             ..base(
                 "hefei",
                 "hefei-2023",

@@ -410,11 +410,14 @@ fn the_hefei_demo_withholds_its_thin_county_industries() {
     // nothing else is primary, and every row a reader can add up — Hefei over its
     // counties, a county's TEN over its industries, a chain over its segments — holds
     // none or at least two
+    // (a cell's level: its headline where the bureau published one, else its income)
     let suppressed: Vec<(&str, &str, &str)> = withheld
         .iter()
-        .filter(|((_, row, indicator, measure), _)| indicator == level(row) && measure == "ytd")
+        .filter(|((_, row, indicator, measure), _)| (indicator == level(row) || indicator == "operating_income") && measure == "ytd")
         .map(|((r, i, _, _), why)| (r.as_str(), i.as_str(), why.as_str()))
         .filter(|(_, _, why)| *why != "derived")
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     for (county, row, why) in &suppressed {
         if *why != "secondary" {

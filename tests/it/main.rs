@@ -3,6 +3,7 @@
 
 mod architecture;
 mod browser;
+mod chains;
 mod cli;
 mod delivery;
 mod demo;

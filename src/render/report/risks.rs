@@ -335,6 +335,7 @@ mod tests {
             enterprises: None,
         };
         Rule {
+            on: crate::risk::On::Industries,
             materiality: Materiality {
                 province: floors(50.0),
                 city: floors(10.0),
