@@ -158,14 +158,10 @@ pub fn chain_measures(obs: LazyFrame, chains: &[Chain], k: f64) -> PolarsResult<
         left.join(right, on.clone(), on, JoinArgs::new(how))
     };
     // a segment's share of its chain, and a year earlier
-    let shared = SHARED.iter().fold(lit(false), |e, k| e.or(col("indicator").eq(lit(*k))));
-    let seg = join(
-        obs.clone().filter(shared.clone()),
-        of_chain.clone(),
-        &["industry_code"],
-        JoinType::Inner,
-    );
-    let totals = obs.clone().filter(shared).select([
+    let shared = || SHARED.iter().fold(lit(false), |e, k| e.or(col("indicator").eq(lit(*k))));
+    let seg = join(obs.clone().filter(shared()), of_chain.clone(), &["industry_code"], JoinType::Inner);
+    // each chain's level, joined by the segments and by the leaders and the rest
+    let totals = obs.clone().filter(shared()).select([
         col("region_code"),
         col("industry_code").alias("chain"),
         col("indicator"),
@@ -173,20 +169,25 @@ pub fn chain_measures(obs: LazyFrame, chains: &[Chain], k: f64) -> PolarsResult<
         col("q"),
         col("x").alias("x_chain"),
     ]);
-    let share = join(seg, totals, &["region_code", "chain", "indicator", "year", "q"], JoinType::Inner)
-        .filter(col("x_chain").gt(lit(0.0)))
-        .with_columns([(col("x") / col("x_chain") * lit(100.0)).alias("share"), quarter_index().alias("p")])
-        .select([
-            col("region_code"),
-            col("industry_code"),
-            col("indicator"),
-            col("year"),
-            col("q"),
-            col("p"),
-            col("share"),
-        ])
-        .collect()?
-        .lazy();
+    let share = join(
+        seg,
+        totals.clone(),
+        &["region_code", "chain", "indicator", "year", "q"],
+        JoinType::Inner,
+    )
+    .filter(col("x_chain").gt(lit(0.0)))
+    .with_columns([(col("x") / col("x_chain") * lit(100.0)).alias("share"), quarter_index().alias("p")])
+    .select([
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        col("year"),
+        col("q"),
+        col("p"),
+        col("share"),
+    ])
+    .collect()?
+    .lazy();
     let year_earlier = share.clone().select([
         col("region_code"),
         col("industry_code"),
@@ -236,16 +237,8 @@ pub fn chain_measures(obs: LazyFrame, chains: &[Chain], k: f64) -> PolarsResult<
         }
     }
     let groups = df!("industry_code" => group, "chain" => group_chain, "kind" => kind)?.lazy();
-    let shared = || SHARED.iter().fold(lit(false), |e, k| e.or(col("indicator").eq(lit(*k))));
     let of_group = join(obs.clone().filter(shared()), groups, &["industry_code"], JoinType::Inner);
-    let chain_level = obs.clone().filter(shared()).select([
-        col("region_code"),
-        col("industry_code").alias("chain"),
-        col("indicator"),
-        col("year"),
-        col("q"),
-        col("x").alias("x_chain"),
-    ]);
+    let chain_level = totals;
     let by_group = join(
         of_group,
         chain_level,
