@@ -139,6 +139,7 @@ pub(super) struct RawRule {
     pub(super) yellow: Option<f64>,
     pub(super) red: Option<f64>,
     pub(super) running: Option<u32>,
+    pub(super) while_chain_grows: bool,
     pub(super) materiality: RawMateriality,
 }
 

@@ -453,6 +453,12 @@ fn validate_risk(
                 "a rule on chains or segments reads every chain: leave `industries` out".into(),
             ));
         }
+        if r.while_chain_grows && on != crate::risk::On::Segments {
+            problems.push((
+                at("while_chain_grows"),
+                "only a rule on segments (`on = \"segments\"`) has a chain to compare with".into(),
+            ));
+        }
         for (j, code) in r.regions.iter().enumerate() {
             if c.region(code).is_none() {
                 problems.push((
@@ -525,6 +531,7 @@ fn validate_risk(
                 yellow: r.yellow,
                 red: r.red,
                 running,
+                while_chain_grows: r.while_chain_grows,
                 materiality,
             });
         }
@@ -824,6 +831,13 @@ fn subscriptions_section(
                 }
                 _ => Some(Audience::Industry(code.to_string())),
             },
+            Some(("chain", code)) => match catalogue {
+                Some(c) if !c.chains.iter().any(|chain| chain.code == code) => {
+                    problems.push((at("audience"), format!("unknown chain code `{code}` (not in catalogue {})", c.name)));
+                    None
+                }
+                _ => Some(Audience::Chain(code.to_string())),
+            },
             Some(("city", code)) => match catalogue {
                 Some(c)
                     if c.region(code)
@@ -840,7 +854,7 @@ fn subscriptions_section(
             _ => {
                 problems.push((
                     at("audience"),
-                    format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\" or \"city:<code>\""),
+                    format!("`{audience_text}` is not an audience: expected \"province\", \"industry:<code>\", \"city:<code>\" or \"chain:<code>\""),
                 ));
                 None
             }

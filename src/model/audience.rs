@@ -1,4 +1,5 @@
-//! Who a report is for: the province's leaders, one industry's special class, or one city.
+//! Who a report is for: the province's leaders, one industry's special class, one city, or
+//! one industrial chain's chief (链长).
 
 use std::fmt;
 
@@ -8,6 +9,8 @@ pub enum Audience {
     Province,
     Industry(String),
     City(String),
+    /// An industrial chain of the catalogue, by its code (not its row code).
+    Chain(String),
 }
 
 impl fmt::Display for Audience {
@@ -16,6 +19,7 @@ impl fmt::Display for Audience {
             Audience::Province => f.write_str("province"),
             Audience::Industry(c) => write!(f, "industry:{c}"),
             Audience::City(c) => write!(f, "city:{c}"),
+            Audience::Chain(c) => write!(f, "chain:{c}"),
         }
     }
 }

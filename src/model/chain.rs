@@ -74,9 +74,31 @@ impl Chain {
     }
 }
 
-/// Whether `code` is a four-digit GB/T 4754 class of a division that exists (01–97).
+/// Whether the rows of `industry` belong to the chain whose row code is `chain_row`: the
+/// chain's own, a segment's (`chain.IC.design`) or its leaders' and others' (`chain.IC@…`).
+pub fn row_of_chain(industry: &str, chain_row: &str) -> bool {
+    industry
+        .strip_prefix(chain_row)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('@'))
+}
+
+/// The code of the chain a chain's or a segment's row belongs to: `IC` for `chain.IC` and
+/// `chain.IC.design`; none for an industry's row or the leaders' and the others'.
+pub fn chain_code_of(row: &str) -> Option<&str> {
+    let rest = row.strip_prefix(ROW_PREFIX)?;
+    if rest.contains('@') {
+        return None;
+    }
+    Some(rest.split_once('.').map_or(rest, |(chain, _)| chain))
+}
+
+/// Whether `code` can be a four-digit GB/T 4754-2017 class: a division that exists (01–97,
+/// all of them do) and a group within it (the third digit; groups are numbered from 1).
 pub fn is_class(code: &str) -> bool {
-    code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) && matches!(code[..2].parse::<u8>(), Ok(1..=97))
+    code.len() == 4
+        && code.bytes().all(|b| b.is_ascii_digit())
+        && matches!(code[..2].parse::<u8>(), Ok(1..=97))
+        && code.as_bytes()[2] != b'0'
 }
 
 /// The first problem of the chains, as (key path, message), or none.
@@ -186,6 +208,8 @@ mod tests {
         let (at, why) = problem(&chain(&[("fab", &["3973", "9901"])], &[]));
         assert_eq!(at, "chains[0].segments[0].classes[1]");
         assert!(why.contains("`9901` is not a GB/T 4754 class"), "{why}");
+        // division 39 has no group 0
+        assert!(problem(&chain(&[("fab", &["3901"])], &[])).1.contains("`3901`"));
         let (at, why) = problem(&chain(&[("design", &["3973"]), ("fab", &["3973"])], &[]));
         assert_eq!(at, "chains[0].segments[1].classes[0]");
         assert!(why.contains("segments `design` and `fab`"), "{why}");
@@ -202,5 +226,13 @@ mod tests {
         assert_eq!(c.row_code(), "chain.IC");
         assert_eq!(c.segment_row_code(&c.segments[0]), "chain.IC.design");
         assert!(c.row_code().contains('.'), "industry codes have no dot");
+        for row in ["chain.IC", "chain.IC.design", "chain.IC@leaders"] {
+            assert!(row_of_chain(row, "chain.IC"), "{row}");
+        }
+        assert!(!row_of_chain("chain.ICT", "chain.IC"), "another chain whose code starts alike");
+        assert_eq!(chain_code_of("chain.IC.design"), Some("IC"));
+        assert_eq!(chain_code_of("chain.IC"), Some("IC"));
+        assert_eq!(chain_code_of("chain.IC@leaders"), None);
+        assert_eq!(chain_code_of("NGIT"), None);
     }
 }

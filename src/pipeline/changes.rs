@@ -111,6 +111,7 @@ pub(super) fn correction_lines(
         Audience::Province => (top.to_string(), crate::model::catalogue::TEN.to_string()),
         Audience::Industry(i) => (top.to_string(), i.clone()),
         Audience::City(r) => (r.clone(), crate::model::catalogue::TEN.to_string()),
+        Audience::Chain(code) => (top.to_string(), format!("{}{code}", crate::model::chain::ROW_PREFIX)),
     };
     let number = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.2}"));
     changes

@@ -38,7 +38,9 @@ impl Seimon {
                     lang: sub.language,
                     ..input.clone()
                 };
-                other_language.push(render::render(render::report::build(&translated, &sub.audience), &translated)?);
+                if let Some(report) = render::report::build(&translated, &sub.audience) {
+                    other_language.push(render::render(report, &translated)?);
+                }
             }
         }
         for sub in &settings.subscriptions {

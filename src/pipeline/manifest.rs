@@ -74,6 +74,10 @@ impl ManifestDisclosure {
                 let (primary, secondary) = match &report.audience {
                     Audience::Province => suppression.counts(period, |r, _| near_top(r)),
                     Audience::Industry(code) => suppression.counts(period, |r, i| i == code && near_top(r)),
+                    Audience::Chain(code) => {
+                        let row = format!("{}{code}", crate::model::chain::ROW_PREFIX);
+                        suppression.counts(period, |r, i| crate::model::chain::row_of_chain(i, &row) && near_top(r))
+                    }
                     Audience::City(code) => {
                         suppression.counts(period, |r, _| r == code || parent_code(r).as_deref() == Some(code.as_str()))
                     }

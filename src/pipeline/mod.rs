@@ -322,6 +322,7 @@ impl Seimon {
             completeness: Some(&completeness),
             tiers: &settings.tiers,
             assessment: assessment.as_ref(),
+            chain_min_enterprises: settings.chain_min_enterprises,
             lang: settings.monitor.language,
         };
         // indicators.csv is written out while the reports render

@@ -77,6 +77,8 @@ pub struct ReportInput<'a> {
     pub tiers: &'a [crate::compute::tiers::Tier],
     /// The assessment of the sub-regions, when configured.
     pub assessment: Option<&'a crate::assessment::Assessment>,
+    /// The enterprises a chain's segment needs in a region to be present there.
+    pub chain_min_enterprises: u32,
     /// The language of the reports.
     pub lang: crate::model::language::Language,
 }
@@ -139,6 +141,7 @@ pub enum ChartSpec {
     Bar(chart::BarChart),
     Line(chart::LineChart),
     Matrix(chart::MatrixChart),
+    Chain(chart::ChainChart),
 }
 
 impl ChartSpec {
@@ -147,6 +150,7 @@ impl ChartSpec {
             ChartSpec::Bar(c) => c.render(),
             ChartSpec::Line(c) => c.render(),
             ChartSpec::Matrix(c) => c.render(),
+            ChartSpec::Chain(c) => c.render(),
         }
     }
 }
@@ -159,6 +163,9 @@ pub struct Report {
     pub file: String,
     pub title: String,
     pub subject: String,
+    /// The indicator the report is on: the headline one, or a chain's (see
+    /// `report::chain::indicator`).
+    pub indicator: String,
     pub summary: String,
     pub headline: Vec<(String, Cell)>,
     pub tables: Vec<Table>,
@@ -308,7 +315,7 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         title: report.title.clone(),
         period: input.period.to_string(),
         period_label: crate::model::labels::period(lang, input.period),
-        indicator_zh: names.indicator(input.indicator),
+        indicator_zh: names.indicator(&report.indicator),
         summary: report.summary.clone(),
         headline: report
             .headline
@@ -382,7 +389,7 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
 pub fn report_set(input: &ReportInput<'_>) -> Result<Vec<RenderedReport>, RenderError> {
     report::audiences(input)
         .into_iter()
-        .map(|a| render(report::build(input, &a), input))
+        .filter_map(|a| report::build(input, &a).map(|r| render(r, input)))
         .collect()
 }
 

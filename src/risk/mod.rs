@@ -142,6 +142,9 @@ pub struct Rule {
     pub red: Option<f64>,
     /// The condition must hold this many quarters running.
     pub running: u32,
+    /// A segment rule lights only in quarters when the segment's chain grows on the
+    /// same indicator in the same region (a segment falling while its chain grows).
+    pub while_chain_grows: bool,
     /// The floors a series must clear for its flag to count, per region level.
     pub materiality: Materiality,
 }
@@ -248,6 +251,7 @@ impl Rule {
             yellow,
             red,
             running: 1,
+            while_chain_grows: false,
             materiality: Materiality::default(),
         }
     }
@@ -341,6 +345,7 @@ mod tests {
             yellow,
             red,
             running,
+            while_chain_grows: false,
             materiality: Materiality::default(),
         }
     }
@@ -394,6 +399,39 @@ mod tests {
         let red_only = rule("quarter_yoy_pct", Direction::Below, false, None, Some(0.0), 1);
         assert_eq!(red_only.level(-0.1), Level::Red);
         assert_eq!(red_only.level(0.0), Level::Green);
+    }
+
+    #[test]
+    fn a_segment_falling_is_flagged_only_while_its_chain_grows() {
+        let r = Rule {
+            on: On::Segments,
+            while_chain_grows: true,
+            ..rule("yoy_pct", Direction::Below, false, Some(0.0), Some(-10.0), 1)
+        };
+        // 2025Q2: the design segment falls 12 % while its chain grows 3 %: red; 2025Q3 the
+        // chain falls too (−1 %): the segment's fall is the chain's, green — and resolved
+        let rows = [
+            m("2025Q2", "chain.IC.design", "yoy_pct", -12.0),
+            m("2025Q2", "chain.IC", "yoy_pct", 3.0),
+            m("2025Q2", "chain.IC.fab", "yoy_pct", 5.0),
+            m("2025Q3", "chain.IC.design", "yoy_pct", -12.0),
+            m("2025Q3", "chain.IC", "yoy_pct", -1.0),
+            // a segment of a chain whose growth is not known is not known to lag it
+            m("2025Q2", "chain.FPD.panels", "yoy_pct", -5.0),
+        ];
+        let flags = eval(std::slice::from_ref(&r), &rows, "2025Q2");
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert_eq!((flags[0].industry.as_str(), flags[0].level), ("chain.IC.design", Level::Red));
+        let flags = eval(std::slice::from_ref(&r), &rows, "2025Q3");
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert_eq!((flags[0].level, flags[0].state), (Level::Green, State::Resolved));
+        // without the guard the same fall is red in both quarters
+        let plain = Rule {
+            while_chain_grows: false,
+            ..r
+        };
+        let flags = eval(std::slice::from_ref(&plain), &rows, "2025Q3");
+        assert_eq!(flags.iter().filter(|f| f.level == Level::Red).count(), 1);
     }
 
     #[test]

@@ -482,7 +482,8 @@ fn write_goals(shape: &Shape, dir: &Path, through: Period) -> std::io::Result<Pa
 
 /// About 1,500 enterprises above designated size in Anhui's counties, every quarter from
 /// 2020Q1: sizes log-normal, growth around their industry's trend, a few entering and
-/// leaving the roster each year, some making losses. Written as Parquet.
+/// leaving the roster each year, some making losses; and the catalogue's chain leaders. Written as
+/// Parquet.
 fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::io::Result<PathBuf> {
     use rand::Rng;
     let catalogue = crate::model::catalogue::Catalogue::anhui();
@@ -542,14 +543,52 @@ fn write_enterprises(dir: &Path, through: Period, rng: &mut ChaCha8Rng) -> std::
             }
         }
     }
+    // each chain's leaders: large enterprises of its most downstream class, in a county of
+    // Hefei, of Wuhu and of Chuzhou, growing with their industry
+    for chain in catalogue.chains.iter().filter(|c| !c.leaders.is_empty()) {
+        let Some(last) = chain.segments.last().and_then(|s| s.classes.first()) else {
+            continue;
+        };
+        let trend = ANHUI.iter().find(|x| x.0 == chain.code).map_or(0.05, |x| x.2);
+        for (j, eid) in chain.leaders.iter().enumerate() {
+            let city = LEADER_CITIES[j % LEADER_CITIES.len()];
+            let Some(&(county, _)) = counties
+                .iter()
+                .find(|(c, _)| crate::model::catalogue::parent_code(c).as_deref() == Some(city))
+            else {
+                continue;
+            };
+            let mut annual = 24.0 / (0.5 * j as f64 + 1.0); // 亿元
+            for y in FIRST_YEAR..=through.year() {
+                annual *= 1.0 + trend + noise(rng, 0.06);
+                for quarter in 1..=4u8 {
+                    if Period::new(y, quarter).expect("valid") > through {
+                        break;
+                    }
+                    let ytd = annual * SEASON[usize::from(quarter) - 1];
+                    year.push(y);
+                    q.push(i32::from(quarter));
+                    id.push(eid.clone());
+                    region.push(county.to_string());
+                    class.push(last.clone());
+                    output.push(ytd * 1.04 * 1e4);
+                    income.push(ytd * 1e4);
+                    profit.push(ytd * 0.06 * 1e4);
+                }
+            }
+        }
+    }
     let period: Vec<String> = year.iter().zip(&q).map(|(y, q)| format!("{y}Q{q}")).collect();
     let path = dir.join("enterprises.parquet");
     write_records(&path, period, &id, &region, &class, [output, income, profit])?;
     Ok(path)
 }
 
+/// Where the Anhui demo's chain leaders are registered: Hefei, Wuhu, Chuzhou.
+const LEADER_CITIES: [&str; 3] = ["340100", "340200", "341100"];
+
 /// Chain leaders per chain in a roster.
-const LEADERS: usize = 2;
+const LEADERS: usize = 3;
 
 /// The credit code of the `j`th leader of the `chain`th chain: registered in the top
 /// region, numbered apart from every other enterprise (the catalogue names them).
@@ -626,7 +665,7 @@ fn write_roster(
             } else {
                 Vec::new()
             };
-            let leader_size = if shape.dominant_leaders == Some(industry) { 60.0 } else { 8.0 };
+            let leader_size = if shape.dominant_leaders == Some(industry) { 60.0 } else { 15.0 };
             let firms: Vec<usize> = years.clone().map(|y| annual(unit, industry, "enterprises", y) as usize).collect();
             let cell: Vec<[f64; 3]> = years
                 .clone()
@@ -687,7 +726,7 @@ impl RecordColumns {
     /// The enterprises of one cell, from [`FIRST_YEAR`]: `firms[y]` of them in year `y`,
     /// sharing the year's `[income, output, profit]` (亿元), each in a class drawn by the
     /// classes' weights; the first ones are `leaders` (those codes, `leader_size` times
-    /// the others' size). Numbers the others from `n` and returns the next number.
+    /// the others' typical size, alike). Numbers the others from `n` and returns the next number.
     #[allow(clippy::too_many_arguments)]
     fn cell(
         &mut self,
@@ -706,8 +745,10 @@ impl RecordColumns {
         let margin: Vec<f64> = (0..most).map(|_| noise(rng, 0.05)).collect();
         let class_weights: Vec<f64> = classes.iter().map(|c| c.1).collect();
         let class_of: Vec<&str> = (0..most).map(|_| classes[pick(rng, &class_weights)].0.as_str()).collect();
+        // the leaders are alike in size (a chain has several, none of which dominates the
+        // rest of them): their draws' spread shrunk to a third
         for w in weight.iter_mut().take(leaders.len()) {
-            *w *= leader_size;
+            *w = leader_size * w.powf(0.3);
         }
         let id = |i: usize| leaders.get(i).cloned().unwrap_or_else(|| demo_uscc(unit, n + i));
         for (k, (&active, &[income, output, profit])) in firms.iter().zip(cell).enumerate() {

@@ -40,7 +40,7 @@ pub enum Records {
     /// classes of its chain (the catalogue's chain of the same code, less the classes an
     /// earlier chain took), the rest of industry in classes that feed none — as thin as
     /// real rosters are: one enterprise per 6 亿元 of a year's income, at least one; and
-    /// each chain's leaders, two large enterprises registered in the top region.
+    /// each chain's leaders, three large enterprises registered in the top region.
     Roster,
 }
 

@@ -61,7 +61,7 @@ fn the_report_opens_in_chromium_with_every_image() {
         }
     }))
     .unwrap();
-    for page in ["report.html", "industry/NGIT.html", "city/340100.html"] {
+    for page in ["report.html", "industry/NGIT.html", "city/340100.html", "chain/NEV.html"] {
         let url = format!("file://{}", tmp.path().join("reports/2025Q3").join(page).display());
         tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
         // wait for every image to finish loading (or failing)

@@ -19,7 +19,7 @@ fn check_config_accepts_the_built_in_defaults_and_the_shipped_file() {
     let out = seimon(dir.path(), &["--config", shipped, "check-config"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("catalogue anhui-2021 (12 industries, 136 regions)"),
+        stdout(&out).contains("catalogue anhui-2021 (12 industries, 136 regions, 4 chains with 12 segments)"),
         "{}",
         stdout(&out)
     );
@@ -169,7 +169,7 @@ fn after_the_demo_a_recompute_of_the_default_store_says_where_the_demo_data_are(
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.lines().count() <= 8, "a few lines, not a list of files:\n{text}");
-    assert!(text.contains("2025Q3: 27 reports with"), "{text}");
+    assert!(text.contains("2025Q3: 31 reports with"), "{text}");
     assert!(text.contains("Open reports/2025Q3/report.html"), "{text}");
     assert!(
         text.contains("SEIMON_PATHS__DATA=demo-data seimon recompute --period 2025Q3"),
@@ -189,7 +189,7 @@ fn after_the_demo_a_recompute_of_the_default_store_says_where_the_demo_data_are(
         &[("SEIMON_PATHS__DATA", "demo-data")],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("2025Q3: 27 reports with"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("2025Q3: 31 reports with"), "{}", stdout(&out));
 }
 
 #[test]
@@ -259,4 +259,20 @@ fn check_config_rejects_bad_chains_with_file_and_line() {
         assert!(err.contains(&format!("chains.toml:{}:", line(at))), "line {}: {err}", line(at));
         assert!(err.contains(message), "{err}");
     }
+    // a chain chief's subscription names a chain of the catalogue
+    std::fs::write(dir.path().join("chains.toml"), hefei).unwrap();
+    let config = format!(
+        "{}\n[[subscriptions]]\naudience = \"chain:XYZ\"\nto = [\"chief@example.org\"]\n",
+        profile.replace("catalogue = \"hefei-2023\"", "catalogue = \"chains.toml\"")
+    );
+    std::fs::write(dir.path().join("seimon.toml"), &config).unwrap();
+    let out = seimon(dir.path(), &["--config", "seimon.toml", "check-config"], &[]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let at = config.lines().position(|l| l.contains("chain:XYZ")).unwrap() + 1;
+    assert!(err.contains(&format!("seimon.toml:{at}:")), "line {at}: {err}");
+    assert!(err.contains("unknown chain code `XYZ`"), "{err}");
+    std::fs::write(dir.path().join("seimon.toml"), config.replace("chain:XYZ", "chain:IC")).unwrap();
+    let out = seimon(dir.path(), &["--config", "seimon.toml", "check-config"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }

@@ -180,7 +180,7 @@ fn one_industry_worsens_one_recovers() {
     );
     let html = std::fs::read_to_string(dir.join("reports/2025Q3/report.html")).unwrap();
     assert!(
-        html.contains("六、风险监测") && html.contains("已确认（不计入）：1项"),
+        html.contains("七、风险监测") && html.contains("已确认（不计入）：1项"),
         "the report's risk section"
     );
     assert!(

@@ -1,6 +1,6 @@
-//! The city report: one sub-region's report.
+//! The city report: one sub-region's report, with the industrial chains it holds segments of.
 
-use super::{Parts, city_assessment_table, headline, industries_table, notes, projects_table, risk_table, summary, trend};
+use super::{Parts, chain, city_assessment_table, headline, industries_table, notes, projects_table, risk_table, summary, trend};
 use crate::model::catalogue::{TEN, TOTAL};
 use crate::render::chart::{Bar, BarChart};
 use crate::render::{ChartSpec, Report};
@@ -33,8 +33,14 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
         .chain(members.iter().map(|i| (region.clone(), i.clone(), q.short(i))))
         .collect();
     tables.push(projects_table(q, &lines, "三", "产业"));
+    // the chains the sub-region holds segments of
+    let chains = chain::chains_in(q, region);
+    if !chains.is_empty() {
+        tables.push(chain::chains_table(q, region, &chains, "四"));
+    }
     let in_scope = |g: &Group| &g.region == region;
-    tables.push(risk_table(q, &in_scope, q.input.key_risks.city, "四"));
+    let risks_number = if chains.is_empty() { "四" } else { "五" };
+    tables.push(risk_table(q, &in_scope, q.input.key_risks.city, risks_number));
     if let Some(t) = q.input.assessment.and_then(|a| city_assessment_table(q, a, region)) {
         tables.push(t);
     }
@@ -82,6 +88,7 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
         audience: audience.clone(),
         file: format!("city/{region}.html"),
         subject: subject(&title),
+        indicator: q.input.indicator.to_string(),
         title,
         summary: summary(q, region, TEN, &q.short(TEN)),
         headline: headline(q, region, TEN),

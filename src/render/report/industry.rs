@@ -60,6 +60,7 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
         audience: audience.clone(),
         file: format!("industry/{code}.html"),
         subject: subject(&title),
+        indicator: q.input.indicator.to_string(),
         title,
         summary: summary(q, top, code, &q.short(code)),
         headline: headline(q, top, code),

@@ -2,8 +2,10 @@
 //! built from the measures and the flags. No I/O, no drawing.
 //!
 //! Audiences: the monitored region (province leaders), each member industry (its special
-//! class), each sub-region (a city's government; a county's for a city profile).
+//! class), each sub-region (a city's government; a county's for a city profile), each
+//! industrial chain of the catalogue (its chief, 链长).
 
+mod chain;
 mod city;
 mod industry;
 mod province;
@@ -38,6 +40,7 @@ pub fn audiences(input: &ReportInput<'_>) -> Vec<Audience> {
     std::iter::once(Audience::Province)
         .chain(input.catalogue.members().map(|i| Audience::Industry(i.code.clone())))
         .chain(input.catalogue.children_of(input.region).map(|r| Audience::City(r.code.clone())))
+        .chain(input.catalogue.chains.iter().map(|c| Audience::Chain(c.code.clone())))
         .collect()
 }
 
@@ -77,26 +80,29 @@ impl<'a> Context<'a> {
     }
     /// A bar of the headline indicator's `measure`: withheld ones are marked, not drawn.
     fn bar(&self, label: String, region: &str, industry: &str, measure: &str) -> Bar {
-        let value = self.headline(region, industry, measure);
+        self.bar_of(label, region, industry, self.input.indicator, measure)
+    }
+    /// A bar of any indicator's `measure` in the report's period.
+    fn bar_of(&self, label: String, region: &str, industry: &str, indicator: &str, measure: &str) -> Bar {
+        let value = self.at(&self.period, region, industry, indicator, measure);
         let withheld = value.is_none()
             && self
                 .input
                 .measures
-                .get(&self.period, region, industry, self.input.indicator, measure)
+                .get(&self.period, region, industry, indicator, measure)
                 .is_some();
         Bar { label, value, withheld }
     }
     fn num(&self, region: &str, industry: &str, measure: &str, fmt: Fmt) -> Cell {
-        if self.withheld(&self.period, region, industry, self.input.indicator, measure)
-            && self
-                .input
-                .measures
-                .get(&self.period, region, industry, self.input.indicator, measure)
-                .is_some()
-        {
-            return Cell::Suppressed;
+        self.cell(region, industry, self.input.indicator, measure, fmt)
+    }
+    /// A table cell of any indicator's `measure` in the report's period: the mark when
+    /// disclosure control withholds it.
+    fn cell(&self, region: &str, industry: &str, indicator: &str, measure: &str, fmt: Fmt) -> Cell {
+        match self.bar_of(String::new(), region, industry, indicator, measure) {
+            Bar { withheld: true, .. } => Cell::Suppressed,
+            Bar { value, .. } => Cell::Num(value, fmt),
         }
-        Cell::Num(self.headline(region, industry, measure), fmt)
     }
     fn industry_name(&self, code: &str) -> String {
         self.n.industry(code)
@@ -131,6 +137,27 @@ fn trend_periods(period: Period) -> Vec<Period> {
     ps
 }
 
+/// "1,234.56亿元，同比增长5.0%" of a summary sentence (the total said to be missing, the
+/// growth left out, when a reader may not see them).
+fn level_and_growth(q: &Context<'_>, level: Option<f64>, growth: Option<f64>) -> String {
+    let mut s = match level {
+        Some(v) => q.sentence("{value}亿元", &[("value", &super::fmt_money(Some(v)))]),
+        None => q.label("总量暂缺"),
+    };
+    if let Some(g) = growth {
+        let pct = format!("{:.1}", g.abs());
+        s.push_str(&q.sentence(
+            if g < 0.0 {
+                "，同比下降{pct}%"
+            } else {
+                "，同比增长{pct}%"
+            },
+            &[("pct", &pct)],
+        ));
+    }
+    s
+}
+
 /// The summary sentence about one (region, industry) against all industry.
 fn summary(q: &Context<'_>, region: &str, industry: &str, what: &str) -> String {
     let period = crate::model::labels::period(q.lang, q.input.period);
@@ -143,21 +170,11 @@ fn summary(q: &Context<'_>, region: &str, industry: &str, what: &str) -> String 
             ("indicator", &q.indicator()),
         ],
     );
-    match q.headline(region, industry, "ytd") {
-        Some(v) => s.push_str(&q.sentence("{value}亿元", &[("value", &super::fmt_money(Some(v)))])),
-        None => s.push_str(&q.label("总量暂缺")),
-    }
-    if let Some(g) = q.headline(region, industry, "yoy_pct") {
-        let pct = format!("{:.1}", g.abs());
-        s.push_str(&q.sentence(
-            if g < 0.0 {
-                "，同比下降{pct}%"
-            } else {
-                "，同比增长{pct}%"
-            },
-            &[("pct", &pct)],
-        ));
-    }
+    s.push_str(&level_and_growth(
+        q,
+        q.headline(region, industry, "ytd"),
+        q.headline(region, industry, "yoy_pct"),
+    ));
     if let Some(g) = q.headline(region, industry, "gap_to_total_pp") {
         s.push_str(&q.sentence("，{comparison}", &[("comparison", &compare(q.lang, g, &q.label("规上工业")))]));
     }
@@ -661,10 +678,23 @@ fn chart_name(audience: &Audience, name: &str) -> String {
         Audience::Province => name.to_string(),
         Audience::Industry(code) => format!("industry-{code}-{name}"),
         Audience::City(code) => format!("city-{code}-{name}"),
+        Audience::Chain(code) => format!("chain-{code}-{name}"),
     }
 }
 
 fn trend(q: &Context<'_>, name: String, title: String, axis: String, lines: &[(String, &str, &str, &str)]) -> ChartSpec {
+    trend_of(q, q.input.indicator, name, title, axis, lines)
+}
+
+/// A trend chart of any indicator: lines of (legend, region, industry, measure).
+fn trend_of(
+    q: &Context<'_>,
+    indicator: &str,
+    name: String,
+    title: String,
+    axis: String,
+    lines: &[(String, &str, &str, &str)],
+) -> ChartSpec {
     let periods = trend_periods(q.input.period);
     ChartSpec::Line(LineChart {
         name,
@@ -677,7 +707,7 @@ fn trend(q: &Context<'_>, name: String, title: String, axis: String, lines: &[(S
                 legend: legend.clone(),
                 values: periods
                     .iter()
-                    .map(|p| q.at(&p.to_string(), region, industry, q.input.indicator, measure))
+                    .map(|p| q.at(&p.to_string(), region, industry, indicator, measure))
                     .collect(),
                 dashed: measure.starts_with("target_"),
             })
@@ -688,11 +718,22 @@ fn trend(q: &Context<'_>, name: String, title: String, axis: String, lines: &[(S
 /// The bar chart of one industry's growth in each sub-region, against the monitored
 /// region; none when every bar would be withheld (the table says so with its marks).
 fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&crate::model::catalogue::Region]) -> Option<ChartSpec> {
+    growth_by_region_of(q, name, industry, q.input.indicator, children)
+}
+
+/// [`growth_by_region`] of any indicator.
+fn growth_by_region_of(
+    q: &Context<'_>,
+    name: String,
+    industry: &str,
+    indicator: &str,
+    children: &[&crate::model::catalogue::Region],
+) -> Option<ChartSpec> {
     let top = q.input.region;
     let period = crate::model::labels::period(q.lang, q.input.period);
     let bars: Vec<Bar> = children
         .iter()
-        .map(|r| q.bar(q.n.region_short(&r.code), &r.code, industry, "yoy_pct"))
+        .map(|r| q.bar_of(q.n.region_short(&r.code), &r.code, industry, indicator, "yoy_pct"))
         .collect();
     if bars.iter().all(|b| b.withheld) {
         return None;
@@ -705,13 +746,13 @@ fn growth_by_region(q: &Context<'_>, name: String, industry: &str, children: &[&
                 ("period", &period),
                 ("sub", &q.label(sub_name(q).0)),
                 ("what", &q.short(industry)),
-                ("indicator", &q.indicator()),
+                ("indicator", &q.n.indicator(indicator)),
             ],
         ),
         axis: q.label("同比增长（%）"),
         bars,
         references: q
-            .headline(top, industry, "yoy_pct")
+            .at(&q.period, top, industry, indicator, "yoy_pct")
             .map(|v| (q.region_name(top), v))
             .into_iter()
             .collect(),
@@ -753,8 +794,8 @@ impl Parts<'_> {
     }
 }
 
-/// Builds the report of one audience.
-pub fn build<'a>(input: &'a ReportInput<'a>, audience: &'a Audience) -> Report {
+/// Builds the report of one audience; none for a chain the catalogue does not hold.
+pub fn build<'a>(input: &'a ReportInput<'a>, audience: &'a Audience) -> Option<Report> {
     let lang = input.lang;
     let q = Context {
         input,
@@ -785,9 +826,16 @@ pub fn build<'a>(input: &'a ReportInput<'a>, audience: &'a Audience) -> Report {
         growth_axis: q.label("同比增长（%）"),
         q,
     };
-    match audience {
+    Some(match audience {
         Audience::Province => province::build(&parts),
         Audience::Industry(code) => industry::build(&parts, code),
         Audience::City(region) => city::build(&parts, region),
-    }
+        Audience::Chain(code) => {
+            return c
+                .chains
+                .iter()
+                .find(|chain| &chain.code == code)
+                .map(|chain| chain::build(&parts, chain));
+        }
+    })
 }

@@ -1,10 +1,11 @@
-//! The province report: the monitored region's report: the ten industries, the sub-regions, goals, targets, tiers, projects, the assessment, risks.
+//! The province report: the monitored region's report: the ten industries, the sub-regions, goals, targets, tiers, projects, the industrial chains, the assessment, risks.
 
 use super::{
-    Parts, assessment_table, goals_table, groups_sheet, growth_by_region, headline, industries_table, matrix_cell, notes, projects_table,
-    regions_table, risk_table, summary, targets_table, tiers_table, trend,
+    Parts, assessment_table, chain, goals_table, groups_sheet, growth_by_region, headline, industries_table, matrix_cell, notes,
+    projects_table, regions_table, risk_table, summary, targets_table, tiers_table, trend,
 };
 use crate::model::catalogue::{TEN, TOTAL};
+use crate::model::chain::Chain;
 use crate::model::language::Language;
 use crate::render::chart::{Bar, BarChart, MatrixChart};
 use crate::render::{ChartSpec, Report};
@@ -52,8 +53,13 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         .chain(children.iter().map(|r| (r.code.clone(), TOTAL.to_string(), q.region_name(&r.code))))
         .collect();
     tables.push(projects_table(q, &lines, "五", "地区"));
+    let chains: Vec<&Chain> = c.chains.iter().collect();
+    if !chains.is_empty() {
+        tables.push(chain::chains_table(q, top, &chains, "六"));
+    }
     let in_scope = |g: &Group| g.region == top || children.iter().any(|r| r.code == g.region);
-    tables.push(risk_table(q, &in_scope, q.input.key_risks.province, "六"));
+    let risks_number = if chains.is_empty() { "六" } else { "七" };
+    tables.push(risk_table(q, &in_scope, q.input.key_risks.province, risks_number));
 
     let mut bars: Vec<Bar> = members.iter().map(|i| q.bar(q.short(i), top, i, "yoy_pct")).collect();
     bars.insert(0, q.bar(q.short(TEN), top, TEN, "yoy_pct"));
@@ -108,6 +114,9 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
     }
     if !children.is_empty() {
         charts.extend(growth_by_region(q, name("growth_by_city"), TEN, children));
+    }
+    if !chains.is_empty() {
+        charts.push(chain::growth_by_chain(q, name("growth_by_chain"), top, &chains));
     }
     charts.push(ChartSpec::Bar(BarChart {
         name: name("contribution"),
@@ -170,6 +179,7 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         audience: audience.clone(),
         file: "report.html".into(),
         subject: subject(&title),
+        indicator: q.input.indicator.to_string(),
         title,
         summary: summary(q, top, TEN, &q.short(TEN)),
         headline: headline(q, top, TEN),

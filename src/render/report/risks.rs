@@ -455,9 +455,10 @@ mod tests {
             completeness: None,
             tiers: &[],
             assessment: None,
+            chain_min_enterprises: 1,
             lang,
         };
-        super::super::build(&input, &Audience::Province)
+        super::super::build(&input, &Audience::Province).unwrap()
     }
 
     fn first_cells(t: &Table) -> Vec<String> {

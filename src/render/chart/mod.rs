@@ -1,9 +1,11 @@
 //! Charts with plotters, drawn into memory and encoded as PNG. No I/O.
 //!
-//! The CJK font (WenQuanYi Micro Hei, Apache-2.0 or GPL-3+ with font exception, `src/render/fonts/` with its licence) is embedded in the
+//! The CJK font (WenQuanYi Micro Hei, Apache-2.0 or GPL-3+ with font exception, `src/render/chart/fonts/` with its licence) is embedded in the
 //! binary and registered once as plotters' "sans-serif" through `ab_glyph`, so charts
 //! look the same on every machine. The house style — sizes, colours, value labels, gaps
 //! for absent values (never zero bars) — lives here.
+
+mod chain;
 
 use std::sync::OnceLock;
 
@@ -14,6 +16,8 @@ use plotters::style::FontStyle;
 /// WenQuanYi Micro Hei; plotters reads the first face of the collection, the right one.
 pub static FONT: &[u8] = include_bytes!("fonts/wqy-microhei.ttc");
 const FAMILY: &str = "sans-serif";
+
+pub use chain::{ChainBox, ChainChart};
 
 pub const WIDTH: u32 = 960;
 const BLUE: RGBColor = RGBColor(31, 78, 121);
@@ -475,6 +479,47 @@ pub struct MatrixChart {
     pub legend: [String; 6],
 }
 
+/// A swatch of a legend row.
+#[derive(Debug, Clone, Copy)]
+enum Swatch {
+    Fill(RGBColor),
+    /// An empty frame in red (a missing link).
+    Framed,
+    /// The mark of a withheld value on no colour.
+    Marked,
+}
+
+/// A row of swatches with their words at `y`, from the left margin, `gap` pixels apart.
+fn legend_row<'a>(
+    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    y: i32,
+    gap: i32,
+    items: impl IntoIterator<Item = (Swatch, &'a str)>,
+) -> Result<(), String> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let d = |e: plotters::drawing::DrawingAreaErrorKind<_>| e.to_string();
+    let mut x = 18;
+    for (swatch, text) in items {
+        let corners = [(x, y), (x + 22, y + 16)];
+        match swatch {
+            Swatch::Fill(colour) => root.draw(&Rectangle::new(corners, colour.filled())).map_err(d)?,
+            Swatch::Framed => root.draw(&Rectangle::new(corners, RED.stroke_width(2))).map_err(d)?,
+            Swatch::Marked => {
+                root.draw(&Rectangle::new(corners, EMPTY.filled())).map_err(d)?;
+                let style = TextStyle::from((FAMILY, 14).into_font())
+                    .color(&BLACK)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
+                root.draw(&Text::new(crate::render::SUPPRESSED_MARK, (x + 11, y + 8), style))
+                    .map_err(d)?;
+            }
+        }
+        root.draw(&Text::new(text.to_string(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
+            .map_err(d)?;
+        x += 28 + text_width(text) + gap;
+    }
+    Ok(())
+}
+
 /// Approximate width in pixels of a label at 14 px: CJK characters are square, Latin
 /// ones about half as wide.
 fn text_width(text: &str) -> i32 {
@@ -566,20 +611,11 @@ impl MatrixChart {
             }
             // legend, under the grid from the left margin
             let y = top + cell_h * self.rows.len() as i32 + 18;
-            let mut x = 18;
-            for (k, (colour, text)) in [RED, YELLOW, GREEN, IMMATERIAL, EMPTY, EMPTY].iter().zip(&self.legend).enumerate() {
-                root.draw(&Rectangle::new([(x, y), (x + 22, y + 16)], colour.filled())).map_err(d)?;
-                if k == 5 {
-                    let style = TextStyle::from((FAMILY, 14).into_font())
-                        .color(&BLACK)
-                        .pos(Pos::new(HPos::Center, VPos::Center));
-                    root.draw(&Text::new(crate::render::SUPPRESSED_MARK, (x + 11, y + 8), style))
-                        .map_err(d)?;
-                }
-                root.draw(&Text::new(text.clone(), (x + 28, y), (FAMILY, 14).into_font().color(&BLACK)))
-                    .map_err(d)?;
-                x += 28 + text_width(text) + 30;
-            }
+            let swatches = [RED, YELLOW, GREEN, IMMATERIAL, EMPTY]
+                .map(Swatch::Fill)
+                .into_iter()
+                .chain([Swatch::Marked]);
+            legend_row(&root, y, 30, swatches.zip(self.legend.iter().map(String::as_str))).map_err(err)?;
             root.present().map_err(|e| err(e.to_string()))?;
         }
         Ok(Chart {
