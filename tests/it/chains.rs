@@ -83,7 +83,7 @@ fn the_hefei_chains_are_measured_and_flagged_by_their_own_rules() {
             None
         }
     };
-    let mut seen = 0;
+    let (mut seen, mut dependent) = (0, 0);
     for chain in &hefei.chains {
         // a segment falling is flagged only while its chain grows
         let grows = value("340100", &chain.row_code(), "operating_income", "yoy_pct").is_some_and(|g| g > 0.0);
@@ -94,6 +94,16 @@ fn the_hefei_chains_are_measured_and_flagged_by_their_own_rules() {
                 assert_eq!(lit, expect(g, 0.0, -10.0).filter(|_| grows), "{row}: {g}, chain growing: {grows}");
                 seen += usize::from(lit.is_some());
             }
+            // a segment's dependence on its largest enterprise: ≥ 33.3 % yellow, ≥ 50 % red
+            if let Some(d) = value("340100", &row, "operating_income", "top1_share_pct") {
+                let lit = flag("chain_dependence", &row).filter(|l| l != "green");
+                let want = [(50.0, "red"), (33.3, "yellow")]
+                    .into_iter()
+                    .find(|(t, _)| d >= *t)
+                    .map(|(_, l)| l.to_string());
+                assert_eq!(lit, want, "{row}: {d}");
+                dependent += usize::from(lit.is_some());
+            }
         }
         if let Some(g) = value("340100", &chain.row_code(), "operating_income", "leaders_yoy_pct") {
             let lit = flag("chain_leaders_shrinking", &chain.row_code()).filter(|l| l != "green");
@@ -102,6 +112,7 @@ fn the_hefei_chains_are_measured_and_flagged_by_their_own_rules() {
         }
     }
     assert!(seen >= 2, "the demo's chains have some of these");
+    assert!(dependent >= 2, "and segments that depend on one enterprise");
     // industry rules leave chain rows alone
     assert!(
         !risks
