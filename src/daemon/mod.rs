@@ -3,6 +3,7 @@
 //! the schedule share.
 
 pub mod api;
+pub mod console;
 pub mod inbox;
 pub mod runs;
 pub mod schedule;

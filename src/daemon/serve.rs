@@ -84,7 +84,8 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
     println!("listening on {local}");
     let state = ApiState::new(runs, token, alive, loaded).with_reader_token(app.settings.api.reader_token.clone());
     let stop = shutdown.clone();
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move { stop.cancelled().await });
+    let routes = router(state).merge(super::console::router(super::console::ConsoleState::new(app.clone())));
+    let server = axum::serve(listener, routes).with_graceful_shutdown(async move { stop.cancelled().await });
     // Requests in flight get a bounded grace; a client that never finishes (or a read past
     // its deadline) does not hold the process.
     let grace = shutdown.clone();

@@ -10,6 +10,36 @@ use crate::model::period::Period;
 
 /// (Chinese, English).
 const TABLE: &[(&str, &str)] = &[
+    // the web console
+    ("监测控制台", "Monitoring console"),
+    ("期别", "Periods"),
+    ("退出", "Sign out"),
+    ("登录", "Sign in"),
+    ("用户名", "Name"),
+    ("密码", "Password"),
+    ("完整率（%）", "Complete (%)"),
+    ("缺报数据", "Missing series"),
+    ("报送计划", "Schedule"),
+    ("等", "and more:"),
+    ("报告", "Reports"),
+    ("尚无数据。", "No data yet."),
+    ("本期没有可查看的报告。", "No report of this period for you."),
+    ("您的账号无权查看{what}的报告。", "Your account may not open the report of {what}."),
+    ("读者", "reader"),
+    ("分析员", "analyst"),
+    ("管理员", "admin"),
+    ("无权访问", "Forbidden"),
+    ("已报送（{at}）", "Sent ({at})"),
+    ("已到期，等待数据（截止{deadline}）", "Due, waiting for data (deadline {deadline})"),
+    ("没有这一期。", "No such period."),
+    ("总体", "Overall"),
+    ("表单已失效，请重新登录。", "The form has expired: sign in again."),
+    ("登录失败次数过多，请{n}秒后再试。", "Too many failed sign-ins: try again in {n} s."),
+    ("用户名或密码错误。", "Wrong name or password."),
+    (
+        "表单缺少有效的校验码（CSRF），已拒绝。",
+        "The form lacks a valid CSRF token: refused.",
+    ),
     // industrial chains
     ("上游", "Upstream"),
     ("中游", "Midstream"),

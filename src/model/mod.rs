@@ -3,6 +3,7 @@
 //! audiences and labels. Parsed types only: no I/O, no clock, and no import of any other
 //! module of the crate.
 
+pub mod account;
 pub mod audience;
 pub mod catalogue;
 pub mod chain;

@@ -73,7 +73,7 @@ pub fn clean_staging(reports: &Path, live: impl Fn(&str) -> bool) -> std::io::Re
 }
 
 /// The period's current report folder (`reports/<period>/`), whether or not a run wrote it.
-pub(super) fn current_folder(reports: &Path, period: Period) -> PathBuf {
+pub fn current_folder(reports: &Path, period: Period) -> PathBuf {
     reports.join(period.to_string())
 }
 

@@ -16,6 +16,7 @@
 //! (loads and the ledger of files), `inputs` (as-of reads of what a run needs), `runs`,
 //! `outbox` (with its leases), `schedule`, `acks`, and `states` (the records' states).
 
+mod accounts;
 mod acks;
 mod inputs;
 mod ledger;
@@ -30,6 +31,7 @@ use std::sync::Mutex;
 
 use rusqlite::Connection;
 
+pub use self::accounts::{AuditEntry, Session};
 pub use self::acks::RiskAck;
 pub use self::inputs::{EnterpriseBatch, StoredObservation};
 pub use self::ledger::FileRecord;

@@ -1,10 +1,10 @@
 //! The database's schema: one migration per version, applied in order by
 //! [`Store::open`](super::Store::open) inside a transaction each.
 
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-pub(super) const MIGRATIONS: [&str; 5] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5];
+pub(super) const MIGRATIONS: [&str; 6] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6];
 
 const SCHEMA_3: &str = "
 CREATE TABLE outbox(
@@ -152,4 +152,34 @@ const SCHEMA_5: &str = "
 ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
 ALTER TABLE outbox ADD COLUMN lease_until TEXT;
 CREATE INDEX observations_period ON observations(year, quarter);
+";
+
+/// Version 6: the console's accounts (passwords as argon2id hashes), their sessions (by the
+/// SHA-256 of the cookie's token, with the session's CSRF token and expiry) and the audit
+/// of every change made through the console.
+const SCHEMA_6: &str = "
+CREATE TABLE accounts(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('reader', 'analyst', 'admin')),
+    password_hash TEXT NOT NULL,
+    audiences TEXT NOT NULL DEFAULT '[]',
+    language TEXT NOT NULL DEFAULT 'zh',
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sessions(
+    token_sha256 TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE audit(
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    account TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
 ";

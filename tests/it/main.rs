@@ -5,6 +5,7 @@ mod architecture;
 mod browser;
 mod chains;
 mod cli;
+mod console;
 mod delivery;
 mod demo;
 mod disclosure;

@@ -15,6 +15,8 @@ use crate::ingest::{self, Kind, Outcome};
 use crate::model::period::Period;
 use crate::pipeline::{RunError, RunOptions, RunSummary, Seimon, Trigger};
 
+mod user;
+
 /// seimon — quarterly statistical monitoring of strategic emerging industries.
 #[derive(Debug, Parser)]
 #[command(name = "seimon", version, about, long_about = None)]
@@ -99,6 +101,12 @@ pub enum Command {
     Outbox {
         #[command(subcommand)]
         action: Option<OutboxAction>,
+    },
+    /// The web console's accounts: add one, set its password, disable it, list them. A
+    /// password is read from the terminal without echo, or as a line on standard input.
+    User {
+        #[command(subcommand)]
+        action: user::UserAction,
     },
 }
 
@@ -222,6 +230,10 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             tokio::spawn(crate::daemon::serve::signals(shutdown.clone()));
             crate::daemon::serve::run(app, shutdown).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::User { action } => {
+            let app = Seimon::open(settings)?;
+            user::run(&app, action)
         }
         Command::Outbox { action } => {
             let app = Seimon::open(settings)?;

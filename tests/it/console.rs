@@ -1,0 +1,298 @@
+//! The web console over a real socket, in a real headless Chromium: accounts made with
+//! `seimon user add`, signing in, the periods page, a period's reports and the province
+//! report with every chart loaded; a reader refused another city's report (403); a form
+//! posted without its CSRF token refused; five wrong passwords slowing the next attempt
+//! down (429 with Retry-After, the right password included).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use headless_chrome::{Browser, LaunchOptions};
+
+use crate::support::{Daemon, seimon, stderr};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const ADMIN_PASSWORD: &str = "安徽 monitoring 2026";
+const READER_PASSWORD: &str = "hefei-reader-pass";
+
+/// `seimon user …` with the password on standard input.
+fn user(dir: &std::path::Path, args: &[&str], password: &str, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_seimon"));
+    cmd.current_dir(dir).arg("user").args(args).env("RUST_LOG", "warn");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("SEIMON_")) {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// One HTTP/1.0 request with headers; returns (status, response head, body).
+fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (status, head.to_string(), body.to_string())
+}
+
+/// The value a response sets for cookie `name`.
+fn set_cookie(head: &str, name: &str) -> Option<String> {
+    head.lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    fn enc(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// Signs in over plain HTTP: the form's CSRF token from its page and cookie, then the
+/// post; returns (status, response head).
+fn sign_in(addr: &str, name: &str, password: &str) -> (u16, String) {
+    let (status, head, page) = request(addr, "GET", "/login", &[], "");
+    assert_eq!(status, 200);
+    let cookie = set_cookie(&head, "seimon_login").expect("the sign-in form sets its CSRF cookie");
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    assert_eq!(csrf, cookie, "double submit: the same token in the form and its cookie");
+    let (status, head, _) = request(
+        addr,
+        "POST",
+        "/login",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &format!("seimon_login={cookie}")),
+        ],
+        &form(&[("name", name), ("password", password), ("csrf", csrf)]),
+    );
+    (status, head)
+}
+
+#[test]
+fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = seimon(dir, &["demo", "--dir", "."], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let period = std::fs::read_dir(dir.join("reports"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.len() == 6 && n.as_bytes()[4] == b'Q')
+        .max()
+        .expect("the demo reported a quarter");
+    let env = [
+        ("SEIMON_PATHS__DATA", "data"),
+        ("SEIMON_PATHS__REPORTS", "reports"),
+        ("SEIMON_PATHS__INBOX", "inbox"),
+        ("SEIMON_API__TOKEN", "console-test-token"),
+        ("SEIMON_API__LISTEN", "127.0.0.1:0"),
+    ];
+    // accounts from the command line: the password never on the command line, never stored
+    let out = user(dir, &["add", "admin", "--role", "admin"], ADMIN_PASSWORD, &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = user(
+        dir,
+        &["add", "hefei", "--role", "reader", "--audience", "city:340100"],
+        READER_PASSWORD,
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = user(dir, &["add", "wang", "--role", "analyst"], "wang-analyst-pass", &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = user(dir, &["add", "short", "--role", "analyst"], "too short", &env);
+    assert!(
+        !out.status.success() && stderr(&out).contains("at least 10 characters"),
+        "{}",
+        stderr(&out)
+    );
+    let db = std::fs::read(dir.join("data/seimon.db")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&db).contains(READER_PASSWORD),
+        "a password in clear in the store"
+    );
+
+    let daemon = Daemon::start(dir, &env);
+    let addr = daemon.addr.clone();
+
+    // a form posted without its CSRF token is refused; so is a sign-out without the session's
+    let (status, _, _) = request(
+        &addr,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &form(&[("name", "admin"), ("password", ADMIN_PASSWORD), ("csrf", "forged")]),
+    );
+    assert_eq!(status, 403, "a sign-in without the form's CSRF cookie");
+    let (status, head) = sign_in(&addr, "hefei", READER_PASSWORD);
+    assert_eq!(status, 303, "{head}");
+    let session = set_cookie(&head, "seimon_session").expect("a session cookie");
+    let cookie_line = head
+        .lines()
+        .find(|l| l.to_lowercase().starts_with("set-cookie: seimon_session"))
+        .unwrap();
+    assert!(
+        cookie_line.contains("HttpOnly") && cookie_line.contains("SameSite=Strict"),
+        "{cookie_line}"
+    );
+    let with_session = [("Cookie", format!("seimon_session={session}"))];
+    let h: Vec<(&str, &str)> = with_session.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _) = request(
+        &addr,
+        "POST",
+        "/logout",
+        &[&h[..], &[("Content-Type", "application/x-www-form-urlencoded")]].concat(),
+        "",
+    );
+    assert_eq!(status, 403, "a sign-out without the session's CSRF token");
+    // the reader: its city's report, no other, and no analyst's file
+    let get = |path: &str| request(&addr, "GET", path, &h, "").0;
+    assert_eq!(get(&format!("/reports/{period}/city/340100.html")), 200);
+    assert_eq!(get(&format!("/reports/{period}/charts/city-340100-growth_trend.png")), 200);
+    assert_eq!(get(&format!("/reports/{period}/city/340200.html")), 403);
+    assert_eq!(get(&format!("/reports/{period}/report.html")), 403);
+    assert_eq!(get(&format!("/reports/{period}/indicators.csv")), 404);
+    assert_eq!(get(&format!("/reports/{period}/city/..%2F..%2Fdata%2Fseimon.db")), 404);
+    // without a session: the way to sign in
+    assert_eq!(request(&addr, "GET", "/", &[], "").0, 303);
+
+    // five wrong passwords: the sixth attempt waits, even with the right password
+    for _ in 0..5 {
+        assert_eq!(sign_in(&addr, "wang", "wrong password!").0, 401);
+    }
+    let (status, head) = sign_in(&addr, "wang", "wang-analyst-pass");
+    assert_eq!(status, 429, "{head}");
+    assert!(head.to_lowercase().contains("retry-after:"), "{head}");
+
+    // in Chromium: the reader signs in and is refused another city's report
+    if !std::path::Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("SEIMON_REQUIRE_CHROMIUM").is_none(),
+            "Chromium is required here but {CHROMIUM} is missing"
+        );
+        eprintln!("skipped the browser part: {CHROMIUM} is not installed");
+        return;
+    }
+    let args = [
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+    ];
+    let options = LaunchOptions::default_builder()
+        .path(Some(CHROMIUM.into()))
+        .headless(true)
+        .sandbox(false)
+        .window_size(Some((1000, 1600)))
+        .args(args.iter().map(std::ffi::OsStr::new).collect())
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    let base = format!("http://{addr}");
+    let eval = |js: &str| tab.evaluate(js, true).unwrap().value.unwrap();
+    // SEIMON_SCREENSHOTS=DIR keeps a screenshot of each page, for a person to look at
+    let shots = std::env::var_os("SEIMON_SCREENSHOTS").map(std::path::PathBuf::from);
+    let shot = |name: &str| {
+        if let Some(shots) = &shots {
+            use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption::Png;
+            std::fs::create_dir_all(shots).unwrap();
+            std::fs::write(
+                shots.join(format!("console-{name}.png")),
+                tab.capture_screenshot(Png, None, None, true).unwrap(),
+            )
+            .unwrap();
+        }
+    };
+    let sign_in_as = |name: &str, password: &str| {
+        tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
+        assert!(tab.get_url().ends_with("/login"), "{}", tab.get_url());
+        shot("login");
+        tab.wait_for_element("#name").unwrap().type_into(name).unwrap();
+        tab.wait_for_element("#password").unwrap().type_into(password).unwrap();
+        tab.wait_for_element("#submit").unwrap().click().unwrap();
+        tab.wait_for_element("#periods").expect("the periods page after signing in");
+    };
+    // the admin: the periods, the period's reports, the province report with its charts
+    sign_in_as("admin", ADMIN_PASSWORD);
+    assert!(eval("document.body.innerText").as_str().unwrap().contains(&period));
+    shot("periods");
+    tab.navigate_to(&format!("{base}/periods/{period}"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    shot("reports");
+    let links = |tab: &headless_chrome::Tab| -> Vec<String> {
+        let v = tab
+            .evaluate(
+                "JSON.stringify(Array.from(document.querySelectorAll('#reports a')).map(a => a.getAttribute('href')))",
+                false,
+            )
+            .unwrap()
+            .value
+            .unwrap();
+        serde_json::from_str(v.as_str().unwrap()).unwrap()
+    };
+    let all = links(&tab);
+    assert!(all.len() >= 27, "every report of the quarter: {all:?}");
+    assert_eq!(all[0], format!("/reports/{period}/report.html"), "the province report first");
+    tab.navigate_to(&format!("{base}{}", all[0]))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let done = eval(
+        "Promise.all(Array.from(document.images).map(i => i.complete ? 1 : new Promise(r => { i.onload = i.onerror = r; }))).then(() => JSON.stringify(Array.from(document.images).map(i => i.naturalWidth)))",
+    );
+    let widths: Vec<u32> = serde_json::from_str(done.as_str().unwrap()).unwrap();
+    assert!(widths.len() >= 5 && widths.iter().all(|w| *w > 0), "every chart loads: {widths:?}");
+    shot("report");
+    // sign out with the page's own form (its CSRF token)
+    tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
+    tab.wait_for_element("header button").unwrap().click().unwrap();
+    tab.wait_for_element("#name").expect("signed out");
+    // the reader: its city's report only; another city's is 403
+    sign_in_as("hefei", READER_PASSWORD);
+    tab.navigate_to(&format!("{base}/periods/{period}"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    assert_eq!(
+        links(&tab),
+        vec![format!("/reports/{period}/city/340100.html")],
+        "a reader sees its report only"
+    );
+    shot("reader-reports");
+    let status = eval(&format!("fetch('/reports/{period}/city/340200.html').then(r => r.status)"));
+    assert_eq!(status.as_u64(), Some(403), "another city's report");
+    tab.navigate_to(&format!("{base}/reports/{period}/city/340200.html"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    shot("forbidden");
+}
