@@ -67,13 +67,7 @@ fn audiences(app: &Seimon, texts: &[String]) -> anyhow::Result<Vec<Audience>> {
         .iter()
         .map(|t| {
             let a: Audience = t.parse().map_err(anyhow::Error::msg)?;
-            let known = match &a {
-                Audience::Province => true,
-                Audience::Industry(code) => c.industry(code).is_some(),
-                Audience::City(code) => c.region(code).is_some(),
-                Audience::Chain(code) => c.chains.iter().any(|ch| &ch.code == code),
-            };
-            if !known {
+            if !a.is_in(c) {
                 bail!("`{t}`: no such code in catalogue {}", c.name);
             }
             Ok(a)

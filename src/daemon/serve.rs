@@ -82,9 +82,10 @@ pub async fn run(app: Seimon, shutdown: CancellationToken) -> Result<(), ServeEr
     tracing::info!(%local, "listening");
     // the one line a supervisor or a test reads to find the port
     println!("listening on {local}");
+    let console = super::console::ConsoleState::new(runs.clone(), loaded.clone());
     let state = ApiState::new(runs, token, alive, loaded).with_reader_token(app.settings.api.reader_token.clone());
     let stop = shutdown.clone();
-    let routes = router(state).merge(super::console::router(super::console::ConsoleState::new(app.clone())));
+    let routes = router(state).merge(super::console::router(console));
     let server = axum::serve(listener, routes).with_graceful_shutdown(async move { stop.cancelled().await });
     // Requests in flight get a bounded grace; a client that never finishes (or a read past
     // its deadline) does not hold the process.

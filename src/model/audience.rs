@@ -42,6 +42,16 @@ impl std::str::FromStr for Audience {
 }
 
 impl Audience {
+    /// Whether the catalogue has the audience's industry, region or chain.
+    pub fn is_in(&self, c: &super::catalogue::Catalogue) -> bool {
+        match self {
+            Audience::Province => true,
+            Audience::Industry(code) => c.industry(code).is_some(),
+            Audience::City(code) => c.region(code).is_some(),
+            Audience::Chain(code) => c.chains.iter().any(|ch| &ch.code == code),
+        }
+    }
+
     /// The archived report of the audience, relative to the period's folder.
     pub fn report_file(&self) -> String {
         match self {

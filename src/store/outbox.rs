@@ -184,6 +184,17 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Puts one dead message back in the queue, due now; false when it is not dead.
+    pub fn retry_message(&self, id: i64) -> Result<bool, StoreError> {
+        self.conn()
+            .execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?1 WHERE id = ?2 AND state = 'dead'",
+                params![now(), id],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
     /// Every message in the outbox (without their bodies' bytes), newest first.
     pub fn outbox(&self) -> Result<Vec<OutboxMessage>, StoreError> {
         let conn = self.conn();

@@ -1,8 +1,10 @@
 //! The web console over a real socket, in a real headless Chromium: accounts made with
 //! `seimon user add`, signing in, the periods page, a period's reports and the province
-//! report with every chart loaded; a reader refused another city's report (403); a form
-//! posted without its CSRF token refused; five wrong passwords slowing the next attempt
-//! down (429 with Retry-After, the right password included).
+//! report with every chart loaded; a bad file uploaded and its row errors read on the page,
+//! a good one loaded; a recompute started and seen to succeed; a risk acknowledged and found
+//! in the audit; a reader refused another city's report, the upload page, the audit and the
+//! risks (403); a form posted without its CSRF token refused; five wrong passwords slowing
+//! the next attempt down (429 with Retry-After, the right password included).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -272,6 +274,105 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     let widths: Vec<u32> = serde_json::from_str(done.as_str().unwrap()).unwrap();
     assert!(widths.len() >= 5 && widths.iter().all(|w| *w > 0), "every chart loads: {widths:?}");
     shot("report");
+    // upload: a bad file answers its row-level report on the page; a good one is loaded
+    let bad = "period,region_code,industry_code,indicator,value,unit,release_date\n2026Q3,349999,NGIT,operating_income,12,亿元,2026-10-20\n2026Q3,340100,NGIT,operating_income,abc,亿元,2026-10-20\n".to_string();
+    let good = format!(
+        "period,region_code,industry_code,indicator,value,unit,release_date\n{period},340100,NGIT,operating_income,1234.5,亿元,2026-11-20\n"
+    );
+    // a file dropped on the page's drop zone, as a person drags one there
+    let drop = |name: &str, text: &str| {
+        let js = format!(
+            "(() => {{ const dt = new DataTransfer(); dt.items.add(new File([{}], {}, {{type: 'text/csv'}})); \
+             document.getElementById('drop').dispatchEvent(new DragEvent('drop', {{dataTransfer: dt, bubbles: true, cancelable: true}})); return true; }})()",
+            serde_json::to_string(text).unwrap(),
+            serde_json::to_string(name).unwrap()
+        );
+        tab.evaluate(&js, false).unwrap();
+    };
+    let wait_for = |js: &str, what: &str| {
+        for _ in 0..600 {
+            // a page that reloads itself may be between two loads: asked again
+            if tab.evaluate(js, false).ok().and_then(|r| r.value).and_then(|v| v.as_bool()) == Some(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        panic!("timed out waiting for {what}");
+    };
+    tab.navigate_to(&format!("{base}/upload")).unwrap().wait_until_navigated().unwrap();
+    tab.wait_for_element("#drop").unwrap();
+    drop("bad.csv", &bad);
+    wait_for("!!document.getElementById('problems')", "the rejected file's report");
+    let problems = eval("document.getElementById('problems').innerText");
+    let problems = problems.as_str().unwrap();
+    assert!(
+        problems.contains("349999") && problems.contains("abc"),
+        "each bad row named: {problems}"
+    );
+    shot("upload-rejected");
+    tab.navigate_to(&format!("{base}/upload")).unwrap().wait_until_navigated().unwrap();
+    tab.wait_for_element("#drop").unwrap();
+    drop("revision.csv", &good);
+    wait_for(
+        "(document.getElementById('outcome') || {}).className === 'accepted'",
+        "the accepted file",
+    );
+    let outcome = eval("document.getElementById('outcome').innerText");
+    assert!(outcome.as_str().unwrap().contains("1 个数值为新的数据版本"), "{outcome}");
+    shot("upload-accepted");
+    // recompute the period from the periods page and watch it succeed
+    tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
+    tab.wait_for_element(&format!("button.recompute[data-period='{period}']"))
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_for(
+        "(document.getElementById('state') || {dataset: {}}).dataset.state === 'succeeded'",
+        "the recompute to succeed",
+    );
+    shot("run");
+    // acknowledge the first risk of the period, then find it in the audit
+    tab.navigate_to(&format!("{base}/periods/{period}/risks"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let risk = eval("document.querySelector('#risks input[name=risk_id]').value");
+    let risk = risk.as_str().unwrap().to_string();
+    shot("risks");
+    tab.wait_for_element("#risks input[name=reason]")
+        .unwrap()
+        .type_into("已核实：项目延期获批")
+        .unwrap();
+    tab.wait_for_element("#risks button").unwrap().click().unwrap();
+    wait_for("location.pathname.endsWith('/risks')", "back on the risks page");
+    tab.navigate_to(&format!("{base}/audit")).unwrap().wait_until_navigated().unwrap();
+    let audit = eval("document.getElementById('audit').innerText");
+    let audit = audit.as_str().unwrap();
+    for what in [
+        "acknowledge",
+        risk.as_str(),
+        "已核实：项目延期获批",
+        "upload",
+        "recompute",
+        "user add",
+    ] {
+        assert!(audit.contains(what), "{what} in the audit: {audit}");
+    }
+    shot("audit");
+    // the admin adds a reader on the accounts page
+    tab.navigate_to(&format!("{base}/accounts"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    eval(
+        "(() => { const f = document.getElementById('add').elements; f['name'].value = 'wuhu'; f['role'].value = 'reader'; f['audiences'].value = 'city:340200'; f['password'].value = 'wuhu-reader-pass'; return true; })()",
+    );
+    tab.wait_for_element("#add button").unwrap().click().unwrap();
+    wait_for(
+        "!!document.getElementById('accounts') && document.getElementById('accounts').innerText.includes('city:340200')",
+        "the new account listed",
+    );
+    shot("accounts");
     // sign out with the page's own form (its CSRF token)
     tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
     tab.wait_for_element("header button").unwrap().click().unwrap();
@@ -290,6 +391,10 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     shot("reader-reports");
     let status = eval(&format!("fetch('/reports/{period}/city/340200.html').then(r => r.status)"));
     assert_eq!(status.as_u64(), Some(403), "another city's report");
+    for page in ["/upload", "/audit", "/accounts", "/outbox", &format!("/periods/{period}/risks")] {
+        let status = eval(&format!("fetch('{page}').then(r => r.status)"));
+        assert_eq!(status.as_u64(), Some(403), "a reader opens {page}");
+    }
     tab.navigate_to(&format!("{base}/reports/{period}/city/340200.html"))
         .unwrap()
         .wait_until_navigated()

@@ -9,7 +9,10 @@
 //! session's, or for the sign-in form the one its own cookie carries (double submit). Failed
 //! sign-ins slow down per name ([`auth::Throttle`]). Store reads run on the blocking pool.
 
+mod accounts;
 pub mod auth;
+mod operations;
+mod outbox;
 mod pages;
 
 use std::sync::Arc;
@@ -38,14 +41,22 @@ const LOGIN_COOKIE: &str = "seimon_login";
 #[derive(Clone)]
 pub struct ConsoleState {
     app: Seimon,
+    runs: crate::daemon::runs::Runs,
+    /// Notified when a file is loaded (the scheduler looks for reported periods it changed).
+    loaded: Arc<tokio::sync::Notify>,
     throttle: Arc<auth::Throttle>,
+    /// One upload loads at a time: each holds its file in memory.
+    loads: Arc<tokio::sync::Semaphore>,
 }
 
 impl ConsoleState {
-    pub fn new(app: Seimon) -> ConsoleState {
+    pub fn new(runs: crate::daemon::runs::Runs, loaded: Arc<tokio::sync::Notify>) -> ConsoleState {
         ConsoleState {
-            app,
+            app: runs.app().clone(),
+            runs,
+            loaded,
             throttle: Arc::default(),
+            loads: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
@@ -66,6 +77,15 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/logout", post(logout))
         .route("/periods/{period}", get(period_reports))
         .route("/reports/{period}/{*file}", get(report_file))
+        .route("/upload", get(operations::upload_page).post(operations::upload))
+        .route("/runs", post(operations::start_run))
+        .route("/runs/{run_id}", get(operations::run_page))
+        .route("/periods/{period}/risks", get(operations::risks_page))
+        .route("/risks/ack", post(operations::ack))
+        .route("/audit", get(operations::audit_page))
+        .route("/outbox", get(outbox::outbox_page))
+        .route("/outbox/retry", post(outbox::retry))
+        .route("/accounts", get(accounts::accounts_page).post(accounts::change))
         .with_state(state)
 }
 
@@ -94,6 +114,8 @@ fn viewer(session: &Session) -> Viewer {
             },
         )
         .to_string(),
+        analyst: session.account.role.is_analyst(),
+        admin: session.account.role == crate::model::account::Role::Admin,
         csrf: session.csrf.clone(),
     }
 }

@@ -13,6 +13,14 @@ const LOGIN: &str = include_str!("templates/login.html");
 const PERIODS: &str = include_str!("templates/periods.html");
 const REPORTS: &str = include_str!("templates/reports.html");
 const MESSAGE: &str = include_str!("templates/message.html");
+const UPLOAD: &str = include_str!("templates/upload.html");
+const ACCEPTED: &str = include_str!("templates/accepted.html");
+const REJECTED: &str = include_str!("templates/rejected.html");
+const RUN: &str = include_str!("templates/run.html");
+const RISKS: &str = include_str!("templates/risks.html");
+const AUDIT: &str = include_str!("templates/audit.html");
+const OUTBOX: &str = include_str!("templates/outbox.html");
+const ACCOUNTS: &str = include_str!("templates/accounts.html");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
@@ -24,6 +32,14 @@ fn environment() -> &'static Environment<'static> {
             ("periods.html", PERIODS),
             ("reports.html", REPORTS),
             ("message.html", MESSAGE),
+            ("upload.html", UPLOAD),
+            ("accepted.html", ACCEPTED),
+            ("rejected.html", REJECTED),
+            ("run.html", RUN),
+            ("risks.html", RISKS),
+            ("audit.html", AUDIT),
+            ("outbox.html", OUTBOX),
+            ("accounts.html", ACCOUNTS),
         ] {
             env.add_template(name, text).expect("the console's templates parse");
         }
@@ -31,11 +47,14 @@ fn environment() -> &'static Environment<'static> {
     })
 }
 
-/// Who is signed in, for the header: name, role and the CSRF token of the sign-out form.
+/// Who is signed in, for the header: name, role, what the menu offers them and the CSRF
+/// token of their forms.
 #[derive(Debug, Clone, Serialize)]
 pub struct Viewer {
     pub name: String,
     pub role: String,
+    pub analyst: bool,
+    pub admin: bool,
     pub csrf: String,
 }
 
@@ -45,7 +64,14 @@ struct Ui {
     lang: &'static str,
     console: &'static str,
     periods: &'static str,
+    upload: &'static str,
+    outbox: &'static str,
+    audit: &'static str,
+    accounts: &'static str,
     sign_out: &'static str,
+    risks: &'static str,
+    recompute: &'static str,
+    send: &'static str,
 }
 
 fn ui(lang: Language) -> Ui {
@@ -53,8 +79,25 @@ fn ui(lang: Language) -> Ui {
         lang: if lang == Language::En { "en" } else { "zh-CN" },
         console: tr(lang, "监测控制台"),
         periods: tr(lang, "期别"),
+        upload: tr(lang, "上传数据"),
+        outbox: tr(lang, "发件箱"),
+        audit: tr(lang, "审计记录"),
+        accounts: tr(lang, "账号管理"),
         sign_out: tr(lang, "退出"),
+        risks: tr(lang, "风险"),
+        recompute: tr(lang, "重新计算"),
+        send: tr(lang, "并发送"),
     }
+}
+
+/// A page of `name` for a signed-in viewer, with the page's own context.
+pub fn page(name: &str, lang: Language, viewer: &Viewer, ctx: minijinja::Value) -> String {
+    render(name, context! { ui => ui(lang), viewer => viewer, ..ctx })
+}
+
+/// A part of a page, sent to the page's script (the result of an upload).
+pub fn fragment(name: &str, ctx: minijinja::Value) -> String {
+    render(name, ctx)
 }
 
 fn render(name: &str, ctx: minijinja::Value) -> String {
@@ -144,4 +187,60 @@ pub fn message(lang: Language, viewer: Option<&Viewer>, title: &str, text: &str)
         "message.html",
         context! { ui => ui(lang), viewer => viewer, title => title, text => text },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_renders() {
+        let viewer = Viewer {
+            name: "li".into(),
+            role: "分析员".into(),
+            analyst: true,
+            admin: true,
+            csrf: "c".repeat(64),
+        };
+        let lang = Language::Zh;
+        let pages = [
+            login(lang, "t", Some("用户名或密码错误。")),
+            periods(lang, &viewer, &[]),
+            reports(lang, &viewer, "2025Q3", "2025年1-9月", &[]),
+            message(lang, Some(&viewer), "无权访问", "x"),
+            page(
+                "upload.html",
+                lang,
+                &viewer,
+                context! { title => "上传数据", hint => "h", choose => "c", loading => "l" },
+            ),
+            page(
+                "run.html",
+                lang,
+                &viewer,
+                context! { title => "t", run_id => "r", state => "running", finished => false },
+            ),
+            page(
+                "risks.html",
+                lang,
+                &viewer,
+                context! { title => "t", period => "2025Q3", rows => Vec::<[String; 5]>::new() },
+            ),
+            page(
+                "audit.html",
+                lang,
+                &viewer,
+                context! { title => "t", header => ["a"], entries => Vec::<String>::new() },
+            ),
+            fragment(
+                "rejected.html",
+                context! { text => "x", header => ["行"], rows => vec![["1", "a", "b", "c"]] },
+            ),
+        ];
+        for p in &pages {
+            assert!(!p.contains("<p>page "), "{p}");
+        }
+        assert!(pages[4].contains("id=\"drop\""), "{}", pages[4]);
+        assert!(pages[4].contains(&"c".repeat(64)), "the upload carries the session's CSRF token");
+    }
 }
