@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::model::period::Period;
 
 /// The earlier runs of `period` beside its current folder, oldest first: (run id, folder).
-fn earlier_runs(reports: &Path, period: Period) -> Vec<(String, PathBuf)> {
+pub fn earlier_runs(reports: &Path, period: Period) -> Vec<(String, PathBuf)> {
     let prefix = format!("{period}.");
     let mut runs: Vec<(String, PathBuf)> = std::fs::read_dir(reports)
         .into_iter()

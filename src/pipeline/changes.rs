@@ -38,6 +38,12 @@ pub(super) fn previous_values(dir: &Path) -> Option<DataFrame> {
         .ok()
 }
 
+/// What changed between the values of two report folders (an earlier run's and a later
+/// one's); none when either has no `indicators.csv` or it cannot be read.
+pub fn between(before: &Path, after: &Path) -> Option<Vec<Change>> {
+    changes(&previous_values(before)?, &previous_values(after)?).ok()
+}
+
 /// What changed between the previous run's values and this one's: compared row by row
 /// when both hold the same rows in the same order, else by a full join on the keys;
 /// values equal within 10⁻⁹ (relative, or absolute below 1) count as the same.

@@ -9,7 +9,7 @@
 
 mod app;
 pub mod archive;
-mod changes;
+pub mod changes;
 mod compose;
 mod inputs;
 mod manifest;

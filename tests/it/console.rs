@@ -331,6 +331,22 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         "the recompute to succeed",
     );
     shot("run");
+    // the period's runs: the demo's and this one, with what changed between them
+    tab.navigate_to(&format!("{base}/periods/{period}/runs"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    let href = eval("(document.querySelector('#runs a') || {}).getAttribute ? document.querySelector('#runs a').getAttribute('href') : ''");
+    let href = href.as_str().unwrap().to_string();
+    assert!(href.ends_with("/changes"), "the latest run links its changes: {href}");
+    shot("runs");
+    tab.navigate_to(&format!("{base}{href}")).unwrap().wait_until_navigated().unwrap();
+    let changes = eval("document.getElementById('changes').innerText");
+    assert!(
+        changes.as_str().unwrap().contains("1234.5000"),
+        "the revised value, before and after: {changes}"
+    );
+    shot("changes");
     // acknowledge the first risk of the period, then find it in the audit
     tab.navigate_to(&format!("{base}/periods/{period}/risks"))
         .unwrap()
@@ -391,7 +407,33 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     shot("reader-reports");
     let status = eval(&format!("fetch('/reports/{period}/city/340200.html').then(r => r.status)"));
     assert_eq!(status.as_u64(), Some(403), "another city's report");
-    for page in ["/upload", "/audit", "/accounts", "/outbox", &format!("/periods/{period}/risks")] {
+    // the reader's indicators.csv: every value but those disclosure control withholds
+    let published = eval(&format!("fetch('/periods/{period}/files/indicators.csv').then(r => r.text())"));
+    let published = published.as_str().unwrap();
+    let folder = dir.join("reports").join(&period);
+    let all = std::fs::read_to_string(folder.join("indicators.csv")).unwrap();
+    let withheld = std::fs::read_to_string(folder.join("disclosure.csv")).unwrap();
+    assert!(withheld.lines().count() > 1, "the demo withholds some values");
+    assert_eq!(
+        published.lines().count(),
+        all.lines().count() - (withheld.lines().count() - 1),
+        "the withheld rows left out"
+    );
+    let first_withheld: Vec<&str> = withheld.lines().nth(1).unwrap().split(',').take(5).collect();
+    let row = all
+        .lines()
+        .find(|l| l.split(',').take(5).eq(first_withheld.iter().copied()))
+        .unwrap();
+    assert!(!published.lines().any(|l| l == row), "{row} is withheld from readers");
+    for page in [
+        "/upload",
+        "/audit",
+        "/accounts",
+        "/outbox",
+        &format!("/periods/{period}/risks"),
+        &format!("/periods/{period}/runs"),
+        &format!("/periods/{period}/files/report.xlsx"),
+    ] {
         let status = eval(&format!("fetch('{page}').then(r => r.status)"));
         assert_eq!(status.as_u64(), Some(403), "a reader opens {page}");
     }

@@ -11,6 +11,8 @@
 
 mod accounts;
 pub mod auth;
+mod downloads;
+mod history;
 mod operations;
 mod outbox;
 mod pages;
@@ -86,6 +88,9 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/outbox", get(outbox::outbox_page))
         .route("/outbox/retry", post(outbox::retry))
         .route("/accounts", get(accounts::accounts_page).post(accounts::change))
+        .route("/periods/{period}/runs", get(history::runs_page))
+        .route("/periods/{period}/runs/{run_id}/changes", get(history::changes_page))
+        .route("/periods/{period}/files/{name}", get(downloads::download))
         .with_state(state)
 }
 
@@ -300,6 +305,7 @@ async fn period_reports(State(s): State<ConsoleState>, Path(period): Path<String
                 &p.to_string(),
                 &crate::model::labels::period(lang, p),
                 &links,
+                session.account.may_read(&Audience::Province),
             ),
         ),
         Err(r) => r,

@@ -21,6 +21,8 @@ const RISKS: &str = include_str!("templates/risks.html");
 const AUDIT: &str = include_str!("templates/audit.html");
 const OUTBOX: &str = include_str!("templates/outbox.html");
 const ACCOUNTS: &str = include_str!("templates/accounts.html");
+const RUNS: &str = include_str!("templates/runs.html");
+const CHANGES: &str = include_str!("templates/changes.html");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
@@ -40,6 +42,8 @@ fn environment() -> &'static Environment<'static> {
             ("audit.html", AUDIT),
             ("outbox.html", OUTBOX),
             ("accounts.html", ACCOUNTS),
+            ("runs.html", RUNS),
+            ("changes.html", CHANGES),
         ] {
             env.add_template(name, text).expect("the console's templates parse");
         }
@@ -167,7 +171,7 @@ pub struct ReportLink {
     pub href: String,
 }
 
-pub fn reports(lang: Language, viewer: &Viewer, period: &str, label: &str, links: &[ReportLink]) -> String {
+pub fn reports(lang: Language, viewer: &Viewer, period: &str, label: &str, links: &[ReportLink], workbook: bool) -> String {
     render(
         "reports.html",
         context! {
@@ -177,6 +181,10 @@ pub fn reports(lang: Language, viewer: &Viewer, period: &str, label: &str, links
             period => period,
             none => tr(lang, "本期没有可查看的报告。"),
             links => links,
+            workbook => workbook,
+            downloads => tr(lang, "下载"),
+            published => tr(lang, "指标数据（indicators.csv）"),
+            runs => tr(lang, "历次计算"),
         },
     )
 }
@@ -206,7 +214,7 @@ mod tests {
         let pages = [
             login(lang, "t", Some("用户名或密码错误。")),
             periods(lang, &viewer, &[]),
-            reports(lang, &viewer, "2025Q3", "2025年1-9月", &[]),
+            reports(lang, &viewer, "2025Q3", "2025年1-9月", &[], true),
             message(lang, Some(&viewer), "无权访问", "x"),
             page(
                 "upload.html",
