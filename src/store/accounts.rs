@@ -92,30 +92,24 @@ impl Store {
     /// Sets an account's password hash and ends its sessions; false when there is no such
     /// account.
     pub fn set_password(&self, name: &str, password_hash: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let changed = tx
-            .execute(
-                "UPDATE accounts SET password_hash = ?2 WHERE name = ?1",
-                params![name, password_hash],
-            )
-            .map_err(|e| self.err(e))?;
-        tx.execute(
-            "DELETE FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE name = ?1)",
-            [name],
+        self.change_account(
+            name,
+            "UPDATE accounts SET password_hash = ?2 WHERE name = ?1",
+            params![name, password_hash],
         )
-        .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(changed > 0)
     }
 
     /// Disables an account and ends its sessions; false when there is no such account.
     pub fn disable_account(&self, name: &str) -> Result<bool, StoreError> {
+        self.change_account(name, "UPDATE accounts SET disabled = 1 WHERE name = ?1", params![name])
+    }
+
+    /// Runs `update` with its parameters and ends the sessions of the account `name`, in one
+    /// transaction; false when the update changed no account.
+    fn change_account(&self, name: &str, update: &str, parameters: &[&dyn rusqlite::ToSql]) -> Result<bool, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
-        let changed = tx
-            .execute("UPDATE accounts SET disabled = 1 WHERE name = ?1", [name])
-            .map_err(|e| self.err(e))?;
+        let changed = tx.execute(update, parameters).map_err(|e| self.err(e))?;
         tx.execute(
             "DELETE FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE name = ?1)",
             [name],

@@ -6,44 +6,18 @@ use std::sync::{Arc, Mutex};
 
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::{Browser, LaunchOptions};
 
-use crate::support::{seimon, stderr};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
+use crate::support::{chromium, seimon, stderr};
 
 #[test]
 fn the_report_opens_in_chromium_with_every_image() {
-    if !std::path::Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var_os("SEIMON_REQUIRE_CHROMIUM").is_none(),
-            "Chromium is required here but {CHROMIUM} is missing"
-        );
-        eprintln!("skipped: {CHROMIUM} is not installed (bash tests/run installs it)");
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let out = seimon(tmp.path(), &["demo", "--dir", ".", "--through", "2025Q3"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-
-    let args = [
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--allow-file-access-from-files",
-    ];
-    let options = LaunchOptions::default_builder()
-        .path(Some(CHROMIUM.into()))
-        .headless(true)
-        .sandbox(false)
-        .window_size(Some((1000, 2400)))
-        .args(args.iter().map(std::ffi::OsStr::new).collect())
-        .build()
-        .unwrap();
-    let browser = Browser::new(options).expect("Chromium starts");
+    // started once the demo is done: an idle browser connection closes after 30 s
+    let Some(browser) = chromium((1000, 2400), &["--allow-file-access-from-files"]) else {
+        return;
+    };
     let tab = browser.new_tab().unwrap();
     let errors: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = errors.clone();

@@ -10,11 +10,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-use headless_chrome::{Browser, LaunchOptions};
+use crate::support::{Daemon, chromium, seimon, stderr};
 
-use crate::support::{Daemon, seimon, stderr};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 const ADMIN_PASSWORD: &str = "安徽 monitoring 2026";
 const READER_PASSWORD: &str = "hefei-reader-pass";
 
@@ -191,31 +188,9 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     assert!(head.to_lowercase().contains("retry-after:"), "{head}");
 
     // in Chromium: the reader signs in and is refused another city's report
-    if !std::path::Path::new(CHROMIUM).exists() {
-        assert!(
-            std::env::var_os("SEIMON_REQUIRE_CHROMIUM").is_none(),
-            "Chromium is required here but {CHROMIUM} is missing"
-        );
-        eprintln!("skipped the browser part: {CHROMIUM} is not installed");
+    let Some(browser) = chromium((1000, 1600), &[]) else {
         return;
-    }
-    let args = [
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-    ];
-    let options = LaunchOptions::default_builder()
-        .path(Some(CHROMIUM.into()))
-        .headless(true)
-        .sandbox(false)
-        .window_size(Some((1000, 1600)))
-        .args(args.iter().map(std::ffi::OsStr::new).collect())
-        .build()
-        .unwrap();
-    let browser = Browser::new(options).expect("Chromium starts");
+    };
     let tab = browser.new_tab().unwrap();
     let base = format!("http://{addr}");
     let eval = |js: &str| tab.evaluate(js, true).unwrap().value.unwrap();

@@ -148,3 +148,37 @@ impl Drop for Daemon {
         let _ = self.child.wait();
     }
 }
+
+/// Debian's Chromium, which `tests/run` installs.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A headless Chromium with a window of `size` and the flags this machine's closed network
+/// needs, plus `extra`; none when it is not installed and `SEIMON_REQUIRE_CHROMIUM` is unset
+/// (`tests/run` sets it: there a missing Chromium fails the test).
+pub fn chromium(size: (u32, u32), extra: &[&str]) -> Option<headless_chrome::Browser> {
+    if !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("SEIMON_REQUIRE_CHROMIUM").is_none(),
+            "Chromium is required here but {CHROMIUM} is missing"
+        );
+        eprintln!("skipped the browser part: {CHROMIUM} is not installed (bash tests/run installs it)");
+        return None;
+    }
+    let args = [
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+    ];
+    let options = headless_chrome::LaunchOptions::default_builder()
+        .path(Some(CHROMIUM.into()))
+        .headless(true)
+        .sandbox(false)
+        .window_size(Some(size))
+        .args(args.iter().chain(extra).map(std::ffi::OsStr::new).collect())
+        .build()
+        .unwrap();
+    Some(headless_chrome::Browser::new(options).expect("Chromium starts"))
+}
