@@ -166,12 +166,21 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(settings: &Settings) {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A run's own lines (for the console) at info whatever the process logs.
+    let run_log = crate::pipeline::run_log::RunLog
+        .with_filter(tracing_subscriber::filter::Targets::new().with_target("seimon", tracing::Level::INFO));
+    let registry = tracing_subscriber::registry().with(run_log);
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     let _ = match settings.log.format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Human => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
+        LogFormat::Json => registry.with(fmt.json().with_filter(filter)).try_init(),
+        LogFormat::Human => registry
+            .with(fmt.with_ansi(std::io::stderr().is_terminal()).with_filter(filter))
+            .try_init(),
     };
 }
 

@@ -13,6 +13,7 @@ pub mod changes;
 mod compose;
 mod inputs;
 mod manifest;
+pub mod run_log;
 mod stages;
 mod staging;
 
@@ -177,7 +178,7 @@ impl Seimon {
         let as_of = options.as_of.map(|d| d.to_string());
         self.store.start_run(&run_id, period, options.trigger.as_str(), as_of.as_deref())?;
         let span = tracing::info_span!("run", %period, run_id = %run_id);
-        async {
+        let result = async {
             tracing::info!(trigger = options.trigger.as_str(), as_of = as_of.as_deref().unwrap_or("latest"), "run started");
             let result = self.run_inner(&run_id, &options).await;
             drop(file_lock);
@@ -212,7 +213,13 @@ impl Seimon {
             result
         }
         .instrument(span)
-        .await
+        .await;
+        // The run's own lines, kept with its record (outside its span: a warning about
+        // keeping them is not one of them).
+        if let Err(e) = self.store.save_run_log(&run_id, &run_log::take(&run_id)) {
+            tracing::warn!(%run_id, error = %e, "the run's log lines were not kept");
+        }
+        result
     }
 
     async fn run_inner(&self, run_id: &str, options: &RunOptions) -> Result<RunSummary, RunError> {
@@ -283,12 +290,25 @@ impl Seimon {
         }
         let files = ManifestFile::loaded(&self.store, as_of.as_deref())?;
         lap("load", &mut timings);
+        tracing::info!(
+            observations = inputs.observations.len(),
+            enterprise_records = inputs.batches.iter().map(|b| b.rows).sum::<usize>(),
+            projects = inputs.projects.len(),
+            ms = timings["load"],
+            "inputs read"
+        );
 
         let Computed { mut current, table } = self.measures(&inputs, period)?;
         lap("compute", &mut timings);
+        tracing::info!(rows = current.height(), ms = timings["compute"], "measures computed");
         let suppression = self.disclose(&table, &inputs);
         let withheld = disclosure_csv(&current, &suppression)?;
         lap("disclose", &mut timings);
+        tracing::info!(
+            withheld_cells = suppression.cells.len(),
+            ms = timings["disclose"],
+            "disclosure control applied"
+        );
 
         let Risks {
             flags,
@@ -296,6 +316,7 @@ impl Seimon {
             completeness,
         } = self.risks(&table, &inputs.observations, period, options.as_of, as_of.as_deref())?;
         lap("risk", &mut timings);
+        tracing::info!(flags = flags.len(), groups = groups.len(), ms = timings["risk"], "risks flagged");
 
         let assessment = self.assess(&table, &groups, period, &suppression);
         if let Some(a) = &assessment {
@@ -337,6 +358,7 @@ impl Seimon {
         let reports_set = render::report_set(&input)?;
         let workbook = render::xlsx::workbook(&reports_set[0])?;
         lap("render", &mut timings);
+        tracing::info!(reports = reports_set.len(), ms = timings["render"], "reports rendered");
 
         let reports = &settings.paths.reports;
         let changed = previous_values(&archive::current_folder(reports, period))
@@ -349,6 +371,7 @@ impl Seimon {
         staging.put_run(&csv, &flags, &reports_set, &workbook, &composed)?;
         staging.put("disclosure.csv", &withheld)?;
         lap("write", &mut timings);
+        tracing::info!(changed_values = changed.len(), ms = timings["write"], "outputs written");
 
         staging.note("manifest.json");
         let manifest = Manifest {

@@ -14,10 +14,13 @@
 //!
 //! One concern per file, each an `impl Store` of its own: `schema` (migrations), `ledger`
 //! (loads and the ledger of files), `inputs` (as-of reads of what a run needs), `runs`,
-//! `outbox` (with its leases), `schedule`, `acks`, and `states` (the records' states).
+//! `outbox` (with its leases), `schedule`, `acks`, `accounts` (the console's accounts,
+//! sessions and audit), `file_changes` (what a loaded file changed), and `states` (the
+//! records' states).
 
 mod accounts;
 mod acks;
+mod file_changes;
 mod inputs;
 mod ledger;
 mod outbox;
@@ -33,6 +36,7 @@ use rusqlite::Connection;
 
 pub use self::accounts::{AuditEntry, Session};
 pub use self::acks::RiskAck;
+pub use self::file_changes::{BatchAgainstEarlier, FileChange};
 pub use self::inputs::{EnterpriseBatch, StoredObservation};
 pub use self::ledger::FileRecord;
 pub use self::outbox::OutboxMessage;

@@ -88,6 +88,25 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Keeps a run's log lines.
+    pub fn save_run_log(&self, run_id: &str, lines: &[String]) -> Result<(), StoreError> {
+        let log = serde_json::to_string(lines).expect("strings serialise");
+        self.conn()
+            .execute("UPDATE runs SET log = ?2 WHERE run_id = ?1", params![run_id, log])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A run's log lines, if it kept them.
+    pub fn run_log(&self, run_id: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let log: Option<Option<String>> = self
+            .conn()
+            .query_row("SELECT log FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(log.flatten().map(|l| serde_json::from_str(&l).unwrap_or_default()))
+    }
+
     /// Every run, oldest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.conn();

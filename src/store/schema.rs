@@ -1,10 +1,10 @@
 //! The database's schema: one migration per version, applied in order by
 //! [`Store::open`](super::Store::open) inside a transaction each.
 
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-pub(super) const MIGRATIONS: [&str; 6] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6];
+pub(super) const MIGRATIONS: [&str; 7] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7];
 
 const SCHEMA_3: &str = "
 CREATE TABLE outbox(
@@ -182,4 +182,10 @@ CREATE TABLE audit(
     action TEXT NOT NULL,
     detail TEXT NOT NULL
 );
+";
+
+/// Version 7: a run's own log lines (a JSON array of strings), kept when it ends so that
+/// the console shows them after the process that ran it has gone.
+const SCHEMA_7: &str = "
+ALTER TABLE runs ADD COLUMN log TEXT;
 ";

@@ -16,7 +16,7 @@ const ADMIN_PASSWORD: &str = "安徽 monitoring 2026";
 const READER_PASSWORD: &str = "hefei-reader-pass";
 
 /// `seimon user …` with the password on standard input.
-fn user(dir: &std::path::Path, args: &[&str], password: &str, env: &[(&str, &str)]) -> std::process::Output {
+pub(crate) fn user(dir: &std::path::Path, args: &[&str], password: &str, env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_seimon"));
     cmd.current_dir(dir).arg("user").args(args).env("RUST_LOG", "warn");
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("SEIMON_")) {
@@ -34,7 +34,7 @@ fn user(dir: &std::path::Path, args: &[&str], password: &str, env: &[(&str, &str
 }
 
 /// One HTTP/1.0 request with headers; returns (status, response head, body).
-fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
+pub(crate) fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
@@ -52,14 +52,14 @@ fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body:
 }
 
 /// The value a response sets for cookie `name`.
-fn set_cookie(head: &str, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(head: &str, name: &str) -> Option<String> {
     head.lines()
         .filter_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
         .find_map(|c| c.strip_prefix(&format!("{name}=")))
         .map(|c| c.split(';').next().unwrap().to_string())
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     fn enc(s: &str) -> String {
         s.bytes()
             .map(|b| match b {
@@ -73,7 +73,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
 
 /// Signs in over plain HTTP: the form's CSRF token from its page and cookie, then the
 /// post; returns (status, response head).
-fn sign_in(addr: &str, name: &str, password: &str) -> (u16, String) {
+pub(crate) fn sign_in(addr: &str, name: &str, password: &str) -> (u16, String) {
     let (status, head, page) = request(addr, "GET", "/login", &[], "");
     assert_eq!(status, 200);
     let cookie = set_cookie(&head, "seimon_login").expect("the sign-in form sets its CSRF cookie");
@@ -285,6 +285,18 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         "each bad row named: {problems}"
     );
     shot("upload-rejected");
+    // the value the good file revises, as the store holds it before
+    let stored = {
+        let store = seimon::store::Store::open(&dir.join("data")).unwrap();
+        let vintages = store
+            .vintages(period.parse().unwrap(), "340100", "NGIT", "operating_income")
+            .unwrap();
+        let last = vintages.last().expect("the demo stores Hefei's NGIT income");
+        (
+            last.obs.value.unwrap(),
+            last.obs.yoy_pct.map_or("—".to_string(), |g| format!("{g:.4}")),
+        )
+    };
     tab.navigate_to(&format!("{base}/upload")).unwrap().wait_until_navigated().unwrap();
     tab.wait_for_element("#drop").unwrap();
     drop("revision.csv", &good);
@@ -294,6 +306,25 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     );
     let outcome = eval("document.getElementById('outcome').innerText");
     assert!(outcome.as_str().unwrap().contains("1 个数值为新的数据版本"), "{outcome}");
+    // what it changed against the stored vintage, value by value
+    let revisions = eval(
+        "JSON.stringify(Array.from(document.querySelectorAll('#revisions tr')).slice(1).map(r => Array.from(r.cells).map(c => c.innerText)))",
+    );
+    let revisions: Vec<Vec<String>> = serde_json::from_str(revisions.as_str().unwrap()).unwrap();
+    assert_eq!(
+        revisions,
+        vec![vec![
+            period.clone(),
+            "合肥市".to_string(),
+            "新一代信息技术".to_string(),
+            "营业收入".to_string(),
+            format!("{:.4}", stored.0),
+            "1234.5000".to_string(),
+            stored.1.clone(),
+            "—".to_string(),
+        ]],
+        "the one value the file revised, before and after"
+    );
     shot("upload-accepted");
     // recompute the period from the periods page and watch it succeed
     tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
@@ -305,6 +336,13 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         "(document.getElementById('state') || {dataset: {}}).dataset.state === 'succeeded'",
         "the recompute to succeed",
     );
+    // its own log lines, from its start to its end
+    let log = eval("document.getElementById('log').innerText");
+    let log = log.as_str().unwrap();
+    let started = log.find("run started").expect("the run's first line");
+    let succeeded = log.find("run succeeded").expect("the run's last line");
+    let measured = log.find("measures computed").expect("a line per stage");
+    assert!(started < measured && measured < succeeded, "{log}");
     shot("run");
     // the period's runs: the demo's and this one, with what changed between them
     tab.navigate_to(&format!("{base}/periods/{period}/runs"))
@@ -327,8 +365,31 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         .unwrap()
         .wait_until_navigated()
         .unwrap();
-    let risk = eval("document.querySelector('#risks input[name=risk_id]').value");
+    // the groups of the period, material ones first: the first one is acknowledged
+    let risk = eval("document.querySelector('#risks input[name=group_id]').value");
     let risk = risk.as_str().unwrap().to_string();
+    let risks_csv = std::fs::read_to_string(dir.join("reports").join(&period).join("risks.csv")).unwrap();
+    let mut risks_csv = csv::Reader::from_reader(risks_csv.as_bytes());
+    let columns = risks_csv.headers().unwrap().clone();
+    let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+    let flags: Vec<csv::StringRecord> = risks_csv.records().map(Result::unwrap).collect();
+    let lit_material = |f: &csv::StringRecord| &f[at("class")] == "business" && &f[at("level")] != "green" && &f[at("material")] == "true";
+    let groups: std::collections::BTreeSet<&str> = flags.iter().filter(|f| lit_material(f)).map(|f| &f[at("group_id")]).collect();
+    let summary = eval("document.getElementById('summary').innerText");
+    assert_eq!(
+        summary.as_str().unwrap(),
+        format!("共 {} 组风险。", groups.len()),
+        "one row per material group"
+    );
+    let members: Vec<String> = flags
+        .iter()
+        .filter(|f| f[at("group_id")] == risk && &f[at("level")] != "green")
+        .map(|f| f[at("risk_id")].to_string())
+        .collect();
+    assert!(
+        !members.is_empty() && flags.iter().any(|f| f[at("group_id")] == risk && &f[at("level")] == "red"),
+        "the first group is red: {risk}"
+    );
     shot("risks");
     tab.wait_for_element("#risks input[name=reason]")
         .unwrap()
@@ -336,6 +397,14 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         .unwrap();
     tab.wait_for_element("#risks button").unwrap().click().unwrap();
     wait_for("location.pathname.endsWith('/risks')", "back on the risks page");
+    {
+        let store = seimon::store::Store::open(&dir.join("data")).unwrap();
+        let mut acked: Vec<String> = store.risk_acks().unwrap().into_iter().map(|a| a.risk_id).collect();
+        let mut members = members.clone();
+        acked.sort();
+        members.sort();
+        assert_eq!(acked, members, "each lit member of the group acknowledged");
+    }
     tab.navigate_to(&format!("{base}/audit")).unwrap().wait_until_navigated().unwrap();
     let audit = eval("document.getElementById('audit').innerText");
     let audit = audit.as_str().unwrap();
@@ -356,7 +425,7 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         .wait_until_navigated()
         .unwrap();
     eval(
-        "(() => { const f = document.getElementById('add').elements; f['name'].value = 'wuhu'; f['role'].value = 'reader'; f['audiences'].value = 'city:340200'; f['password'].value = 'wuhu-reader-pass'; return true; })()",
+        "(() => { const f = document.getElementById('add').elements; f['name'].value = 'wuhu'; f['role'].value = 'reader'; f['audiences'].value = 'city:340200'; f['language'].value = 'en'; f['password'].value = 'wuhu-reader-pass'; return true; })()",
     );
     tab.wait_for_element("#add button").unwrap().click().unwrap();
     wait_for(
@@ -417,4 +486,47 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
         .wait_until_navigated()
         .unwrap();
     shot("forbidden");
+    // on a phone, in English: the reader the admin made signs in; no page is wider than
+    // the screen
+    tab.navigate_to(&format!("{base}/")).unwrap().wait_until_navigated().unwrap();
+    tab.wait_for_element("header button").unwrap().click().unwrap();
+    tab.wait_for_element("#name").expect("signed out");
+    tab.call_method(headless_chrome::protocol::cdp::Emulation::SetDeviceMetricsOverride {
+        width: 390,
+        height: 844,
+        device_scale_factor: 2.0,
+        mobile: true,
+        scale: None,
+        screen_width: None,
+        screen_height: None,
+        position_x: None,
+        position_y: None,
+        dont_set_visible_size: None,
+        screen_orientation: None,
+        viewport: None,
+        display_feature: None,
+        device_posture: None,
+    })
+    .unwrap();
+    sign_in_as("wuhu", "wuhu-reader-pass");
+    let fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    let nav = eval("document.querySelector('header').innerText");
+    assert!(
+        nav.as_str().unwrap().contains("Periods") && nav.as_str().unwrap().contains("Sign out"),
+        "{nav}"
+    );
+    shot("phone-periods");
+    assert_eq!(eval(fits).as_bool(), Some(true), "the periods page fits a phone");
+    tab.navigate_to(&format!("{base}/periods/{period}"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    assert_eq!(links(&tab), vec![format!("/reports/{period}/city/340200.html")]);
+    shot("phone-reports");
+    assert_eq!(eval(fits).as_bool(), Some(true), "the reports page fits a phone");
+    tab.navigate_to(&format!("{base}/reports/{period}/city/340200.html"))
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
+    shot("phone-report");
 }

@@ -9,7 +9,7 @@ use mail_parser::{MessageParser, MimeHeaders};
 use mailin_embedded::response::{NO_MAILBOX, OK, START_DATA};
 use mailin_embedded::{Handler, Response, Server, SslConfig};
 
-use crate::support::{seimon, stderr, stdout};
+use crate::support::{Daemon, seimon, stderr, stdout};
 
 /// What arrived: (recipients, message bytes).
 type Inbox = Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>;
@@ -225,6 +225,68 @@ fn one_rejected_recipient_does_not_stop_the_others() {
     let line = list.lines().position(|l| l.contains("leader2@example.org")).unwrap();
     assert!(list.lines().nth(line).unwrap().contains("dead"), "{list}");
     assert!(list.lines().nth(line + 1).unwrap().contains("550"), "the reason is kept: {list}");
+}
+
+#[test]
+fn the_console_shows_a_dead_message_with_its_reason_and_retries_it() {
+    use crate::console::{request, set_cookie, sign_in, user};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let inbox = smtp_server(listener, &["hefei@"]);
+    let tmp = setup(port, "");
+    let out = send(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(inbox.lock().unwrap().len(), 3, "the other three arrive");
+    let env = [
+        ("SEIMON_CONFIG", "seimon.toml"),
+        ("SEIMON_API__TOKEN", "outbox-console-token"),
+        ("SEIMON_API__LISTEN", "127.0.0.1:0"),
+        // the daemon's own outbox pass must not resend before the console has retried
+        ("SEIMON_SMTP__RETRY_BASE_SECS", "3600"),
+    ];
+    let out = user(tmp.path(), &["add", "li", "--role", "analyst"], "li-analyst-pass", &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let daemon = Daemon::start(tmp.path(), &env);
+    let (status, head) = sign_in(&daemon.addr, "li", "li-analyst-pass");
+    assert_eq!(status, 303, "{head}");
+    let cookie = format!("seimon_session={}", set_cookie(&head, "seimon_session").unwrap());
+    let (status, _, page) = request(&daemon.addr, "GET", "/outbox", &[("Cookie", &cookie)], "");
+    assert_eq!(status, 200);
+    // the dead message first, with the server's reason and a retry button
+    let rows: Vec<&str> = page.split("<tr").skip(2).collect();
+    assert!(
+        rows[0].contains("hefei@example.org") && rows[0].contains("550") && rows[0].contains("/outbox/retry"),
+        "{}",
+        rows[0]
+    );
+    assert_eq!(page.matches("/outbox/retry").count(), 1, "only a dead message can be retried");
+    let id = rows[0].split("name=\"id\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+    let form = |csrf: &str| format!("id={id}&csrf={csrf}");
+    let post = [("Cookie", cookie.as_str()), ("Content-Type", "application/x-www-form-urlencoded")];
+    assert_eq!(request(&daemon.addr, "POST", "/outbox/retry", &post, &form("forged")).0, 403);
+    assert_eq!(request(&daemon.addr, "POST", "/outbox/retry", &post, &form(csrf)).0, 303);
+    assert_eq!(
+        request(&daemon.addr, "POST", "/outbox/retry", &post, &form(csrf)).0,
+        409,
+        "a message no longer dead is not retried twice"
+    );
+    drop(daemon);
+    let store = seimon::store::Store::open(&tmp.path().join("data")).unwrap();
+    let message = store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.recipient.contains("hefei@"))
+        .unwrap();
+    assert_eq!(message.state, seimon::store::OutboxState::Pending, "back in the queue");
+    let audit = store.audit_log(50).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.account == "li" && a.action == "outbox retry" && a.detail == format!("message {id}")),
+        "{audit:?}"
+    );
 }
 
 #[test]

@@ -76,7 +76,7 @@ pub(super) async fn runs_page(State(s): State<ConsoleState>, Path(period): Path<
             context! {
                 title => fill(lang, "{period} 历次计算", &[("period", &crate::model::labels::period(lang, p))]),
                 period => p.to_string(),
-                header => [tr(lang, "计算"), tr(lang, "触发方式"), tr(lang, "开始时间"), tr(lang, "数据版本"), tr(lang, "与前一次相比")],
+                header => [tr(lang, "计算"), tr(lang, "触发方式"), tr(lang, "开始时间"), tr(lang, "数据版本_表头"), tr(lang, "与前一次相比")],
                 rows => rows,
                 current => tr(lang, "当前"),
                 changed => tr(lang, "个数值不同"),

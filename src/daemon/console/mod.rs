@@ -16,6 +16,7 @@ mod history;
 mod operations;
 mod outbox;
 mod pages;
+mod risks;
 
 use std::sync::Arc;
 
@@ -82,8 +83,8 @@ pub fn router(state: ConsoleState) -> Router {
         .route("/upload", get(operations::upload_page).post(operations::upload))
         .route("/runs", post(operations::start_run))
         .route("/runs/{run_id}", get(operations::run_page))
-        .route("/periods/{period}/risks", get(operations::risks_page))
-        .route("/risks/ack", post(operations::ack))
+        .route("/periods/{period}/risks", get(risks::risks_page))
+        .route("/risks/ack", post(risks::ack))
         .route("/audit", get(operations::audit_page))
         .route("/outbox", get(outbox::outbox_page))
         .route("/outbox/retry", post(outbox::retry))

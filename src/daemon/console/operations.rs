@@ -1,14 +1,13 @@
 //! What an analyst does in the console: upload a file (loaded like `seimon ingest`; a
 //! rejected one answered with its row-level report), recompute a period (its progress on a
-//! page that reloads itself until the run ends), read the period's risks and acknowledge
-//! one with a reason and an expiry; and the admin's audit of every change made here. Each
+//! page that reloads itself until the run ends, with its log lines); and the admin's audit
+//! of every change made here (the risks page is `risks.rs`). Each
 //! change is written to the audit with the account that made it; every form carries the
 //! session's CSRF token (the upload, sent by the page's script, in `X-CSRF-Token`).
 
 use axum::extract::{Form, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -135,9 +134,22 @@ pub(super) async fn upload(State(s): State<ConsoleState>, Query(q): Query<Upload
                     ("new", &file.new_vintages.to_string()),
                 ],
             );
+            let changed = match s.blocking(move |app| against_stored(app, &file, lang)).await {
+                Ok(changed) => changed,
+                Err(r) => return r,
+            };
             (
                 StatusCode::OK,
-                pages::fragment("accepted.html", context! { text => text, warnings => warnings }),
+                pages::fragment(
+                    "accepted.html",
+                    context! {
+                        text => text,
+                        warnings => warnings,
+                        header => changed.header,
+                        rows => changed.rows,
+                        more => changed.more,
+                    },
+                ),
             )
         }
         Ok(Ok(Outcome::AlreadyLoaded { .. })) => (
@@ -188,6 +200,87 @@ pub(super) async fn upload(State(s): State<ConsoleState>, Query(q): Query<Upload
         Err(r) => return r,
     };
     html(status, fragment)
+}
+
+/// What an accepted file changed against the stored vintages, as a table: each published
+/// value with the one it replaced; each quarter of enterprise records with the records the
+/// quarter held before.
+#[derive(Default)]
+struct Changed {
+    header: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+    more: usize,
+}
+
+fn against_stored(app: &crate::pipeline::Seimon, file: &crate::store::FileRecord, lang: crate::model::language::Language) -> Changed {
+    const SHOWN: usize = 200;
+    let names = crate::model::labels::Names {
+        lang,
+        catalogue: &app.settings.catalogue,
+    };
+    let number = |v: Option<f64>| v.map_or("—".to_string(), |v| format!("{v:.4}"));
+    match file.kind.as_str() {
+        "observations" => {
+            let Ok(revisions) = app.store.file_changes(file.id, SHOWN) else {
+                return Changed::default();
+            };
+            Changed {
+                header: vec![
+                    tr(lang, "期间"),
+                    tr(lang, "地区"),
+                    tr(lang, "产业"),
+                    tr(lang, "指标"),
+                    tr(lang, "库中原值"),
+                    tr(lang, "新值"),
+                    tr(lang, "原增速(%)"),
+                    tr(lang, "新增速(%)"),
+                ],
+                rows: revisions
+                    .iter()
+                    .map(|r| {
+                        let before = |v: Option<f64>| if r.revised { number(v) } else { tr(lang, "新增").to_string() };
+                        vec![
+                            r.period.clone(),
+                            names.region(&r.region),
+                            names.industry(&r.industry),
+                            names.indicator(&r.indicator),
+                            before(r.before),
+                            number(r.after),
+                            before(r.before_yoy_pct),
+                            number(r.after_yoy_pct),
+                        ]
+                    })
+                    .collect(),
+                more: usize::try_from(file.new_vintages).unwrap_or(0).saturating_sub(SHOWN),
+            }
+        }
+        "enterprises" => {
+            let Ok(batches) = app.store.batches_against_earlier(file.id) else {
+                return Changed::default();
+            };
+            Changed {
+                header: vec![
+                    tr(lang, "期间"),
+                    tr(lang, "本文件记录数"),
+                    tr(lang, "此前批次"),
+                    tr(lang, "此前记录数"),
+                ],
+                rows: batches
+                    .iter()
+                    .map(|b| {
+                        vec![
+                            b.period.clone(),
+                            b.rows.to_string(),
+                            b.earlier_batches.to_string(),
+                            b.earlier_rows.to_string(),
+                        ]
+                    })
+                    .collect(),
+                more: 0,
+            }
+        }
+        _ => Changed::default(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -250,6 +343,14 @@ pub(super) async fn run_page(State(s): State<ConsoleState>, Path(run_id): Path<S
     let Some((state, period, outputs, error, changes)) = status else {
         return plain(StatusCode::NOT_FOUND, "no such run");
     };
+    // The lines so far while it runs in this process; once it has ended, those it kept.
+    let mut log = crate::pipeline::run_log::so_far(&run_id);
+    if log.is_empty() {
+        let id = run_id.clone();
+        if let Ok(Ok(Some(kept))) = s.blocking(move |app| app.store.run_log(&id)).await {
+            log = kept;
+        }
+    }
     let state_label = tr(
         lang,
         match state {
@@ -276,131 +377,12 @@ pub(super) async fn run_page(State(s): State<ConsoleState>, Path(run_id): Path<S
                 outputs => outputs,
                 error => error,
                 outputs_label => tr(lang, "输出文件"),
+                log => log,
+                log_label => tr(lang, "运行日志"),
                 reports_label => tr(lang, "查看报告"),
             },
         ),
     )
-}
-
-#[derive(Deserialize, Default)]
-pub(super) struct RiskFilter {
-    level: Option<String>,
-    region: Option<String>,
-}
-
-/// The period's business risks from its last run's `risks.csv`, filtered by light and
-/// region, each with a form to acknowledge it.
-pub(super) async fn risks_page(
-    State(s): State<ConsoleState>,
-    Path(period): Path<String>,
-    Query(filter): Query<RiskFilter>,
-    headers: HeaderMap,
-) -> Response {
-    let session = match analyst(&s, &headers).await {
-        Ok(session) => session,
-        Err(r) => return r,
-    };
-    let lang = language(&session.account);
-    let Ok(p) = period.parse::<Period>() else {
-        return plain(StatusCode::NOT_FOUND, "no such period");
-    };
-    let rows = s
-        .blocking(move |app| -> Vec<[String; 5]> {
-            let Some(path) = crate::pipeline::archive::current_file(&app.settings.paths.reports, p, "risks.csv") else {
-                return Vec::new();
-            };
-            let Ok(mut reader) = csv::Reader::from_path(path) else {
-                return Vec::new();
-            };
-            let Ok(headers) = reader.headers().cloned() else {
-                return Vec::new();
-            };
-            let col = |name: &str| headers.iter().position(|h| h == name);
-            let (Some(class), Some(level), Some(region), Some(message), Some(id)) =
-                (col("class"), col("level"), col("region_code"), col("message"), col("risk_id"))
-            else {
-                return Vec::new();
-            };
-            reader
-                .records()
-                .filter_map(Result::ok)
-                .filter(|r| &r[class] == "business" && &r[level] != "green")
-                .filter(|r| filter.level.as_deref().is_none_or(|l| l.is_empty() || &r[level] == l))
-                .filter(|r| filter.region.as_deref().is_none_or(|g| g.is_empty() || &r[region] == g))
-                .map(|r| {
-                    [
-                        r[level].to_string(),
-                        r[region].to_string(),
-                        r[message].to_string(),
-                        r[id].to_string(),
-                        String::new(),
-                    ]
-                })
-                .collect()
-        })
-        .await
-        .unwrap_or_default();
-    let until = (chrono::Utc::now().date_naive() + chrono::Duration::days(90)).to_string();
-    html(
-        StatusCode::OK,
-        pages::page(
-            "risks.html",
-            lang,
-            &viewer(&session),
-            context! {
-                title => fill(lang, "{period} 风险", &[("period", &crate::model::labels::period(lang, p))]),
-                period => p.to_string(),
-                rows => rows,
-                until => until,
-                filter_label => tr(lang, "筛选"),
-                level_label => tr(lang, "灯号"),
-                region_label => tr(lang, "地区代码"),
-                reason_label => tr(lang, "确认理由"),
-                until_label => tr(lang, "有效期至"),
-                ack_label => tr(lang, "确认"),
-                none => tr(lang, "没有符合条件的风险。"),
-            },
-        ),
-    )
-}
-
-#[derive(Deserialize)]
-pub(super) struct AckForm {
-    risk_id: String,
-    reason: String,
-    until: String,
-    #[serde(default)]
-    period: String,
-    #[serde(default)]
-    csrf: String,
-}
-
-/// Acknowledges a risk: a silence from the next run on, until the day given.
-pub(super) async fn ack(State(s): State<ConsoleState>, headers: HeaderMap, Form(form): Form<AckForm>) -> Response {
-    let session = match analyst(&s, &headers).await {
-        Ok(session) => session,
-        Err(r) => return r,
-    };
-    if !auth::same(&form.csrf, &session.csrf) {
-        return csrf_refused(&session);
-    }
-    let (Ok(until), false) = (form.until.parse::<NaiveDate>(), form.reason.trim().is_empty()) else {
-        return plain(StatusCode::UNPROCESSABLE_ENTITY, "a reason and a date (YYYY-MM-DD) are required");
-    };
-    let (risk_id, reason) = (form.risk_id.clone(), form.reason.clone());
-    match s.blocking(move |app| app.store.ack_risk(&risk_id, &reason, until)).await {
-        Ok(Ok(_)) => {
-            audit(
-                &s,
-                &session.account.name,
-                "acknowledge",
-                format!("{} until {until}: {}", form.risk_id, form.reason),
-            );
-            Redirect::to(&format!("/periods/{}/risks", form.period)).into_response()
-        }
-        Ok(Err(e)) => plain(StatusCode::SERVICE_UNAVAILABLE, &e.to_string()),
-        Err(r) => r,
-    }
 }
 
 /// The audit, newest first: admins only.

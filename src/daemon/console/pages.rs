@@ -152,7 +152,7 @@ pub fn periods(lang: Language, viewer: &Viewer, rows: &[PeriodRow]) -> String {
                 tr(lang, "期别"),
                 tr(lang, "完整率（%）"),
                 tr(lang, "缺报数据"),
-                tr(lang, "数据版本"),
+                tr(lang, "数据版本_表头"),
                 tr(lang, "报送计划"),
             ],
             more => tr(lang, "等"),
@@ -232,7 +232,11 @@ mod tests {
                 "risks.html",
                 lang,
                 &viewer,
-                context! { title => "t", period => "2025Q3", rows => Vec::<[String; 5]>::new() },
+                context! {
+                    title => "t", period => "2025Q3", rows => Vec::<String>::new(), summary => "s", none => "n",
+                    level => "", region => "", industry => "", all => false,
+                    labels => context! { level => "l", red => "r", yellow => "y", region => "g", industry => "i", all => "a", filter => "f" },
+                },
             ),
             page(
                 "audit.html",
