@@ -205,6 +205,8 @@ fn print(m: &Measured) {
         format!("render the report set ({reports} reports, {charts} charts, xlsx)"),
         stage("render"),
     );
+    let pdfs = last.outputs.iter().filter(|o| o.ends_with(".pdf")).count();
+    row(format!("typeset the reports as PDF ({pdfs} PDFs, A4, typst)"), stage("pdf"));
     row("write the report folder".into(), stage("write"));
     row(
         format!("write the outbox ({} e-mails, first run)", m.runs[0].emails.len()),

@@ -23,13 +23,14 @@ pub struct MailError {
 }
 
 /// The deterministic Message-ID (with angle brackets) of a report mail.
-pub fn message_id(report: &str, period: &str, data_vintage: &str, recipient: &str) -> String {
+pub fn message_id(report: &str, period: &str, data_vintage: &str, recipient: &str, sender: &Mailbox) -> String {
     let mut h = Sha256::new();
     for part in [report, period, data_vintage, &recipient.to_ascii_lowercase()] {
         h.update(part.as_bytes());
         h.update([0u8]);
     }
-    format!("<{}@seimon>", &hex::encode(h.finalize())[..32])
+    // the right-hand side is the sender's domain (RFC 5322 §3.6.4: unique where it is made)
+    format!("<{}@{}>", &hex::encode(h.finalize())[..32], sender.email.domain())
 }
 
 /// The content type of an XLSX workbook.
@@ -59,15 +60,24 @@ fn correction_banner(c: &Correction) -> (String, String) {
     )
 }
 
-/// Builds the mail of a rendered report for one recipient, with its workbook attached
-/// (`workbook`: file name and bytes), marked as a correction when it replaces a version
-/// already sent.
+/// A file attached to a report's mail: its workbook, its PDF.
+pub struct Attached<'a> {
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: &'a [u8],
+}
+
+/// The content type of a PDF attachment.
+pub const PDF: &str = "application/pdf";
+
+/// Builds the mail of a rendered report for one recipient, with its attachments, marked as
+/// a correction when it replaces a version already sent.
 pub fn compose(
     report: &RenderedReport,
     from: &Mailbox,
     to: &Mailbox,
     message_id: &str,
-    workbook: Option<(&str, &[u8])>,
+    attachments: &[Attached<'_>],
     correction: Option<&Correction>,
 ) -> Result<Message, MailError> {
     let (banner_html, banner_text) = correction.map(correction_banner).unwrap_or_default();
@@ -85,11 +95,14 @@ pub fn compose(
         related = related.singlepart(part);
     }
     let alternative = MultiPart::alternative().singlepart(SinglePart::plain(text)).multipart(related);
-    let body = match workbook {
-        Some((name, bytes)) => MultiPart::mixed()
-            .multipart(alternative)
-            .singlepart(Attachment::new(name.to_string()).body(bytes.to_vec(), ContentType::parse(XLSX).expect("valid content type"))),
-        None => alternative,
+    let body = if attachments.is_empty() {
+        alternative
+    } else {
+        attachments.iter().fold(MultiPart::mixed().multipart(alternative), |mixed, a| {
+            mixed.singlepart(
+                Attachment::new(a.name.clone()).body(a.bytes.to_vec(), ContentType::parse(a.content_type).expect("valid content type")),
+            )
+        })
     };
     Message::builder()
         .from(from.clone())
@@ -110,10 +123,14 @@ mod tests {
 
     #[test]
     fn message_ids_are_deterministic_per_key() {
-        let a = message_id("province", "2025Q3", "v1", "a@example.org");
-        assert_eq!(a, message_id("province", "2025Q3", "v1", "A@Example.org"));
-        assert_ne!(a, message_id("province", "2025Q3", "v2", "a@example.org"));
-        assert_ne!(a, message_id("city:340100", "2025Q3", "v1", "a@example.org"));
-        assert!(a.starts_with('<') && a.ends_with("@seimon>") && a.len() == 1 + 32 + "@seimon>".len());
+        let from: Mailbox = "产业监测 <monitor@stats.ah.gov.cn>".parse().unwrap();
+        let a = message_id("province", "2025Q3", "v1", "a@example.org", &from);
+        assert_eq!(a, message_id("province", "2025Q3", "v1", "A@Example.org", &from));
+        assert_ne!(a, message_id("province", "2025Q3", "v2", "a@example.org", &from));
+        assert_ne!(a, message_id("city:340100", "2025Q3", "v1", "a@example.org", &from));
+        assert!(
+            a.starts_with('<') && a.ends_with("@stats.ah.gov.cn>") && a.len() == 1 + 32 + "@stats.ah.gov.cn>".len(),
+            "{a}"
+        );
     }
 }

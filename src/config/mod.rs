@@ -161,6 +161,8 @@ pub struct Subscription {
     pub language: Language,
     /// Attach the report's workbook (`attachments = ["xlsx"]`, the default).
     pub attach_xlsx: bool,
+    /// Attach the report typeset on A4 (`attachments = ["pdf"]`).
+    pub attach_pdf: bool,
 }
 
 impl Smtp {

@@ -869,10 +869,10 @@ fn subscriptions_section(
                 .collect();
         let attachments = s.attachments.clone().unwrap_or_else(|| vec!["xlsx".into()]);
         for (j, a) in attachments.iter().enumerate() {
-            if a != "xlsx" {
+            if a != "xlsx" && a != "pdf" {
                 problems.push((
                     at("attachments").index(j),
-                    format!("`{a}` is not an attachment seimon makes (\"xlsx\")"),
+                    format!("`{a}` is not an attachment seimon makes (\"xlsx\", \"pdf\")"),
                 ));
             }
         }
@@ -882,6 +882,7 @@ fn subscriptions_section(
                 to,
                 language: s.language.unwrap_or(language),
                 attach_xlsx: attachments.iter().any(|a| a == "xlsx"),
+                attach_pdf: attachments.iter().any(|a| a == "pdf"),
             });
         }
     }

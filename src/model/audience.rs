@@ -62,11 +62,17 @@ impl Audience {
         }
     }
 
-    /// Whose a file of a period's folder is: a report's, or a chart's by its name
+    /// Its report typeset on A4, beside the HTML: `report.pdf`, `city/340100.pdf`.
+    pub fn pdf_file(&self) -> String {
+        let html = self.report_file();
+        format!("{}.pdf", html.strip_suffix(".html").unwrap_or(&html))
+    }
+
+    /// Whose a file of a period's folder is: a report's (HTML or PDF), or a chart's by its name
     /// (`charts/city-340100-growth_trend.png`); none for the analyst's files
     /// (`indicators.csv`, the workbook, the e-mails, …).
     pub fn of_file(file: &str) -> Option<Audience> {
-        if file == "report.html" {
+        if file == "report.html" || file == "report.pdf" {
             return Some(Audience::Province);
         }
         if let Some(chart) = file.strip_prefix("charts/").and_then(|f| f.strip_suffix(".png")) {
@@ -85,7 +91,10 @@ impl Audience {
             return Some(Audience::Province);
         }
         let (folder, name) = file.split_once('/')?;
-        let code = name.strip_suffix(".html").filter(|c| !c.is_empty() && !c.contains('/'))?;
+        let code = name
+            .strip_suffix(".html")
+            .or_else(|| name.strip_suffix(".pdf"))
+            .filter(|c| !c.is_empty() && !c.contains('/'))?;
         match folder {
             "industry" => Some(Audience::Industry(code.into())),
             "city" => Some(Audience::City(code.into())),
@@ -108,8 +117,10 @@ mod tests {
             Audience::Chain("IC".into()),
         ] {
             assert_eq!(a.to_string().parse::<Audience>(), Ok(a.clone()));
-            assert_eq!(Audience::of_file(&a.report_file()), Some(a));
+            assert_eq!(Audience::of_file(&a.report_file()), Some(a.clone()));
+            assert_eq!(Audience::of_file(&a.pdf_file()), Some(a));
         }
+        assert_eq!(Audience::City("340100".into()).pdf_file(), "city/340100.pdf");
         assert!("city:".parse::<Audience>().is_err() && "town:1".parse::<Audience>().is_err());
         assert_eq!(Audience::of_file("charts/growth_trend.png"), Some(Audience::Province));
         assert_eq!(
@@ -121,6 +132,7 @@ mod tests {
             "report.xlsx",
             "mail/a.eml",
             "city/../x.html",
+            "city/.pdf",
             "charts/../seimon.db",
         ] {
             assert_eq!(Audience::of_file(analysts), None, "{analysts}");

@@ -43,6 +43,9 @@ impl Seimon {
                 }
             }
         }
+        if settings.subscriptions.iter().any(|s| s.attach_pdf && s.language != lang) {
+            render::typeset_pdfs(&mut other_language)?;
+        }
         for sub in &settings.subscriptions {
             let Some(report) = reports_set
                 .iter()
@@ -57,10 +60,24 @@ impl Seimon {
             } else {
                 None
             };
-            let name = format!("{}-{period}.xlsx", report.title);
+            let mut attachments = Vec::new();
+            if let Some(w) = &workbook {
+                attachments.push(mail::Attached {
+                    name: format!("{}-{period}.xlsx", report.title),
+                    content_type: mail::XLSX,
+                    bytes: w,
+                });
+            }
+            if sub.attach_pdf {
+                attachments.push(mail::Attached {
+                    name: format!("{}-{period}.pdf", report.title),
+                    content_type: mail::PDF,
+                    bytes: &report.pdf,
+                });
+            }
             for to in &sub.to {
                 let audience = sub.audience.to_string();
-                let id = mail::message_id(&audience, &period.to_string(), data_vintage, to.email.as_ref());
+                let id = mail::message_id(&audience, &period.to_string(), data_vintage, to.email.as_ref(), from);
                 // a version of this quarter already sent to this reader makes this a correction
                 let key = OutboxMessage::key_for(&audience, &period.to_string(), data_vintage, &to.to_string());
                 let earlier = sent
@@ -90,14 +107,7 @@ impl Seimon {
                         ),
                     }
                 });
-                let message = mail::compose(
-                    report,
-                    from,
-                    to,
-                    &id,
-                    workbook.as_deref().map(|w| (name.as_str(), w)),
-                    correction.as_ref(),
-                )?;
+                let message = mail::compose(report, from, to, &id, &attachments, correction.as_ref())?;
                 let record = EmailRecord {
                     audience: audience.clone(),
                     to: to.to_string(),

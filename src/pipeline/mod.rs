@@ -355,10 +355,13 @@ impl Seimon {
                 Ok(csv)
             })
         };
-        let reports_set = render::report_set(&input)?;
+        let mut reports_set = render::report_set(&input)?;
         let workbook = render::xlsx::workbook(&reports_set[0])?;
         lap("render", &mut timings);
         tracing::info!(reports = reports_set.len(), ms = timings["render"], "reports rendered");
+        render::typeset_pdfs(&mut reports_set)?;
+        lap("pdf", &mut timings);
+        tracing::info!(reports = reports_set.len(), ms = timings["pdf"], "PDFs typeset");
 
         let reports = &settings.paths.reports;
         let changed = previous_values(&archive::current_folder(reports, period))

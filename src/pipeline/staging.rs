@@ -66,6 +66,7 @@ impl Staging {
         self.put("risks.csv", &crate::risk::to_csv(flags))?;
         for report in reports {
             self.put(&report.file, report.html.as_bytes())?;
+            self.put(&report.audience.pdf_file(), &report.pdf)?;
             for chart in &report.charts {
                 self.put(&format!("charts/{}", chart.file_name()), &chart.png)?;
             }

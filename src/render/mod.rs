@@ -1,16 +1,18 @@
-//! Rendering a quarter's reports: the report model, charts, HTML, text and the workbook.
-//! No I/O.
+//! Rendering a quarter's reports: the report model, charts, HTML, text, the PDF and the
+//! workbook. No I/O.
 //!
 //! [`report`] builds one [`Report`] per audience (the monitored region, each member
 //! industry, each sub-region) from the measures and the risk flags; [`render`] turns it
 //! into charts (PNG), two HTML renderings of the same content — the archived one with
 //! images from `charts/`, and the e-mail one with images by Content-ID, inline CSS and
-//! sizes set — and a plain-text alternative; [`xlsx`] writes its tables as a workbook.
+//! sizes set — a plain-text alternative, and the same content typeset on A4 by typst
+//! ([`pdf`]); [`xlsx`] writes its tables as a workbook.
 //! Cells hold numbers, formatted for display here and written as numbers to the workbook.
 //! Numbers follow Chinese statistical conventions: money in 亿元, growth in %, differences
 //! of rates in 个百分点, absent values as "—" (and as gaps in charts, never zeros).
 
 pub mod chart;
+pub mod pdf;
 pub mod report;
 pub mod xlsx;
 
@@ -37,6 +39,10 @@ pub enum RenderError {
     Template(#[from] minijinja::Error),
     #[error("workbook: {0}")]
     Workbook(#[from] rust_xlsxwriter::XlsxError),
+    #[error(transparent)]
+    Pdf(#[from] pdf::PdfError),
+    #[error("the report's data: {0}")]
+    Data(#[from] serde_json::Error),
 }
 
 /// How many key risks each kind of report leads with.
@@ -191,6 +197,11 @@ pub struct RenderedReport {
     /// For e-mail: images by Content-ID (`cid:<chart name>@seimon`).
     pub html_mail: String,
     pub text: String,
+    /// What the PDF is typeset from (the HTML's data, as JSON).
+    pub pdf_data: Vec<u8>,
+    /// The report typeset on A4 (`report.pdf` beside `report.html`), once [`typeset_pdfs`]
+    /// has run.
+    pub pdf: Vec<u8>,
     pub tables: Vec<Table>,
     /// The workbook-only tables.
     pub sheets: Vec<Table>,
@@ -369,6 +380,7 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         .get_template("report.html")?
         .render(context(&|ch| format!("cid:{}", mail_content_id(&ch.name))))?;
     let text = env.get_template("report.txt")?.render(context(&|ch| ch.file_name()))?;
+    let pdf_data = serde_json::to_vec(&context(&|ch| format!("charts/{}", ch.file_name())))?;
     Ok(RenderedReport {
         audience: report.audience,
         lang: input.lang,
@@ -379,9 +391,35 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         html,
         html_mail,
         text,
+        pdf_data,
+        pdf: Vec::new(),
         tables: report.tables,
         sheets: report.sheets,
     })
+}
+
+/// Typesets every report's PDF, on as many threads as the machine has cores.
+pub fn typeset_pdfs(reports: &mut [RenderedReport]) -> Result<(), RenderError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(reports.len().max(1));
+    let per = reports.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let jobs: Vec<_> = reports
+            .chunks_mut(per)
+            .map(|chunk| {
+                scope.spawn(move || -> Result<(), pdf::PdfError> {
+                    for r in chunk {
+                        r.pdf = pdf::typeset(std::mem::take(&mut r.pdf_data), &r.charts)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .try_for_each(|j| j.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
+    Ok(())
 }
 
 /// Builds and renders the whole report set: the monitored region, each member industry,
@@ -446,7 +484,9 @@ mod tests {
         .render()
         .unwrap();
         assert_eq!(&chart.png[..8], b"\x89PNG\r\n\x1a\n");
-        let decoder = png::Decoder::new(std::io::Cursor::new(&chart.png));
+        // a palette PNG, expanded to RGB
+        let mut decoder = png::Decoder::new(std::io::Cursor::new(&chart.png));
+        decoder.set_transformations(png::Transformations::EXPAND);
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut buf).unwrap();

@@ -173,6 +173,9 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     assert_eq!(get(&format!("/reports/{period}/city/340100.html")), 200);
     assert_eq!(get(&format!("/reports/{period}/charts/city-340100-growth_trend.png")), 200);
     assert_eq!(get(&format!("/reports/{period}/city/340200.html")), 403);
+    assert_eq!(get(&format!("/reports/{period}/city/340100.pdf")), 200, "its report's PDF");
+    assert_eq!(get(&format!("/reports/{period}/city/340200.pdf")), 403, "another city's PDF");
+    assert_eq!(get(&format!("/reports/{period}/report.pdf")), 403);
     assert_eq!(get(&format!("/reports/{period}/report.html")), 403);
     assert_eq!(get(&format!("/reports/{period}/indicators.csv")), 404);
     assert_eq!(get(&format!("/reports/{period}/city/..%2F..%2Fdata%2Fseimon.db")), 404);
@@ -228,7 +231,7 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     let links = |tab: &headless_chrome::Tab| -> Vec<String> {
         let v = tab
             .evaluate(
-                "JSON.stringify(Array.from(document.querySelectorAll('#reports a')).map(a => a.getAttribute('href')))",
+                "JSON.stringify(Array.from(document.querySelectorAll('#reports a:not(.pdf)')).map(a => a.getAttribute('href')))",
                 false,
             )
             .unwrap()

@@ -125,6 +125,7 @@ to = ["leader1@example.org", "leader2@example.org"]
 [[subscriptions]]
 audience = "city:340100"
 to = ["hefei@example.org"]
+attachments = ["xlsx", "pdf"]
 
 [[subscriptions]]
 audience = "industry:NGIT"
@@ -148,7 +149,9 @@ fn send(dir: &std::path::Path) -> std::process::Output {
 }
 
 fn png_ok(bytes: &[u8]) {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().expect("a PNG");
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size()];
     reader.next_frame(&mut buf).expect("decodes");
     assert!(buf.chunks(3).filter(|p| p != &[255, 255, 255]).count() > 1000, "not blank");
@@ -175,7 +178,10 @@ fn a_quarters_mails_arrive_once_per_subscriber() {
             _ => assert_eq!(subject, "【安徽省十大新兴产业监测季报】2025年1-9月"),
         }
         assert_eq!(mail.from().and_then(|f| f.first()).and_then(|a| a.name()), Some("产业监测"));
-        assert!(mail.message_id().is_some_and(|id| id.ends_with("@seimon")));
+        assert!(
+            mail.message_id().is_some_and(|id| id.ends_with("@example.org")),
+            "the sender's domain"
+        );
         let html = mail.body_html(0).unwrap();
         let cids: Vec<&str> = html.split("src=\"cid:").skip(1).map(|s| s.split('"').next().unwrap()).collect();
         assert!(cids.len() >= 2, "{cids:?}");
@@ -199,6 +205,22 @@ fn a_quarters_mails_arrive_once_per_subscriber() {
         use calamine::Reader;
         let book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.contents().to_vec())).expect("the attachment is a workbook");
         assert!(!book.sheet_names().is_empty());
+        // the PDF to whoever's subscription asks for it: the archived report.pdf itself
+        let pdf = mail
+            .attachments()
+            .find(|a| a.attachment_name().is_some_and(|n| n.ends_with(".pdf")));
+        if rcpt[0] == "hefei@example.org" {
+            let pdf = pdf.expect("the PDF is attached");
+            assert_eq!(
+                pdf.content_type().map(|c| (c.ctype(), c.subtype())),
+                Some(("application", Some("pdf")))
+            );
+            assert_eq!(pdf.attachment_name(), Some("合肥市十大新兴产业监测季报-2025Q3.pdf"));
+            let archived = std::fs::read(tmp.path().join("reports/2025Q3/city/340100.pdf")).unwrap();
+            assert_eq!(pdf.contents(), archived.as_slice(), "the archived PDF, byte for byte");
+        } else {
+            assert!(pdf.is_none(), "no PDF unless the subscription asks for it");
+        }
     }
 
     // The same data again: the outbox knows these messages; nothing new is sent.

@@ -107,9 +107,9 @@ fn assert_close(what: &str, actual: Option<&f64>, expected: f64) {
 }
 
 fn png_is_a_real_chart(bytes: &[u8], what: &str) {
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
-        .read_info()
-        .unwrap_or_else(|e| panic!("{what} is not a PNG: {e}"));
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{what} is not a PNG: {e}"));
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).unwrap();
     assert!(info.width >= 600 && info.height >= 200, "{what}: {}x{}", info.width, info.height);
@@ -226,7 +226,14 @@ fn demo_runs_a_real_quarter_end_to_end() {
     assert!(html.contains("演示用合成数据"), "the report says the data is synthetic");
     let mut pages = vec![report.join("report.html")];
     for sub in ["industry", "city"] {
-        pages.extend(std::fs::read_dir(report.join(sub)).unwrap().map(|e| e.unwrap().path()));
+        for e in std::fs::read_dir(report.join(sub)).unwrap() {
+            let path = e.unwrap().path();
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("html") => pages.push(path),
+                // beside each report its PDF (read back in the pdf tests)
+                _ => assert!(path.with_extension("html").is_file(), "{} beside no report", path.display()),
+            }
+        }
     }
     assert_eq!(pages.len(), 1 + 10 + 16, "the province, ten industries, sixteen cities");
     let mut charts = 0;
@@ -381,7 +388,12 @@ fn english_reports_have_no_chinese_left() {
     let report = dir.join("reports/2025Q3");
     let mut pages = vec![report.join("report.html")];
     for sub in ["industry", "city"] {
-        pages.extend(std::fs::read_dir(report.join(sub)).unwrap().map(|e| e.unwrap().path()));
+        pages.extend(
+            std::fs::read_dir(report.join(sub))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "html")),
+        );
     }
     assert_eq!(pages.len(), 27);
     // Counties have no English names in the catalogue: their Chinese names stand.

@@ -13,6 +13,7 @@ mod hardening;
 mod ingest;
 mod measures;
 mod national;
+mod pdf;
 mod profiles;
 mod risk;
 mod schedule;

@@ -182,3 +182,23 @@ pub fn chromium(size: (u32, u32), extra: &[&str]) -> Option<headless_chrome::Bro
         .unwrap();
     Some(headless_chrome::Browser::new(options).expect("Chromium starts"))
 }
+
+/// What one of poppler's tools (`pdftotext`, `pdffonts`, `pdftoppm`, `pdfinfo`) prints;
+/// none when poppler is not installed and `SEIMON_REQUIRE_POPPLER` is unset (`tests/run`
+/// sets it and installs poppler-utils).
+pub fn poppler(tool: &str, args: &[&str]) -> Option<String> {
+    match Command::new(tool).args(args).output() {
+        Ok(out) => {
+            assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            Some(String::from_utf8(out.stdout).expect("poppler prints UTF-8"))
+        }
+        Err(e) => {
+            assert!(
+                std::env::var_os("SEIMON_REQUIRE_POPPLER").is_none(),
+                "poppler's {tool} is required here: {e}"
+            );
+            eprintln!("skipped the PDF read-back: {tool} is not installed (bash tests/run installs poppler-utils)");
+            None
+        }
+    }
+}

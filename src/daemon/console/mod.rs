@@ -292,6 +292,10 @@ async fn period_reports(State(s): State<ConsoleState>, Path(period): Path<String
                         kind,
                         title,
                         href: format!("/reports/{p}/{}", a.report_file()),
+                        pdf: folder
+                            .join(a.pdf_file())
+                            .is_file()
+                            .then(|| format!("/reports/{p}/{}", a.pdf_file())),
                     }
                 })
                 .collect::<Vec<_>>()
@@ -336,6 +340,8 @@ async fn report_file(State(s): State<ConsoleState>, Path((period, file)): Path<(
         Ok(Some((file, bytes))) => {
             let kind = if file.ends_with(".png") {
                 "image/png"
+            } else if file.ends_with(".pdf") {
+                "application/pdf"
             } else {
                 "text/html; charset=utf-8"
             };

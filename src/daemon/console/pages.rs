@@ -169,6 +169,8 @@ pub struct ReportLink {
     pub kind: String,
     pub title: String,
     pub href: String,
+    /// The report typeset on A4, when the run made it.
+    pub pdf: Option<String>,
 }
 
 pub fn reports(lang: Language, viewer: &Viewer, period: &str, label: &str, links: &[ReportLink], workbook: bool) -> String {
