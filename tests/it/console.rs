@@ -401,7 +401,13 @@ fn the_console_signs_in_shows_the_reports_and_refuses_what_it_must() {
     tab.wait_for_element("#risks button").unwrap().click().unwrap();
     wait_for("location.pathname.endsWith('/risks')", "back on the risks page");
     {
+        // the page was on /risks before the click as well: wait for the post's redirect to
+        // have been written, not for the address
         let store = seimon::store::Store::open(&dir.join("data")).unwrap();
+        // (the audit entry is written once every member is acknowledged)
+        crate::support::poll("the acknowledgement in the audit", || {
+            store.audit_log(50).unwrap().iter().any(|a| a.action == "acknowledge").then_some(())
+        });
         let mut acked: Vec<String> = store.risk_acks().unwrap().into_iter().map(|a| a.risk_id).collect();
         let mut members = members.clone();
         acked.sort();

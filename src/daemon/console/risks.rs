@@ -54,6 +54,9 @@ struct GroupRow {
     state: &'static str,
     since: String,
     score: String,
+    /// The score the rows are ordered by (shown as `score`).
+    #[serde(skip)]
+    order: f64,
     material: bool,
     silenced_until: String,
     messages: Vec<String>,
@@ -132,6 +135,7 @@ fn group_row(app: &Seimon, lang: Language, id: String, flags: &[Flag]) -> GroupR
         ),
         since: flags.iter().map(|f| f.since.clone()).min().unwrap_or_default(),
         score: worst.score.map_or_else(String::new, |s| format!("{s:.1}")),
+        order: worst.score.unwrap_or(0.0),
         material: flags.iter().any(|f| f.material),
         silenced_until: flags.iter().map(|f| f.silenced_until.clone()).min().unwrap_or_default(),
         messages: flags.iter().map(|f| f.message.clone()).collect(),
@@ -173,12 +177,9 @@ pub(super) async fn risks_page(
                 })
                 .collect();
             rows.sort_by(|a, b| {
-                (b.material, rank(&b.level)).cmp(&(a.material, rank(&a.level))).then(
-                    b.score
-                        .parse::<f64>()
-                        .unwrap_or(0.0)
-                        .total_cmp(&a.score.parse::<f64>().unwrap_or(0.0)),
-                )
+                (b.material, rank(&b.level))
+                    .cmp(&(a.material, rank(&a.level)))
+                    .then(b.order.total_cmp(&a.order))
             });
             rows
         })

@@ -129,34 +129,45 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, String> {
 /// A palette of at most 256 colours (RGB triples) and each pixel's index into it.
 fn palette_of(rgb: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut exact: rustc_hash::FxHashMap<[u8; 3], u8> = rustc_hash::FxHashMap::default();
-    let mut indices = Vec::with_capacity(rgb.len() / 3);
-    // runs of one colour are most of a chart: the last pixel's index is reused
-    let mut last: Option<([u8; 3], u8)> = None;
-    for px in rgb.chunks_exact(3) {
-        let key = [px[0], px[1], px[2]];
-        if let Some((k, i)) = last
-            && k == key
-        {
-            indices.push(i);
-            continue;
-        }
+    let indices = indices_by_run(rgb, |key| {
         let next = exact.len();
-        let i = match exact.get(&key) {
-            Some(&i) => i,
+        match exact.get(&key) {
+            Some(&i) => Some(i),
             None if next < 256 => {
                 exact.insert(key, next as u8);
-                next as u8
+                Some(next as u8)
             }
-            None => return quantised(rgb),
-        };
-        last = Some((key, i));
-        indices.push(i);
-    }
+            None => None,
+        }
+    });
+    let Some(indices) = indices else {
+        return quantised(rgb);
+    };
     let mut palette = vec![0u8; exact.len() * 3];
     for (c, i) in exact {
         palette[usize::from(i) * 3..usize::from(i) * 3 + 3].copy_from_slice(&c);
     }
     (palette, indices)
+}
+
+/// Each pixel's index from `index`, asked once per run of one colour (most of a chart);
+/// none as soon as `index` has none.
+fn indices_by_run(rgb: &[u8], mut index: impl FnMut([u8; 3]) -> Option<u8>) -> Option<Vec<u8>> {
+    let mut indices = Vec::with_capacity(rgb.len() / 3);
+    let mut last: Option<([u8; 3], u8)> = None;
+    for px in rgb.chunks_exact(3) {
+        let key = [px[0], px[1], px[2]];
+        let i = match last {
+            Some((k, i)) if k == key => i,
+            _ => {
+                let i = index(key)?;
+                last = Some((key, i));
+                i
+            }
+        };
+        indices.push(i);
+    }
+    Some(indices)
 }
 
 /// More than 256 colours: NeuQuant's 256, every pixel mapped to its nearest.
@@ -167,23 +178,12 @@ fn quantised(rgb: &[u8]) -> (Vec<u8>, Vec<u8>) {
     }
     // every 20th pixel trains the network: the flat colours dominate any sample of a chart
     let quant = color_quant::NeuQuant::new(20, 256, &rgba);
-    // the many pixels of one flat colour map to one index: remembered, not searched again
+    // the pixels of one colour map to one index: remembered, not searched again
     let mut seen: rustc_hash::FxHashMap<[u8; 3], u8> = rustc_hash::FxHashMap::default();
-    let mut last: Option<([u8; 3], u8)> = None;
-    let indices = rgba
-        .chunks_exact(4)
-        .map(|p| {
-            let key = [p[0], p[1], p[2]];
-            match last {
-                Some((k, i)) if k == key => i,
-                _ => {
-                    let i = *seen.entry(key).or_insert_with(|| quant.index_of(p) as u8);
-                    last = Some((key, i));
-                    i
-                }
-            }
-        })
-        .collect();
+    let indices = indices_by_run(rgb, |[r, g, b]| {
+        Some(*seen.entry([r, g, b]).or_insert_with(|| quant.index_of(&[r, g, b, 255]) as u8))
+    })
+    .expect("every colour has a nearest");
     (quant.color_map_rgb(), indices)
 }
 
