@@ -7,6 +7,7 @@
 //! ARCHITECTURE.md for the map and the import rules.
 
 pub mod assessment;
+pub mod chat;
 pub mod cli;
 pub mod compute;
 pub mod config;

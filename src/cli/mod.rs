@@ -97,7 +97,7 @@ pub enum Command {
     /// The daemon: the schedule, the inbox, the outbox sender and the HTTP API, until
     /// SIGTERM or Ctrl-C.
     Serve,
-    /// The e-mail outbox: list the messages, or retry the dead ones, or send what is due.
+    /// The outbox (e-mails and robot posts): list the messages, or retry the dead ones, or send what is due.
     Outbox {
         #[command(subcommand)]
         action: Option<OutboxAction>,

@@ -11,6 +11,7 @@
 
 pub mod catalogue_file;
 mod raw;
+mod robots;
 mod secret;
 mod validate;
 
@@ -46,6 +47,8 @@ pub const PROFILES: &[(&str, &str)] = &[
 pub const DEFAULT_PATH: &str = "config/seimon.toml";
 const ENV_PREFIX: &str = "SEIMON_";
 const SECRET_VARS: [&str; 3] = ["SEIMON_SMTP__PASSWORD", "SEIMON_API__TOKEN", "SEIMON_API__READER_TOKEN"];
+/// Every variable under this prefix is a robot's secret (its URL or signing key).
+const ROBOT_ENV_PREFIX: &str = "SEIMON_ROBOT__";
 
 /// Validated settings.
 #[derive(Debug, Clone)]
@@ -58,6 +61,10 @@ pub struct Settings {
     pub mail: Mail,
     pub smtp: Option<Smtp>,
     pub subscriptions: Vec<Subscription>,
+    /// The chat robots subscriptions post to (`[[robots]]`).
+    pub robots: Vec<Robot>,
+    /// The console as readers reach it (`[console] url`): robot cards link to reports there.
+    pub console_url: Option<String>,
     pub api: Api,
     pub schedule: Schedule,
     pub log: Log,
@@ -163,6 +170,36 @@ pub struct Subscription {
     pub attach_xlsx: bool,
     /// Attach the report typeset on A4 (`attachments = ["pdf"]`).
     pub attach_pdf: bool,
+    /// The robots that post the report's card to their groups (`robots = ["name"]`).
+    pub robots: Vec<String>,
+}
+
+/// A chat robot (`[[robots]]`): where it posts, how it signs, how fast it may go.
+#[derive(Debug, Clone)]
+pub struct Robot {
+    /// The robot's name in subscriptions and in the outbox (`robot:NAME`).
+    pub name: String,
+    pub kind: crate::chat::RobotKind,
+    /// The webhook address; it holds the platform's access token, so it is a secret.
+    pub url: Secret,
+    /// DingTalk's signing secret (`SEC…`), or the webhook's HMAC key; WeCom has none.
+    pub secret: Option<Secret>,
+    /// A PEM certificate to trust besides the system's roots.
+    pub ca_file: Option<PathBuf>,
+    pub timeout: std::time::Duration,
+    /// At most `rate_limit` posts in any `rate_window` (both platforms: 20 a minute).
+    pub rate_limit: u32,
+    pub rate_window: std::time::Duration,
+    pub retry_base: std::time::Duration,
+    pub max_attempts: i64,
+}
+
+impl Robot {
+    /// The environment variables of a robot's URL and secret: `SEIMON_ROBOT__<NAME>__URL`,
+    /// the name upper-cased with `-` as `_`.
+    pub fn env_var(name: &str, what: &str) -> String {
+        format!("{ROBOT_ENV_PREFIX}{}__{what}", name.to_ascii_uppercase().replace('-', "_"))
+    }
 }
 
 impl Smtp {
@@ -313,7 +350,7 @@ where
         .collect();
     env.sort();
     for (var, value) in env {
-        if SECRET_VARS.contains(&var.as_str()) {
+        if SECRET_VARS.contains(&var.as_str()) || var.starts_with(ROBOT_ENV_PREFIX) {
             secrets.insert(var, Secret(value));
             continue;
         }
@@ -521,6 +558,35 @@ mod tests {
                 .starts_with("environment variable SEIMON_MONITOR__REGION: monitor.region: unknown region code `999999`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn robots_take_their_url_and_secret_from_the_environment_and_never_show_them() {
+        let text = "[[robots]]\nname = \"hefei-group\"\nkind = \"dingtalk\"\n\n[[subscriptions]]\naudience = \"city:340100\"\nrobots = [\"hefei-group\"]\n";
+        let url = "https://oapi.dingtalk.com/robot/send?access_token=abc123secret";
+        let s = load_text(
+            "x.toml",
+            text,
+            env(&[("SEIMON_ROBOT__HEFEI_GROUP__URL", url), ("SEIMON_ROBOT__HEFEI_GROUP__SECRET", "SECsigning")]),
+        )
+        .unwrap();
+        assert_eq!(s.robots[0].url.expose(), url);
+        assert_eq!(s.robots[0].rate_limit, 20, "the platforms' 20 a minute");
+        assert_eq!(s.subscriptions.last().unwrap().robots, ["hefei-group"]);
+        assert!(s.subscriptions.last().unwrap().to.is_empty(), "a robot alone is a recipient");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("abc123secret") && !shown.contains("SECsigning"), "{shown}");
+        // a DingTalk robot without its secret; a URL that is not one, never echoed
+        let e = load_text("x.toml", text, env(&[("SEIMON_ROBOT__HEFEI_GROUP__URL", "ftp:abc123secret")])).unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("no secret: set SEIMON_ROBOT__HEFEI_GROUP__SECRET or secret_file"), "{e}");
+        assert!(e.contains("is not an http(s) address"), "{e}");
+        assert!(!e.contains("abc123secret"), "{e}");
+        // a subscription naming a robot that is not defined
+        let e = load_text("x.toml", "[[subscriptions]]\naudience = \"province\"\nrobots = [\"nobody\"]\n", env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("subscriptions[0].robots[0]: no robot `nobody` is defined in [[robots]]"), "{e}");
     }
 
     #[test]

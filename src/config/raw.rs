@@ -17,6 +17,8 @@ pub(super) struct RawSettings {
     pub(super) mail: RawMail,
     pub(super) smtp: Option<RawSmtp>,
     pub(super) subscriptions: Vec<RawSubscription>,
+    pub(super) robots: Vec<RawRobot>,
+    pub(super) console: RawConsole,
     pub(super) api: RawApi,
     pub(super) schedule: RawSchedule,
     pub(super) log: RawLog,
@@ -232,6 +234,29 @@ pub(super) struct RawSubscription {
     pub(super) to: Vec<String>,
     pub(super) language: Option<Language>,
     pub(super) attachments: Option<Vec<String>>,
+    pub(super) robots: Vec<String>,
+}
+
+/// A chat robot: the URL and secret come from the environment or files, never from here.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawRobot {
+    pub(super) name: Option<String>,
+    pub(super) kind: Option<crate::chat::RobotKind>,
+    pub(super) url_file: Option<PathBuf>,
+    pub(super) secret_file: Option<PathBuf>,
+    pub(super) ca_file: Option<PathBuf>,
+    pub(super) timeout_secs: Option<u64>,
+    pub(super) rate_limit: Option<u32>,
+    pub(super) rate_window_secs: Option<u64>,
+    pub(super) retry_base_secs: Option<u64>,
+    pub(super) max_attempts: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawConsole {
+    pub(super) url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, serde::Serialize)]

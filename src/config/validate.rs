@@ -14,7 +14,8 @@ use super::raw::{
     RawSilence, RawSmtp, RawSubscription,
 };
 use super::{
-    Api, Archive, Ingest, Log, Mail, Monitor, Paths, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file, parse_cron,
+    Api, Archive, Ingest, Log, Mail, Monitor, Paths, Robot, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file,
+    parse_cron, robots,
 };
 use crate::model::audience::Audience;
 use crate::model::catalogue::Catalogue;
@@ -124,7 +125,9 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
 
     let smtp = raw.smtp.map(|s| smtp_section(s, &secrets, mail_from.as_ref(), &mut problems));
 
-    let subscriptions = subscriptions_section(raw.subscriptions, catalogue.as_deref(), language, &mut problems);
+    let robots = robots::robots_section(raw.robots, &secrets, &mut problems);
+    let console_url = robots::console_url(raw.console.url, &mut problems);
+    let subscriptions = subscriptions_section(raw.subscriptions, catalogue.as_deref(), language, &robots, &mut problems);
 
     let api = api_section(raw.api, &secrets, &mut problems);
 
@@ -227,6 +230,8 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
         },
         smtp,
         subscriptions,
+        robots,
+        console_url,
         api,
         schedule: schedule.expect("no problems means a schedule"),
         log,
@@ -813,6 +818,7 @@ fn subscriptions_section(
     raw: Vec<RawSubscription>,
     catalogue: Option<&Catalogue>,
     language: Language,
+    robots: &[Robot],
     problems: &mut Problems,
 ) -> Vec<Subscription> {
     let mut subscriptions = Vec::new();
@@ -859,8 +865,13 @@ fn subscriptions_section(
                 None
             }
         };
-        if s.to.is_empty() {
-            problems.push((at("to"), "lists no recipient".into()));
+        if s.to.is_empty() && s.robots.is_empty() {
+            problems.push((at("to"), "lists no recipient (and the subscription names no robot)".into()));
+        }
+        for (j, name) in s.robots.iter().enumerate() {
+            if !robots.iter().any(|r| &r.name == name) {
+                problems.push((at("robots").index(j), format!("no robot `{name}` is defined in [[robots]]")));
+            }
         }
         let to: Vec<Mailbox> =
             s.to.iter()
@@ -883,6 +894,7 @@ fn subscriptions_section(
                 language: s.language.unwrap_or(language),
                 attach_xlsx: attachments.iter().any(|a| a == "xlsx"),
                 attach_pdf: attachments.iter().any(|a| a == "pdf"),
+                robots: s.robots.clone(),
             });
         }
     }

@@ -149,7 +149,7 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
     let _alive = Alive(alive);
     let app = scheduler.app().clone();
     // what was left pending (or cut short mid-send) before the last stop goes first
-    send_outbox(&app).await;
+    send_outbox(&app, &shutdown).await;
     tick(&scheduler).await;
     let mut poll = tokio::time::interval(app.settings.schedule.inbox_poll);
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -158,7 +158,7 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
             _ = shutdown.cancelled() => break,
             Some(what) = woken.recv() => {
                 if let Wake::Outbox = what {
-                    send_outbox(&app).await;
+                    send_outbox(&app, &shutdown).await;
                 }
                 tick(&scheduler).await;
             }
@@ -189,9 +189,9 @@ async fn worker(scheduler: Scheduler, mut inbox: Inbox, wakers: Wakers, shutdown
     tracing::info!("worker stopped");
 }
 
-/// One pass of the outbox.
-async fn send_outbox(app: &Seimon) {
-    match app.send_outbox().await {
+/// One pass of the outbox (a robot's wait for its rate window ends at shutdown).
+async fn send_outbox(app: &Seimon, shutdown: &CancellationToken) {
+    match app.send_outbox_until(shutdown).await {
         Ok(r) if r.sent + r.retrying + r.dead > 0 => tracing::info!(sent = r.sent, retrying = r.retrying, dead = r.dead, "outbox"),
         Ok(_) => {}
         Err(e) => tracing::error!(error = %e, "outbox"),

@@ -408,6 +408,11 @@ const TABLE: &[(&str, &str)] = &[
         "{indicator} growth by industry in {region}, {period}",
     ),
     ("红灯", "red"),
+    // chat robots' cards
+    ("查看报告", "Open the report"),
+    ("【更正】", "[Correction] "),
+    ("：", ": "),
+    ("……另有重点风险{n}项，见报告", "… {n} more key risks in the report"),
     ("黄灯", "yellow"),
     ("绿灯", "green"),
     ("无数据", "no data"),

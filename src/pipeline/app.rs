@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::{RunError, io};
 use crate::config::Settings;
-use crate::deliver::{self, SmtpSender};
+use crate::deliver::{self, RobotSender, SmtpSender};
 use crate::model::period::Period;
 use crate::risk;
 use crate::store::Store;
@@ -43,18 +43,28 @@ impl Seimon {
         Ok(app)
     }
 
-    /// One pass of the outbox over SMTP (nothing when no SMTP server is configured); messages
-    /// a dead sender left `sending` go out again (see [`deliver::drain`]).
+    /// One pass of the outbox: the e-mails over SMTP (when a server is configured), then
+    /// each robot's posts; messages a dead sender left `sending` go out again (see
+    /// [`deliver::drain`]).
     pub async fn send_outbox(&self) -> Result<deliver::DrainReport, RunError> {
-        let Some(smtp) = &self.settings.smtp else {
-            return Ok(deliver::DrainReport::default());
-        };
-        let sender = SmtpSender::new(smtp)?;
-        let policy = deliver::RetryPolicy {
+        self.send_outbox_until(&tokio_util::sync::CancellationToken::new()).await
+    }
+
+    /// [`Seimon::send_outbox`], stopping when `shutdown` is cancelled while a robot waits
+    /// for its rate window.
+    pub async fn send_outbox_until(&self, shutdown: &tokio_util::sync::CancellationToken) -> Result<deliver::DrainReport, RunError> {
+        let settings = &self.settings;
+        let smtp = settings.smtp.as_ref().map(SmtpSender::new).transpose()?;
+        let policy = settings.smtp.as_ref().map(|smtp| deliver::RetryPolicy {
             base: smtp.retry_base,
             max_attempts: smtp.max_attempts,
+        });
+        let robots: Vec<RobotSender> = settings.robots.iter().map(RobotSender::new).collect::<Result<_, _>>()?;
+        let channels = deliver::Channels {
+            smtp: smtp.as_ref().zip(policy),
+            robots: &robots,
         };
-        Ok(deliver::drain(&self.store, &sender, policy, chrono::Utc::now()).await?)
+        Ok(deliver::drain(&self.store, &channels, chrono::Utc::now(), shutdown).await?)
     }
 
     /// How complete a period's data is, as of a date: what the daemon reads to decide

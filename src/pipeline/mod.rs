@@ -39,7 +39,7 @@ use crate::deliver::DeliverError;
 use crate::mail;
 use crate::model::period::Period;
 use crate::render::{self, RenderError, ReportInput};
-use crate::store::{OutboxMessage, OutboxState, RunFinish, StoreError};
+use crate::store::{OutboxState, RunFinish, StoreError};
 
 /// A run failed; the store and the previous report are intact.
 #[derive(Debug, thiserror::Error)]
@@ -106,24 +106,33 @@ pub struct RunOptions {
     pub notes: Vec<String>,
 }
 
-/// One e-mail of a run.
+/// One e-mail of a run, or one post to a chat robot (`to` = `robot:NAME`).
 #[derive(Debug, Clone, Serialize)]
 pub struct EmailRecord {
     pub audience: String,
     pub to: String,
     pub subject: String,
     pub message_id: String,
-    /// The `.eml` file, relative to the period folder.
+    /// The `.eml` file (a post: its JSON body), relative to the period folder.
     pub file: String,
-    /// "written" (an .eml file only), "sent", or "failed: …".
+    /// "written" (a file only), "sent", or "failed: …".
     pub status: String,
+    /// Its key in the outbox.
+    #[serde(skip)]
+    pub(crate) key: String,
+}
+
+/// What a run sends: an e-mail, or a robot's post (its JSON body, unsigned).
+pub(crate) enum Outgoing {
+    Mail(lettre::Message),
+    Post(Vec<u8>),
 }
 
 /// What the blocking part of a run made: the summary, each e-mail with its message (kept
 /// together until it is queued), and the manifest (written again once the e-mails went).
 struct Built {
     summary: RunSummary,
-    composed: Vec<(EmailRecord, lettre::Message)>,
+    composed: Vec<(EmailRecord, Outgoing)>,
     manifest: Manifest,
 }
 
@@ -237,10 +246,11 @@ impl Seimon {
         if options.send && !wanted {
             tracing::info!("no value changed since the previous run: nothing to send");
         }
-        if wanted && let Some(smtp) = &self.settings.smtp {
+        let posts = composed.iter().any(|(_, o)| matches!(o, Outgoing::Post(_)));
+        if wanted && (self.settings.smtp.is_some() || posts) {
             let started = Instant::now();
-            let from = smtp.from.to_string();
-            let queued = outbox_messages(&composed, &summary, &from);
+            let smtp = self.settings.smtp.as_ref();
+            let queued = outbox_messages(&composed, &summary, smtp.map(|s| s.from.to_string()));
             let added = self.store.enqueue(&queued)?;
             tracing::info!(queued = queued.len(), new = added, "e-mails in the outbox");
             summary.timings_ms.insert("outbox", started.elapsed().as_millis());
@@ -253,8 +263,7 @@ impl Seimon {
                 .map(|m| (m.key.clone(), (m.state, m.last_error.clone())))
                 .collect();
             for (record, _) in &mut composed {
-                let key = OutboxMessage::key_for(&record.audience, &summary.period.to_string(), &summary.data_vintage, &record.to);
-                record.status = match states.get(&key) {
+                record.status = match states.get(&record.key) {
                     Some((state, Some(error))) if *state != OutboxState::Sent => format!("{state}: {error}"),
                     Some((state, _)) => state.to_string(),
                     None => "unknown".into(),

@@ -60,7 +60,7 @@ impl Staging {
         flags: &[crate::risk::Flag],
         reports: &[crate::render::RenderedReport],
         workbook: &[u8],
-        composed: &[(super::EmailRecord, lettre::Message)],
+        composed: &[(super::EmailRecord, super::Outgoing)],
     ) -> Result<(), RunError> {
         self.put("indicators.csv", csv)?;
         self.put("risks.csv", &crate::risk::to_csv(flags))?;
@@ -72,8 +72,11 @@ impl Staging {
             }
         }
         self.put("report.xlsx", workbook)?;
-        for (record, message) in composed {
-            self.put_eml(&record.file, message)?;
+        for (record, outgoing) in composed {
+            match outgoing {
+                super::Outgoing::Mail(message) => self.put_eml(&record.file, message)?,
+                super::Outgoing::Post(body) => self.put(&record.file, body)?,
+            }
         }
         Ok(())
     }

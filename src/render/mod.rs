@@ -179,6 +179,25 @@ pub struct Report {
     pub sheets: Vec<Table>,
     pub charts: Vec<ChartSpec>,
     pub notes: Vec<String>,
+    /// The risk section in brief (what a chat card says of risks).
+    pub risks: RiskBrief,
+}
+
+/// A report's risks in brief: its counted groups by light, and its key risks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RiskBrief {
+    pub red: usize,
+    pub yellow: usize,
+    pub keys: Vec<KeyRisk>,
+}
+
+/// One key risk of a report: its light and its sentence, as the risk section says them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRisk {
+    pub level: crate::risk::Level,
+    /// The light as the report's language names it (`红灯`, `red`).
+    pub light: String,
+    pub sentence: String,
 }
 
 /// A rendered report: charts, two HTML renderings and text (and its tables for the
@@ -192,6 +211,11 @@ pub struct RenderedReport {
     /// The e-mail subject.
     pub subject: String,
     pub charts: Vec<Chart>,
+    /// The headline sentence (the report's first paragraph).
+    pub summary: String,
+    /// The headline figures (label, value as displayed), disclosure control applied.
+    pub headline: Vec<(String, String)>,
+    pub risks: RiskBrief,
     /// For the archive: images from `charts/`.
     pub html: String,
     /// For e-mail: images by Content-ID (`cid:<chart name>@seimon`).
@@ -388,6 +412,13 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         title: report.title,
         subject: report.subject,
         charts,
+        summary: report.summary.clone(),
+        headline: report
+            .headline
+            .iter()
+            .map(|(label, cell)| (label.clone(), cell.display()))
+            .collect(),
+        risks: report.risks.clone(),
         html,
         html_mail,
         text,

@@ -39,11 +39,11 @@ pub use self::acks::RiskAck;
 pub use self::file_changes::{BatchAgainstEarlier, FileChange};
 pub use self::inputs::{EnterpriseBatch, StoredObservation};
 pub use self::ledger::FileRecord;
-pub use self::outbox::OutboxMessage;
+pub use self::outbox::{Lane, OutboxMessage, robot_recipient};
 pub use self::runs::{RunFinish, RunRecord};
 pub use self::schedule::ScheduleRecord;
 use self::schema::{MIGRATIONS, SCHEMA_VERSION};
-pub use self::states::{OutboxState, RunState, ScheduleState};
+pub use self::states::{Channel, OutboxState, RunState, ScheduleState};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,14 +1,17 @@
-//! The outbox: every e-mail stored before its first attempt, leased to one sender while it
-//! is sent, its outcome recorded under the lease.
+//! The outbox: every e-mail and robot post stored before its first attempt, leased to one
+//! sender while it is sent, its outcome recorded under the lease; and the posts made to each
+//! robot, for its rate limit.
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{OutboxState, Store, StoreError, now};
+use super::{Channel, OutboxState, Store, StoreError, now};
 
 /// A message in the outbox.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct OutboxMessage {
     pub id: i64,
+    /// E-mail, or a robot's post (the recipient `robot:NAME`, the message its JSON body).
+    pub channel: Channel,
     /// (report, period, data vintage, recipient): the same key is the same message.
     pub key: String,
     pub message_id: String,
@@ -38,7 +41,29 @@ impl OutboxMessage {
     }
 }
 
-const OUTBOX_COLUMNS: &str = "id, key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, last_error, created_at, sent_at";
+const OUTBOX_COLUMNS: &str = "id, key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, last_error, created_at, sent_at, channel";
+
+/// Which messages a sender takes: the e-mails, or one robot's posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane<'a> {
+    Email,
+    Robot(&'a str),
+}
+
+impl Lane<'_> {
+    /// The lane's condition on the outbox, with its one parameter (`?4`).
+    fn filter(&self) -> (&'static str, String) {
+        match self {
+            Lane::Email => ("channel = ?4", Channel::Email.to_string()),
+            Lane::Robot(name) => ("channel = 'robot' AND recipient = ?4", robot_recipient(name)),
+        }
+    }
+}
+
+/// The recipient of a robot's posts in the outbox: `robot:NAME`.
+pub fn robot_recipient(name: &str) -> String {
+    format!("robot:{name}")
+}
 
 fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
     Ok(OutboxMessage {
@@ -58,6 +83,7 @@ fn outbox_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxMessage> {
         last_error: r.get(13)?,
         created_at: r.get(14)?,
         sent_at: r.get(15)?,
+        channel: r.get(16)?,
     })
 }
 
@@ -71,8 +97,8 @@ impl Store {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO outbox(key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 0, ?10, ?10)",
+                    "INSERT OR IGNORE INTO outbox(key, message_id, run_id, period, audience, sender, recipient, subject, message, state, attempts, next_attempt_at, created_at, channel)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 0, ?10, ?10, ?11)",
                 )
                 .map_err(|e| self.err(e))?;
             let created = now();
@@ -88,7 +114,8 @@ impl Store {
                         m.recipient,
                         m.subject,
                         m.message,
-                        created
+                        created,
+                        m.channel
                     ])
                     .map_err(|e| self.err(e))?;
             }
@@ -97,21 +124,30 @@ impl Store {
         Ok(added)
     }
 
-    /// Leases the next message due at `now` to `owner` until `until`: pending → sending in
-    /// one statement, so two senders never take the same message. A message left `sending`
-    /// is taken again only when its lease has expired (its sender died or hung).
-    pub fn claim_next(&self, owner: &str, now: &str, until: &str) -> Result<Option<OutboxMessage>, StoreError> {
+    /// Leases the next message of `lane` due at `now` to `owner` until `until`: pending →
+    /// sending in one statement, so two senders never take the same message. A message left
+    /// `sending` is taken again only when its lease has expired (its sender died or hung).
+    /// A robot's messages go one after the other: one waiting for its retry holds back those
+    /// behind it.
+    pub fn claim_next(&self, lane: Lane<'_>, owner: &str, now: &str, until: &str) -> Result<Option<OutboxMessage>, StoreError> {
+        let (filter, value) = lane.filter();
+        let due = "((state = 'pending' AND next_attempt_at <= ?2) OR (state = 'sending' AND (lease_until IS NULL OR lease_until < ?2)))";
+        // e-mails: the first due; a robot's posts: strictly in order (a group reads them in
+        // the order they arrive), so only the first not yet sent or dead, if it is due
+        let next = match lane {
+            Lane::Email => format!("id = (SELECT id FROM outbox WHERE {filter} AND {due} ORDER BY id LIMIT 1)"),
+            Lane::Robot(_) => {
+                format!("id = (SELECT id FROM outbox WHERE {filter} AND state IN ('pending', 'sending') ORDER BY id LIMIT 1) AND {due}")
+            }
+        };
         self.conn()
             .query_row(
                 &format!(
                     "UPDATE outbox SET state = 'sending', attempts = attempts + 1, lease_owner = ?1, lease_until = ?3
-                     WHERE id = (SELECT id FROM outbox
-                                 WHERE (state = 'pending' AND next_attempt_at <= ?2)
-                                    OR (state = 'sending' AND (lease_until IS NULL OR lease_until < ?2))
-                                 ORDER BY id LIMIT 1)
+                     WHERE {next}
                      RETURNING {OUTBOX_COLUMNS}"
                 ),
-                params![owner, now, until],
+                params![owner, now, until, value],
                 outbox_message,
             )
             .optional()
@@ -174,6 +210,12 @@ impl Store {
         self.end_lease(id, owner, "state = 'dead', last_error = ?3", &[&error])
     }
 
+    /// Gives back a message claimed but not tried (the pass was stopped before it went): it
+    /// is pending again as it was, its attempt not counted.
+    pub fn unclaim(&self, id: i64, owner: &str) -> Result<bool, StoreError> {
+        self.end_lease(id, owner, "state = 'pending', attempts = MAX(attempts - 1, 0)", &[])
+    }
+
     /// Dead messages go back to pending (an explicit retry), due now.
     pub fn retry_dead(&self) -> Result<usize, StoreError> {
         self.conn()
@@ -213,6 +255,32 @@ impl Store {
             .prepare_cached("SELECT state, COUNT(*) FROM outbox GROUP BY state")
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|r| r.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a post made to a robot at `at` (whatever came of it: the platform counts
+    /// requests), and forgets those older than `forget_before`.
+    pub fn record_robot_post(&self, robot: &str, at: &str, forget_before: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(|e| self.err(e))?;
+        tx.execute(
+            "DELETE FROM robot_posts WHERE robot = ?1 AND at < ?2",
+            params![robot, forget_before],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.execute("INSERT INTO robot_posts(robot, at) VALUES (?1, ?2)", params![robot, at])
+            .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// The times of the posts made to a robot since `since`, oldest first.
+    pub fn robot_posts_since(&self, robot: &str, since: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT at FROM robot_posts WHERE robot = ?1 AND at >= ?2 ORDER BY at")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![robot, since], |r| r.get(0))
             .and_then(|r| r.collect())
             .map_err(|e| self.err(e))
     }

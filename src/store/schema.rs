@@ -1,10 +1,10 @@
 //! The database's schema: one migration per version, applied in order by
 //! [`Store::open`](super::Store::open) inside a transaction each.
 
-pub(super) const SCHEMA_VERSION: i64 = 7;
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-pub(super) const MIGRATIONS: [&str; 7] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7];
+pub(super) const MIGRATIONS: [&str; 8] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8];
 
 const SCHEMA_3: &str = "
 CREATE TABLE outbox(
@@ -188,4 +188,17 @@ CREATE TABLE audit(
 /// the console shows them after the process that ran it has gone.
 const SCHEMA_7: &str = "
 ALTER TABLE runs ADD COLUMN log TEXT;
+";
+
+/// Chat robots: an outbox message's channel (`email`, or `robot` with the recipient
+/// `robot:NAME`), and every post made to a robot, for its rate limit across passes and
+/// processes.
+const SCHEMA_8: &str = "
+ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+CREATE INDEX outbox_lane ON outbox(channel, recipient, state);
+CREATE TABLE robot_posts (
+    robot TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX robot_posts_at ON robot_posts(robot, at);
 ";

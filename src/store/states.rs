@@ -102,3 +102,11 @@ mod tests {
         assert_eq!(serde_json::to_string(&RunState::Succeeded).unwrap(), "\"succeeded\"");
     }
 }
+
+state! {
+    /// How an outbox message goes: by e-mail, or posted to a chat robot (`robot:NAME`).
+    Channel {
+        Email = "email",
+        Robot = "robot",
+    }
+}

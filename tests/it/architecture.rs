@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["compute"],
     &["risk", "assessment", "disclosure"],
     &["render"],
-    &["mail"],
+    &["mail", "chat"],
     &["store"],
     &["ingest"],
     &["config"],
@@ -27,7 +27,7 @@ const LAYERS: &[&[&str]] = &[
 
 /// The stages compute from what they are given: no configuration, store, pipeline or daemon,
 /// and no file or database I/O.
-const STAGES: &[&str] = &["compute", "risk", "assessment", "disclosure", "render", "mail"];
+const STAGES: &[&str] = &["compute", "risk", "assessment", "disclosure", "render", "mail", "chat"];
 const STAGES_NEVER: &[&str] = &["config", "store", "ingest", "deliver", "pipeline", "daemon", "synth", "cli"];
 
 /// The doors and the data makers: only the CLI imports them.

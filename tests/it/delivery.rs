@@ -339,10 +339,15 @@ fn a_server_down_at_first_gets_every_message_exactly_once_later() {
         base: smtp.retry_base,
         max_attempts: smtp.max_attempts,
     };
+    let channels = seimon::deliver::Channels {
+        smtp: Some((&sender, policy)),
+        robots: &[],
+    };
+    let shutdown = tokio_util::sync::CancellationToken::new();
     // The first pass tried one message, found the server down and left the other three
     // untouched: those go at once; the one tried waits for its backoff.
     let too_early = runtime
-        .block_on(seimon::deliver::drain(&app.store, &sender, policy, chrono::Utc::now()))
+        .block_on(seimon::deliver::drain(&app.store, &channels, chrono::Utc::now(), &shutdown))
         .unwrap();
     assert_eq!(
         too_early.sent, 3,
@@ -350,7 +355,7 @@ fn a_server_down_at_first_gets_every_message_exactly_once_later() {
     );
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
     let report = runtime
-        .block_on(seimon::deliver::drain(&app.store, &sender, policy, later))
+        .block_on(seimon::deliver::drain(&app.store, &channels, later, &shutdown))
         .unwrap();
     assert_eq!(
         report,
@@ -363,9 +368,9 @@ fn a_server_down_at_first_gets_every_message_exactly_once_later() {
     let again = runtime
         .block_on(seimon::deliver::drain(
             &app.store,
-            &sender,
-            policy,
+            &channels,
             later + chrono::Duration::hours(1),
+            &shutdown,
         ))
         .unwrap();
     assert_eq!(again.sent, 0);

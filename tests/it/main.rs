@@ -16,6 +16,7 @@ mod national;
 mod pdf;
 mod profiles;
 mod risk;
+mod robots;
 mod schedule;
 mod scheme;
 mod serve;

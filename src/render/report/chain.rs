@@ -453,7 +453,8 @@ pub(super) fn build(parts: &Parts<'_>, chain: &Chain) -> Report {
     let children = &parts.children;
     let in_scope = |g: &Group| row_of_chain(&g.industry, &row) && (g.region == top || children.iter().any(|r| r.code == g.region));
     let risks_number = if chain.leaders.is_empty() { "四" } else { "五" };
-    tables.push(risk_table(q, &in_scope, q.input.key_risks.industry, risks_number));
+    let (risk_section, risks) = risk_table(q, &in_scope, q.input.key_risks.industry, risks_number);
+    tables.push(risk_section);
     let mut lines = vec![
         (q.short(&row), top, row.as_str(), "yoy_pct"),
         (parts.all_industry.clone(), top, TOTAL, "yoy_pct"),
@@ -492,5 +493,6 @@ pub(super) fn build(parts: &Parts<'_>, chain: &Chain) -> Report {
         sheets: Vec::new(),
         charts,
         notes: notes(q, &own_quality),
+        risks,
     }
 }

@@ -40,7 +40,8 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
     }
     let in_scope = |g: &Group| &g.region == region;
     let risks_number = if chains.is_empty() { "四" } else { "五" };
-    tables.push(risk_table(q, &in_scope, q.input.key_risks.city, risks_number));
+    let (risk_section, risks) = risk_table(q, &in_scope, q.input.key_risks.city, risks_number);
+    tables.push(risk_section);
     if let Some(t) = q.input.assessment.and_then(|a| city_assessment_table(q, a, region)) {
         tables.push(t);
     }
@@ -96,5 +97,6 @@ pub(super) fn build(parts: &Parts<'_>, region: &String) -> Report {
         sheets: Vec::new(),
         charts,
         notes: notes(q, &own_quality),
+        risks,
     }
 }

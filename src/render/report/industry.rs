@@ -37,7 +37,8 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
     tables.push(projects_table(q, &lines, "四", "地区"));
     let (top, children) = (parts.top, &parts.children);
     let in_scope = |g: &Group| &g.industry == code && (g.region == top || children.iter().any(|r| r.code == g.region));
-    tables.push(risk_table(q, &in_scope, q.input.key_risks.industry, "五"));
+    let (risk_section, risks) = risk_table(q, &in_scope, q.input.key_risks.industry, "五");
+    tables.push(risk_section);
     let mut charts = vec![trend(
         q,
         name("growth_trend"),
@@ -68,5 +69,6 @@ pub(super) fn build(parts: &Parts<'_>, code: &String) -> Report {
         sheets: Vec::new(),
         charts,
         notes: notes(q, &own_quality),
+        risks,
     }
 }

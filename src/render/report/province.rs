@@ -59,7 +59,8 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
     }
     let in_scope = |g: &Group| g.region == top || children.iter().any(|r| r.code == g.region);
     let risks_number = if chains.is_empty() { "六" } else { "七" };
-    tables.push(risk_table(q, &in_scope, q.input.key_risks.province, risks_number));
+    let (risk_section, risks) = risk_table(q, &in_scope, q.input.key_risks.province, risks_number);
+    tables.push(risk_section);
 
     let mut bars: Vec<Bar> = members.iter().map(|i| q.bar(q.short(i), top, i, "yoy_pct")).collect();
     bars.insert(0, q.bar(q.short(TEN), top, TEN, "yoy_pct"));
@@ -187,5 +188,6 @@ pub(super) fn build(parts: &Parts<'_>) -> Report {
         sheets: vec![groups_sheet(q)],
         charts,
         notes: notes(q, quality),
+        risks,
     }
 }

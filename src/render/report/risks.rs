@@ -79,7 +79,12 @@ fn heading(q: &Context<'_>, title: &'static str, n: usize) -> Row {
 
 /// The risk section of a report whose scope is `in_scope`, leading with at most `key`
 /// key risks.
-pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key: usize, number: &'static str) -> Table {
+pub(super) fn risk_table(
+    q: &Context<'_>,
+    in_scope: &dyn Fn(&Group) -> bool,
+    key: usize,
+    number: &'static str,
+) -> (Table, crate::render::RiskBrief) {
     let input = q.input;
     // a risk whose figures disclosure control withholds is not shown: its light alone
     // would tell (a loss-maker among two enterprises)
@@ -136,6 +141,18 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
         emphasis: true,
     }];
     let (keys, others) = leading.split_at(key.min(leading.len()));
+    let brief_of = crate::render::RiskBrief {
+        red: count(Level::Red),
+        yellow: count(Level::Yellow),
+        keys: keys
+            .iter()
+            .map(|&i| crate::render::KeyRisk {
+                level: groups[i].level,
+                light: q.label(groups[i].level.zh()),
+                sentence: sentence(&groups[i]),
+            })
+            .collect(),
+    };
     rows.push(heading(q, "重点风险", keys.len()));
     for &i in keys {
         rows.push(group_row(q, sentence(&groups[i]), &groups[i]));
@@ -216,7 +233,7 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
         );
         rows.push(group_row(q, line, &groups[i]));
     }
-    Table {
+    let table = Table {
         sheet: q.label("风险监测"),
         title: q.sentence("{number}、风险监测", &[("number", &q.label(number))]),
         header: ["风险", "灯号", "状态", "起始", "评分"].map(|h| q.label(h)).to_vec(),
@@ -225,7 +242,8 @@ pub(super) fn risk_table(q: &Context<'_>, in_scope: &dyn Fn(&Group) -> bool, key
             "同一成因的风险归并为一项：同一规则在同一地区、产业的多个指标，及由其引起的其他风险（列在其下）。评分（0–100）= 灯号（红50、黄25）+ 超出阈值程度（至15）+ 规模（至15）+ 持续时间（至10）+ 同因风险数（至10）。规模较小未计入的{immaterial}项、已确认的风险及全部明细见 risks.csv。",
             &[("immaterial", &immaterial.to_string())],
         )),
-    }
+    };
+    (table, brief_of)
 }
 
 /// Whether a group's figures are withheld from readers.
