@@ -567,7 +567,10 @@ mod tests {
         let s = load_text(
             "x.toml",
             text,
-            env(&[("SEIMON_ROBOT__HEFEI_GROUP__URL", url), ("SEIMON_ROBOT__HEFEI_GROUP__SECRET", "SECsigning")]),
+            env(&[
+                ("SEIMON_ROBOT__HEFEI_GROUP__URL", url),
+                ("SEIMON_ROBOT__HEFEI_GROUP__SECRET", "SECsigning"),
+            ]),
         )
         .unwrap();
         assert_eq!(s.robots[0].url.expose(), url);
@@ -583,10 +586,17 @@ mod tests {
         assert!(e.contains("is not an http(s) address"), "{e}");
         assert!(!e.contains("abc123secret"), "{e}");
         // a subscription naming a robot that is not defined
-        let e = load_text("x.toml", "[[subscriptions]]\naudience = \"province\"\nrobots = [\"nobody\"]\n", env(&[]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("subscriptions[0].robots[0]: no robot `nobody` is defined in [[robots]]"), "{e}");
+        let e = load_text(
+            "x.toml",
+            "[[subscriptions]]\naudience = \"province\"\nrobots = [\"nobody\"]\n",
+            env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("subscriptions[0].robots[0]: no robot `nobody` is defined in [[robots]]"),
+            "{e}"
+        );
     }
 
     #[test]
