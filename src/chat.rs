@@ -2,10 +2,11 @@
 //! or the JSON a generic webhook receives. No I/O, no clock: the signatures, which carry the
 //! time of sending, are made by `deliver` when a message goes out.
 //!
-//! A card says what the report's first screen says — the headline sentence, the headline
+//! A card says what the report's first screen says — its title and period, the headline
 //! figures, the counted risks by light and the key risks' sentences — with a link to the
 //! report in the console. Every figure comes from the rendered report, so disclosure control
-//! has already spoken: a withheld value is "—" here as in the report. On WeCom the headline
+//! has already spoken: a withheld value bears the report's mark here too, and a risk whose
+//! figures are withheld is not among the key risks. On WeCom the headline
 //! chart follows the card as an image (base64 and MD5, within the platform's 2 MB).
 
 use base64::Engine;
@@ -111,11 +112,15 @@ fn separator(report: &RenderedReport) -> &'static str {
 /// Markdown lines of the card, shared by both platforms; `light` marks a key risk's light.
 fn card_lines(report: &RenderedReport, about: &About<'_>, light: &dyn Fn(Level, &str) -> String, keys: usize) -> Vec<String> {
     let sep = separator(report);
+    let correction = if about.correction {
+        labels::tr(report.lang, "【更正】")
+    } else {
+        ""
+    };
+    // the headline figures say what the summary sentence says, shorter: a card is read on a phone
     let mut lines = vec![
-        format!("### {}", title(report, about)),
-        labels::period(report.lang, about.period),
-        String::new(),
-        report.summary.clone(),
+        format!("### {correction}{}", report.title),
+        format!("**{}**", labels::period(report.lang, about.period)),
         String::new(),
     ];
     lines.extend(report.headline.iter().map(|(label, value)| format!("- {label}{sep}**{value}**")));
@@ -215,4 +220,104 @@ fn webhook(report: &RenderedReport, about: &About<'_>) -> serde_json::Value {
         },
         "url": about.link,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::audience::Audience;
+    use crate::model::language::Language;
+    use crate::render::chart::Chart;
+    use crate::render::{KeyRisk, RiskBrief};
+
+    fn report(keys: usize) -> RenderedReport {
+        RenderedReport {
+            audience: Audience::City("340100".into()),
+            lang: Language::Zh,
+            file: "city/340100.html".into(),
+            title: "合肥市十大新兴产业监测季报".into(),
+            subject: "【合肥市十大新兴产业监测季报】2025年1-9月".into(),
+            charts: vec![Chart {
+                name: "growth".into(),
+                title: "增速".into(),
+                width: 2,
+                height: 1,
+                png: b"\x89PNG\r\n\x1a\nnot really".to_vec(),
+            }],
+            summary: "2025年1-9月，合肥市……".into(),
+            headline: vec![
+                ("营业收入（亿元）".into(), "112.00".into()),
+                ("企业数".into(), crate::render::SUPPRESSED_MARK.into()),
+            ],
+            risks: RiskBrief {
+                red: keys,
+                yellow: 0,
+                keys: (0..keys)
+                    .map(|i| KeyRisk {
+                        level: Level::Red,
+                        light: "红灯".into(),
+                        sentence: format!("第{i}项：{}", "增速低于规上工业".repeat(20)),
+                    })
+                    .collect(),
+            },
+            html: String::new(),
+            html_mail: String::new(),
+            text: String::new(),
+            pdf_data: Vec::new(),
+            pdf: Vec::new(),
+            tables: Vec::new(),
+            sheets: Vec::new(),
+        }
+    }
+
+    fn about() -> About<'static> {
+        About {
+            period: "2025Q3".parse().unwrap(),
+            data_vintage: "v1",
+            link: Some("https://seimon.example.gov.cn/reports/2025Q3/city/340100.html"),
+            correction: false,
+        }
+    }
+
+    fn body(post: &Post) -> serde_json::Value {
+        serde_json::from_slice(&post.body).unwrap()
+    }
+
+    #[test]
+    fn a_wecom_card_keeps_within_4096_bytes_by_listing_fewer_risks_and_saying_how_many_more() {
+        let posts = posts(RobotKind::Wecom, &report(12), &about());
+        assert_eq!(posts.iter().map(|p| p.part).collect::<Vec<_>>(), ["card", "chart"]);
+        let content = body(&posts[0])["markdown"]["content"].as_str().unwrap().to_string();
+        assert!(content.len() <= WECOM_MARKDOWN_BYTES, "{} bytes", content.len());
+        // each risk line is 20 × 24 + ~40 bytes: some fit, the rest are counted
+        let listed = (0..12).filter(|i| content.contains(&format!("第{i}项"))).count();
+        assert!((3..12).contains(&listed), "{listed} listed");
+        assert!(content.contains(&format!("……另有重点风险{}项，见报告", 12 - listed)), "{content}");
+        assert!(content.ends_with("[查看报告](https://seimon.example.gov.cn/reports/2025Q3/city/340100.html)"));
+        // a withheld figure shows as the report shows it
+        assert!(content.contains("企业数：**×**"), "{content}");
+        let image = &body(&posts[1])["image"];
+        assert_eq!(image["md5"], hex::encode(Md5::digest(b"\x89PNG\r\n\x1a\nnot really")));
+    }
+
+    #[test]
+    fn a_correction_says_so_and_a_card_without_the_console_is_plain_markdown() {
+        let about = About {
+            link: None,
+            correction: true,
+            ..about()
+        };
+        let ding = body(&posts(RobotKind::Dingtalk, &report(1), &about)[0]);
+        assert_eq!(ding["msgtype"], "markdown");
+        let text = ding["markdown"]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("### 【更正】合肥市十大新兴产业监测季报\n**2025年1-9月**"),
+            "{text}"
+        );
+        assert!(text.contains("1. <font color=#d9363e>●红灯</font> 第0项"), "{text}");
+        let hook = body(&posts(RobotKind::Webhook, &report(1), &about)[0]);
+        assert_eq!(hook["correction"], true);
+        assert_eq!(hook["url"], serde_json::Value::Null);
+        assert_eq!(hook["headline"][0]["value"], "112.00");
+    }
 }

@@ -5,7 +5,6 @@
 //! the real `seimon` binary in the middle of a post.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -166,8 +165,10 @@ async fn receive(
     response
 }
 
-/// Starts the robots' platform on a free port of 127.0.0.1 with its script.
-fn platform(script: &[(&str, Vec<Reply>)]) -> (SocketAddr, Shared) {
+/// Starts the robots' platform on a free port of 127.0.0.1 with its script; with `tls`, over
+/// HTTPS with a self-signed certificate for 127.0.0.1, whose PEM is returned (the robots
+/// trust it by `ca_file`).
+fn platform(script: &[(&str, Vec<Reply>)], tls: bool) -> (String, Shared, Option<String>) {
     let shared: Shared = Arc::default();
     for (robot, replies) in script {
         shared
@@ -180,6 +181,17 @@ fn platform(script: &[(&str, Vec<Reply>)]) -> (SocketAddr, Shared) {
     listener.set_nonblocking(true).unwrap();
     let addr = listener.local_addr().unwrap();
     let state = shared.clone();
+    let cert = tls.then(|| rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap());
+    let pem = cert.as_ref().map(|c| c.cert.pem());
+    let acceptor = cert.map(|c| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let key = rustls::pki_types::PrivateKeyDer::try_from(c.signing_key.serialize_der()).unwrap();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![c.cert.der().clone()], key)
+            .unwrap();
+        tokio_rustls::TlsAcceptor::from(Arc::new(config))
+    });
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -191,10 +203,24 @@ fn platform(script: &[(&str, Vec<Reply>)]) -> (SocketAddr, Shared) {
                 .route("/{robot}", axum::routing::post(receive))
                 .with_state(state);
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app).await.unwrap();
+            let Some(acceptor) = acceptor else {
+                return axum::serve(listener, app).await.unwrap();
+            };
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    let Ok(stream) = acceptor.accept(tcp).await else { return };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
         });
     });
-    (addr, shared)
+    let scheme = if tls { "https" } else { "http" };
+    (format!("{scheme}://{addr}"), shared, pem)
 }
 
 const DATA: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date
@@ -255,33 +281,24 @@ robots = ["hook"]
 
 /// A store with the data loaded, the configuration and the robots' URL files (the URLs
 /// come from files and the environment, never from the configuration).
-fn setup(addr: SocketAddr, config: &str) -> (tempfile::TempDir, Vec<(String, String)>) {
+fn setup(base: &str, config: &str, ca: Option<&str>) -> (tempfile::TempDir, Vec<(String, String)>) {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("seimon.toml"), config).unwrap();
+    if let Some(pem) = ca {
+        std::fs::write(tmp.path().join("ca.pem"), pem).unwrap();
+    }
     std::fs::write(tmp.path().join("data.csv"), DATA).unwrap();
     std::fs::write(tmp.path().join("hook.secret"), format!("{HOOK_SECRET}\n")).unwrap();
     let env = vec![
         (
             "SEIMON_ROBOT__DING__URL".to_string(),
-            format!("http://{addr}/ding?access_token={ACCESS_TOKEN}"),
+            format!("{base}/ding?access_token={ACCESS_TOKEN}"),
         ),
         ("SEIMON_ROBOT__DING__SECRET".to_string(), DING_SECRET.to_string()),
-        (
-            "SEIMON_ROBOT__WECOM__URL".to_string(),
-            format!("http://{addr}/wecom?key={ACCESS_TOKEN}"),
-        ),
-        (
-            "SEIMON_ROBOT__BAD__URL".to_string(),
-            format!("http://{addr}/bad?token={ACCESS_TOKEN}"),
-        ),
-        (
-            "SEIMON_ROBOT__HOOK__URL".to_string(),
-            format!("http://{addr}/hook?token={ACCESS_TOKEN}"),
-        ),
-        (
-            "SEIMON_ROBOT__SLOW__URL".to_string(),
-            format!("http://{addr}/slow?token={ACCESS_TOKEN}"),
-        ),
+        ("SEIMON_ROBOT__WECOM__URL".to_string(), format!("{base}/wecom?key={ACCESS_TOKEN}")),
+        ("SEIMON_ROBOT__BAD__URL".to_string(), format!("{base}/bad?token={ACCESS_TOKEN}")),
+        ("SEIMON_ROBOT__HOOK__URL".to_string(), format!("{base}/hook?token={ACCESS_TOKEN}")),
+        ("SEIMON_ROBOT__SLOW__URL".to_string(), format!("{base}/slow?token={ACCESS_TOKEN}")),
     ];
     let out = run(tmp.path(), &["ingest", "data.csv"], &env);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -312,36 +329,41 @@ fn is_png(bytes: &[u8]) -> bool {
 
 #[test]
 fn robots_post_signed_cards_retry_429_and_500_kill_a_400_and_keep_their_rate() {
-    let (addr, shared) = platform(&[
-        (
-            "ding",
-            vec![Reply {
-                status: 500,
-                body: "internal error",
-                retry_after: None,
-                stall: false,
-            }],
-        ),
-        (
-            "wecom",
-            vec![Reply {
-                status: 429,
-                body: "slow down",
-                retry_after: Some(1),
-                stall: false,
-            }],
-        ),
-        (
-            "bad",
-            vec![Reply {
-                status: 400,
-                body: "unknown field `report`",
-                retry_after: None,
-                stall: false,
-            }],
-        ),
-    ]);
-    let (tmp, env) = setup(addr, CONFIG);
+    let (base, shared, ca) = platform(
+        &[
+            (
+                "ding",
+                vec![Reply {
+                    status: 500,
+                    body: "internal error",
+                    retry_after: None,
+                    stall: false,
+                }],
+            ),
+            (
+                "wecom",
+                vec![Reply {
+                    status: 429,
+                    body: "slow down",
+                    retry_after: Some(1),
+                    stall: false,
+                }],
+            ),
+            (
+                "bad",
+                vec![Reply {
+                    status: 400,
+                    body: "unknown field `report`",
+                    retry_after: None,
+                    stall: false,
+                }],
+            ),
+        ],
+        true,
+    );
+    // every robot over HTTPS, trusting the platform's certificate by `ca_file`
+    let config = CONFIG.replace("kind = ", "ca_file = \"ca.pem\"\nkind = ");
+    let (tmp, env) = setup(&base, &config, ca.as_deref());
     let out = run(tmp.path(), &["recompute", "--period", "2025Q3", "--send"], &env);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let first_pass = stdout(&out) + &stderr(&out);
@@ -509,8 +531,8 @@ robots = ["slow"]
         retry_after: None,
         stall: true,
     };
-    let (addr, shared) = platform(&[("slow", vec![OK, stall])]);
-    let (tmp, env) = setup(addr, config);
+    let (base, shared, _) = platform(&[("slow", vec![OK, stall])], false);
+    let (tmp, env) = setup(&base, config, None);
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_seimon"));
     cmd.current_dir(tmp.path())
         .args(["--config", "seimon.toml", "recompute", "--period", "2025Q3", "--send"])
