@@ -14,8 +14,8 @@ use super::raw::{
     RawSilence, RawSmtp, RawSubscription,
 };
 use super::{
-    Api, Archive, Ingest, Log, Mail, Monitor, Paths, Robot, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file,
-    parse_cron, robots,
+    Api, Archive, Ingest, Log, Mail, Monitor, Paths, Schedule, Secret, Security, Settings, Smtp, Subscription, catalogue_file, parse_cron,
+    robots,
 };
 use crate::model::audience::Audience;
 use crate::model::catalogue::Catalogue;
@@ -125,9 +125,11 @@ pub(super) fn validate(origin: &str, raw: RawSettings, secrets: BTreeMap<String,
 
     let smtp = raw.smtp.map(|s| smtp_section(s, &secrets, mail_from.as_ref(), &mut problems));
 
+    // a robot defined with a problem of its own is still defined for the subscriptions
+    let robot_names: Vec<String> = raw.robots.iter().filter_map(|r| r.name.clone()).collect();
     let robots = robots::robots_section(raw.robots, &secrets, &mut problems);
     let console_url = robots::console_url(raw.console.url, &mut problems);
-    let subscriptions = subscriptions_section(raw.subscriptions, catalogue.as_deref(), language, &robots, &mut problems);
+    let subscriptions = subscriptions_section(raw.subscriptions, catalogue.as_deref(), language, &robot_names, &mut problems);
 
     let api = api_section(raw.api, &secrets, &mut problems);
 
@@ -818,7 +820,7 @@ fn subscriptions_section(
     raw: Vec<RawSubscription>,
     catalogue: Option<&Catalogue>,
     language: Language,
-    robots: &[Robot],
+    robots: &[String],
     problems: &mut Problems,
 ) -> Vec<Subscription> {
     let mut subscriptions = Vec::new();
@@ -869,7 +871,7 @@ fn subscriptions_section(
             problems.push((at("to"), "lists no recipient (and the subscription names no robot)".into()));
         }
         for (j, name) in s.robots.iter().enumerate() {
-            if !robots.iter().any(|r| &r.name == name) {
+            if !robots.contains(name) {
                 problems.push((at("robots").index(j), format!("no robot `{name}` is defined in [[robots]]")));
             }
         }

@@ -276,6 +276,8 @@ struct TableView {
     header: Vec<String>,
     rows: Vec<RowView>,
     note: Option<String>,
+    /// The columns' relative widths on the page (the PDF's; a browser sizes its own).
+    widths: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -375,18 +377,23 @@ pub fn render(report: Report, input: &ReportInput<'_>) -> Result<RenderedReport,
         tables: report
             .tables
             .iter()
-            .map(|t| TableView {
-                title: t.title.clone(),
-                header: t.header.clone(),
-                rows: t
+            .map(|t| {
+                let rows: Vec<RowView> = t
                     .rows
                     .iter()
                     .map(|r| RowView {
                         cells: r.cells.iter().map(Cell::display).collect(),
                         emphasis: r.emphasis,
                     })
-                    .collect(),
-                note: t.note.clone(),
+                    .collect();
+                let cells: Vec<Vec<String>> = rows.iter().map(|r| r.cells.clone()).collect();
+                TableView {
+                    title: t.title.clone(),
+                    widths: pdf::column_widths(&t.header, &cells),
+                    header: t.header.clone(),
+                    rows,
+                    note: t.note.clone(),
+                }
             })
             .collect(),
         notes: report.notes.clone(),
