@@ -97,7 +97,8 @@ fn free_port() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
 }
 
-const DATA: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date
+/// A small quarter: Anhui and Hefei, 2024Q3 and 2025Q3 (the robots' tests load it too).
+pub(crate) const DATA: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date
 2024Q3,340000,TOTAL,operating_income,800,亿元,,2024-10-20
 2025Q3,340000,TOTAL,operating_income,840,亿元,5,2025-10-20
 2024Q3,340000,TEN,operating_income,300,亿元,,2024-10-20

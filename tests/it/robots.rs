@@ -18,6 +18,7 @@ use hmac::{Hmac, Mac};
 use md5::Digest;
 use sha2::Sha256;
 
+use crate::delivery::DATA;
 use crate::support::{seimon, stderr, stdout};
 
 const DING_SECRET: &str = "SECd1ngta1k-test-secret-0123456789";
@@ -222,15 +223,6 @@ fn platform(script: &[(&str, Vec<Reply>)], tls: bool) -> (String, Shared, Option
     let scheme = if tls { "https" } else { "http" };
     (format!("{scheme}://{addr}"), shared, pem)
 }
-
-const DATA: &str = "period,region_code,industry_code,indicator,value,unit,yoy_pct,release_date
-2024Q3,340000,TOTAL,operating_income,800,亿元,,2024-10-20
-2025Q3,340000,TOTAL,operating_income,840,亿元,5,2025-10-20
-2024Q3,340000,TEN,operating_income,300,亿元,,2024-10-20
-2025Q3,340000,TEN,operating_income,345,亿元,15,2025-10-20
-2024Q3,340100,TEN,operating_income,100,亿元,,2024-10-20
-2025Q3,340100,TEN,operating_income,112,亿元,12,2025-10-20
-";
 
 const CONFIG: &str = r#"
 [console]
