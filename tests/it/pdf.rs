@@ -12,6 +12,25 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Whether a table cell's text is on a page: its first line is one of the page's lines and
+/// each further line one of the next dozen (a wrapped header cell comes out line by line,
+/// the lines of the cells beside it between its own).
+fn cell_in_lines(cell: &str, lines: &[String]) -> bool {
+    fn rest_from(rest: &str, lines: &[String], from: usize) -> bool {
+        rest.is_empty()
+            || lines
+                .iter()
+                .enumerate()
+                .skip(from)
+                .take(12)
+                .any(|(i, line)| rest.strip_prefix(line.as_str()).is_some_and(|after| rest_from(after, lines, i + 1)))
+    }
+    (0..lines.len()).any(|i| {
+        cell.strip_prefix(lines[i].as_str())
+            .is_some_and(|after| rest_from(after, lines, i + 1))
+    })
+}
+
 /// The text of one page of a PDF.
 fn page_text(pdf: &Path, page: usize) -> String {
     let p = page.to_string();
@@ -99,9 +118,17 @@ fn every_report_has_a_pdf_that_reads_back_with_its_headline_fonts_and_table_head
         last > first,
         "the cities table no longer runs over a page break (pages {first}..{last})"
     );
-    let header = squeeze("营业收入（亿元） 同比增长（%） 与安徽省增速差（个百分点） 增速位次");
-    for (p, text) in texts.iter().enumerate().take(last + 1).skip(first + 1) {
-        assert!(text.contains(&header), "page {} continues the table without its header", p + 1);
+    // (a header cell may wrap: its lines come out of pdftotext apart, other cells' between)
+    let header = ["营业收入（亿元）", "同比增长（%）", "与安徽省增速差（个百分点）", "增速位次"];
+    for p in first + 1..=last {
+        let lines: Vec<String> = page_text(&province, p + 1).lines().map(squeeze).filter(|l| !l.is_empty()).collect();
+        for cell in header {
+            assert!(
+                cell_in_lines(cell, &lines),
+                "page {} continues the table without its header cell {cell}",
+                p + 1
+            );
+        }
     }
 
     // every page rasterises
