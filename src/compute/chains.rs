@@ -61,8 +61,9 @@ pub fn with_leaders(
     if led.is_empty() {
         return Ok((aggregates, extra));
     }
-    // The records of the chains' classes that the aggregation reads, read once; then one copy per chain, its
-    // enterprises numbered apart (`i:id`, so that the comparable basis pairs each with
+    // The records of the chains' classes that the aggregation reads (the quarters of its
+    // levels, the movers' earlier ones — not the whole history), read once; then one copy
+    // per chain, its enterprises numbered apart (`i:id`, so that the comparable basis pairs each with
     // itself only) and its classes rewritten to the group they are in (`L{i}`, `O{i}`):
     // one aggregation for every chain's two groups.
     let all_classes: std::collections::BTreeSet<&str> = led
@@ -70,8 +71,6 @@ pub fn with_leaders(
         .flat_map(|c| c.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str)))
         .collect();
     let classes_frame = |classes: Vec<&str>| -> PolarsResult<LazyFrame> { Ok(df!("class_code" => classes)?.lazy()) };
-    // only the records the aggregation reads (the quarters of its levels, the movers'
-    // earlier ones): the rest of the history is not read, let alone kept
     let in_chains = records
         .clone()
         .filter(selection.levels.clone().or(selection.movers.clone()))

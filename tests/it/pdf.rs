@@ -107,7 +107,8 @@ fn every_report_has_a_pdf_that_reads_back_with_its_headline_fonts_and_table_head
     // a table that runs over a page break repeats its header: the province's sub-regions
     // table ("分城市情况") starts on one page and ends on a later one, and every page it
     // spans carries its header
-    let texts: Vec<String> = (1..=pages).map(|p| squeeze(&page_text(&province, p))).collect();
+    let raw: Vec<String> = (1..=pages).map(|p| page_text(&province, p)).collect();
+    let texts: Vec<String> = raw.iter().map(|t| squeeze(t)).collect();
     let title = "分城市情况";
     let first = texts.iter().position(|t| t.contains(title)).expect("the cities table");
     let last_city = "宣城市";
@@ -120,8 +121,8 @@ fn every_report_has_a_pdf_that_reads_back_with_its_headline_fonts_and_table_head
     );
     // (a header cell may wrap: its lines come out of pdftotext apart, other cells' between)
     let header = ["营业收入（亿元）", "同比增长（%）", "与安徽省增速差（个百分点）", "增速位次"];
-    for p in first + 1..=last {
-        let lines: Vec<String> = page_text(&province, p + 1).lines().map(squeeze).filter(|l| !l.is_empty()).collect();
+    for (p, text) in raw.iter().enumerate().take(last + 1).skip(first + 1) {
+        let lines: Vec<String> = text.lines().map(squeeze).filter(|l| !l.is_empty()).collect();
         for cell in header {
             assert!(
                 cell_in_lines(cell, &lines),

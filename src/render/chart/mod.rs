@@ -151,22 +151,26 @@ fn palette_of(rgb: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (palette, indices)
 }
 
-/// Each pixel's index from `index`, asked once per run of one colour (most of a chart);
-/// none as soon as `index` has none.
+/// The runs of one colour of an RGB buffer (most of a chart), as (colour, pixels).
+fn runs(rgb: &[u8]) -> impl Iterator<Item = ([u8; 3], usize)> + '_ {
+    let mut pixels = rgb.chunks_exact(3).map(|px| [px[0], px[1], px[2]]).peekable();
+    std::iter::from_fn(move || {
+        let colour = pixels.next()?;
+        let mut n = 1;
+        while pixels.next_if_eq(&colour).is_some() {
+            n += 1;
+        }
+        Some((colour, n))
+    })
+}
+
+/// Each pixel's index from `index`, asked once per run of one colour; none as soon as
+/// `index` has none.
 fn indices_by_run(rgb: &[u8], mut index: impl FnMut([u8; 3]) -> Option<u8>) -> Option<Vec<u8>> {
     let mut indices = Vec::with_capacity(rgb.len() / 3);
-    let mut last: Option<([u8; 3], u8)> = None;
-    for px in rgb.chunks_exact(3) {
-        let key = [px[0], px[1], px[2]];
-        let i = match last {
-            Some((k, i)) if k == key => i,
-            _ => {
-                let i = index(key)?;
-                last = Some((key, i));
-                i
-            }
-        };
-        indices.push(i);
+    for (colour, n) in runs(rgb) {
+        let i = index(colour)?;
+        indices.extend(std::iter::repeat_n(i, n));
     }
     Some(indices)
 }
@@ -176,24 +180,11 @@ fn indices_by_run(rgb: &[u8], mut index: impl FnMut([u8; 3]) -> Option<u8>) -> O
 /// searched once per colour. Ties in frequency go to the smaller colour, so the same chart
 /// gives the same bytes every time.
 fn quantised(rgb: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mut counts: rustc_hash::FxHashMap<[u8; 3], u32> = rustc_hash::FxHashMap::default();
-    let mut run: Option<([u8; 3], u32)> = None;
-    for px in rgb.chunks_exact(3) {
-        let key = [px[0], px[1], px[2]];
-        match &mut run {
-            Some((k, n)) if *k == key => *n += 1,
-            _ => {
-                if let Some((k, n)) = run {
-                    *counts.entry(k).or_default() += n;
-                }
-                run = Some((key, 1));
-            }
-        }
+    let mut counts: rustc_hash::FxHashMap<[u8; 3], usize> = rustc_hash::FxHashMap::default();
+    for (colour, n) in runs(rgb) {
+        *counts.entry(colour).or_default() += n;
     }
-    if let Some((k, n)) = run {
-        *counts.entry(k).or_default() += n;
-    }
-    let mut by_frequency: Vec<([u8; 3], u32)> = counts.into_iter().collect();
+    let mut by_frequency: Vec<([u8; 3], usize)> = counts.into_iter().collect();
     by_frequency.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let kept: Vec<[u8; 3]> = by_frequency.iter().take(256).map(|(c, _)| *c).collect();
     let mut index: rustc_hash::FxHashMap<[u8; 3], u8> = kept.iter().enumerate().map(|(i, c)| (*c, i as u8)).collect();
