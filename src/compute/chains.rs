@@ -48,12 +48,14 @@ pub fn pairs(chains: &[Chain]) -> Vec<(String, String)> {
 }
 
 /// The aggregates of each chain's leaders together (`chain.IC@leaders`) and of its other
-/// enterprises (`chain.IC@others`), from the records of the chain's classes, added to the
+/// enterprises (`chain.IC@others`), from the partials of the chain's classes, added to the
 /// industries' `(aggregates, extra)`: every measure of an industry comes out for them, and
 /// disclosure control judges them as cells of their own (two leaders are two enterprises).
+/// The partials keep each leader's records apart (`leader`, its place in
+/// [`crate::model::chain::all_leaders`]), so the records are not read.
 pub fn with_leaders(
     (aggregates, extra): (LazyFrame, LazyFrame),
-    records: &LazyFrame,
+    partials: &LazyFrame,
     chains: &[Chain],
     selection: &super::enterprises::Selection,
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
@@ -61,19 +63,18 @@ pub fn with_leaders(
     if led.is_empty() {
         return Ok((aggregates, extra));
     }
-    // The records of the chains' classes that the aggregation reads (the quarters of its
-    // levels, the movers' earlier ones — not the whole history), read once; then one copy
-    // per chain, its enterprises numbered apart (`i:id`, so that the comparable basis pairs each with
-    // itself only) and its classes rewritten to the group they are in (`L{i}`, `O{i}`):
-    // one aggregation for every chain's two groups.
+    let numbered = crate::model::chain::all_leaders(chains);
+    // The partials of the chains' classes that the aggregation reads, read once; then one
+    // copy per chain, its classes rewritten to the group they are in (`L{i}`, `O{i}`): one
+    // aggregation for every chain's two groups.
     let all_classes: std::collections::BTreeSet<&str> = led
         .iter()
         .flat_map(|c| c.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str)))
         .collect();
     let classes_frame = |classes: Vec<&str>| -> PolarsResult<LazyFrame> { Ok(df!("class_code" => classes)?.lazy()) };
-    let in_chains = records
+    let in_chains = partials
         .clone()
-        .filter(selection.levels.clone().or(selection.movers.clone()))
+        .filter(selection.levels.clone())
         .join(
             classes_frame(all_classes.into_iter().collect())?,
             [col("class_code")],
@@ -84,7 +85,12 @@ pub fn with_leaders(
     let (mut copies, mut mapping) = (Vec::new(), Vec::new());
     for (i, chain) in led.iter().enumerate() {
         let classes: Vec<&str> = chain.segments.iter().flat_map(|s| s.classes.iter().map(String::as_str)).collect();
-        let leaders = df!("enterprise_id" => chain.leaders.clone(), "leader" => vec![true; chain.leaders.len()])?.lazy();
+        let leaders: Vec<u32> = chain
+            .leaders
+            .iter()
+            .filter_map(|l| numbered.iter().position(|n| n == l).map(|p| p as u32 + 1))
+            .collect();
+        let is_leader = leaders.iter().fold(lit(false), |any, n| any.or(col("leader").eq(lit(*n))));
         let copy = in_chains
             .clone()
             .lazy()
@@ -94,20 +100,13 @@ pub fn with_leaders(
                 [col("class_code")],
                 JoinArgs::new(JoinType::Inner),
             )
-            .join(
-                leaders,
-                [col("enterprise_id")],
-                [col("enterprise_id")],
-                JoinArgs::new(JoinType::Left),
-            )
             .with_columns([
-                when(col("leader").eq(lit(true)))
+                col("class_code").alias("from_class"),
+                when(is_leader)
                     .then(lit(format!("L{i}")))
                     .otherwise(lit(format!("O{i}")))
                     .alias("class_code"),
-                concat_str([lit(format!("{i}:")), col("enterprise_id")], "", false).alias("enterprise_id"),
-            ])
-            .drop(cols(["leader"]));
+            ]);
         copies.push(copy);
         mapping.push((format!("L{i}"), chain.leaders_row_code()));
         mapping.push((format!("O{i}"), chain.others_row_code()));
@@ -327,7 +326,7 @@ mod tests {
         let chains = [ic()];
         let p = crate::model::period::Period::new(2025, 3).unwrap().index();
         let inputs = Inputs {
-            enterprises: Some(records),
+            partials: Some(crate::compute::partials_of(records, &chains)),
             chains: &chains,
             chain_min_enterprises: k,
             ..Inputs::default()

@@ -1,10 +1,13 @@
 //! Aggregates of enterprise records (domain.md "Enterprise records"), lazily. No I/O.
 //!
-//! Input: a lazy frame of records in canonical units — `year`, `q`, `enterprise_id`,
-//! `region_code` (county or city), `class_code`, `output_value`, `operating_income`,
-//! `profit` — typically a scan of the store's Parquet files, and the class mapping.
-//! Each record is attributed to every industry its class feeds, to `TEN` once (when any
-//! of its industries is a member) and to `TOTAL`; and to its county, city and province.
+//! In two steps. [`partials`]: records in canonical units — `year`, `q`,
+//! `enterprise_id`, `region_code` (county or city), `class_code`, `output_value`,
+//! `operating_income`, `profit` — are summed per (quarter, region, class, chain leader)
+//! into additive terms and their largest values; the store keeps these beside the records
+//! when they are loaded. [`aggregate`]: the partials of the quarters a run reads, with
+//! the class mapping, give every aggregate: each class is attributed to every industry it
+//! feeds, to `TEN` once (when any of its industries is a member) and to `TOTAL`; each
+//! region to its county, city and province.
 //!
 //! Output: (1) observation-shaped aggregates (`x` = year-to-date sum or count, `g_pub` =
 //! growth on the comparable basis, i.e. over enterprises present in both t and t−4), which
@@ -33,20 +36,12 @@ const MONEY: [&str; 3] = ["output_value", "operating_income", "profit"];
 /// The figures whose concentration (CR4, HHI) is measured.
 const CONCENTRATED: [&str; 2] = ["output_value", "operating_income"];
 
-/// Which records a computation reads, as predicates over the records' `year`, `q` and
-/// `region_code` (see [`super::record_selection`]): `levels` for the aggregates, of which
-/// `growth` also need the comparable basis — the same enterprises a year earlier,
-/// `before`, and `movers`: records outside the focus, read only for enterprises that are
-/// in it (`focus`), since an enterprise may have moved; `extra` for the measures only
-/// microdata give.
+/// Which partials a computation reads, as predicates over their `quarter` (period index)
+/// and `region` (the six-digit code as a number; see [`super::partial_selection`]):
+/// `levels` for the aggregates, of which `extra` also for the measures only microdata
+/// give.
 pub struct Selection {
     pub levels: Expr,
-    pub growth: Expr,
-    /// The quarters some of whose records are in `growth`.
-    pub growth_quarters: std::ops::RangeInclusive<i32>,
-    pub before: Expr,
-    pub movers: Expr,
-    pub focus: Expr,
     pub extra: Expr,
 }
 
@@ -151,17 +146,204 @@ fn with_codes(frame: LazyFrame, industries: LazyFrame) -> LazyFrame {
         .with_column(col("region").cast(DataType::String).alias("region_code"))
 }
 
-/// Aggregates enterprise records: (observation-shaped rows, extra measures in long form).
+/// The quarters whose records [`partials`] of `quarters` read: each, and a year earlier.
+pub fn partial_inputs(quarters: &[i32]) -> std::collections::BTreeSet<i32> {
+    quarters.iter().flat_map(|q| [*q, *q - 4]).collect()
+}
+
+/// The partial aggregates of enterprise records of `quarters` (period indices), kept in
+/// the store beside the records: one row per (quarter, region code, class, leader) with
+/// every additive term of the aggregates and the four largest values of the concentrated
+/// figures (see the module's description).
 ///
-/// Every aggregate but CR4 adds up, so the records are summed once per (region code,
-/// industry set, quarter) — one pass over the records, read once, sorted by that key —
-/// and those partial sums, a few hundred thousand rows at national scale, are rolled up
-/// to each region level and spread over the industries of their set. The comparable
-/// basis pairs each record whose growth is wanted with the same enterprise a year
-/// earlier, quarter by quarter. CR4 keeps each partial group's four largest values: the
-/// four largest of a union are among the four largest of its parts.
+/// `records` holds the records of `quarters` and of a year before each (see
+/// [`partial_inputs`]), in canonical units, one per enterprise and quarter. Each record
+/// is paired with the same enterprise's record a year earlier, wherever it was then
+/// (another region, another class): present in both years or not — the comparable basis.
+/// `leaders` are the chain leaders' credit codes: each leader's records keep a group of
+/// their own (`leader`, its 1-based place in `leaders`; 0 for every other enterprise), so
+/// that a chain's leaders and the rest can be told apart without the records.
+///
+/// The terms of a group are summed in ascending order of value, so the same records give
+/// the same bits whatever order they come in.
+pub fn partials(records: LazyFrame, quarters: &[i32], leaders: &[String]) -> PolarsResult<DataFrame> {
+    let wanted: Vec<i32> = partial_inputs(quarters).into_iter().collect();
+    let records = records
+        .select(
+            [
+                quarter_index().alias("quarter"),
+                col("enterprise_id"),
+                col("region_code").cast(DataType::Int32).alias("region"),
+                col("class_code"),
+            ]
+            .into_iter()
+            .chain(MONEY.map(col))
+            .collect::<Vec<_>>(),
+        )
+        .filter(wanted.iter().fold(lit(false), |any, q| any.or(col("quarter").eq(lit(*q)))))
+        .collect()?;
+    let groups = i64::from(leaders.len() as u32 + 1);
+    let leaders = df!(
+        "enterprise_id" => leaders.to_vec(),
+        "leader" => (1..=leaders.len() as u32).collect::<Vec<u32>>(),
+    )?
+    .lazy();
+    // one join per quarter, on the enterprise alone: a join on one text key is much faster
+    // than on two keys
+    let paired = quarters
+        .iter()
+        .map(|&t| {
+            let year_earlier = records.clone().lazy().filter(col("quarter").eq(lit(t - 4))).select(
+                [col("enterprise_id"), lit(true).alias("in_both")]
+                    .into_iter()
+                    .chain(MONEY.map(|m| col(m).alias(format!("{m}_ly"))))
+                    .collect::<Vec<_>>(),
+            );
+            records
+                .clone()
+                .lazy()
+                .filter(col("quarter").eq(lit(t)))
+                .join(
+                    year_earlier,
+                    [col("enterprise_id")],
+                    [col("enterprise_id")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .join(
+                    leaders.clone(),
+                    [col("enterprise_id")],
+                    [col("enterprise_id")],
+                    JoinArgs::new(JoinType::Left),
+                )
+                .with_columns([col("in_both").fill_null(lit(false)), col("leader").fill_null(lit(0u32))])
+        })
+        .collect::<Vec<_>>();
+    if paired.is_empty() {
+        return Ok(DataFrame::empty());
+    }
+    let terms = additive_terms();
+    // A group is (quarter, region, class, leader), packed into one integer: the records are
+    // sorted by it and by enterprise, so each group's terms are added in one order
+    // whatever order the joins left them in — the same records give the same bits — and
+    // a group-by on one integer is many times faster than on four columns. (Classes are
+    // four digits, checked at load.)
+    let key = ((col("quarter").cast(DataType::Int64) * lit(1_000_000i64) + col("region").cast(DataType::Int64)) * lit(10_000i64)
+        + col("class_code").strict_cast(DataType::Int64))
+        * lit(groups)
+        + col("leader").cast(DataType::Int64);
+    let records = concat(paired, UnionArgs::default())?
+        .with_columns(
+            terms
+                .iter()
+                .map(|(name, e)| e.clone().alias(name.as_str()))
+                .chain([key.alias("key")])
+                .collect::<Vec<_>>(),
+        )
+        .sort(["key", "enterprise_id"], SortMultipleOptions::default())
+        .collect()?;
+    let names: Vec<String> = terms.iter().map(|(name, _)| name.clone()).collect();
+    let sums = sum_runs(&records, "key", &names, &["quarter", "region", "class_code", "leader"])?.lazy();
+    // the four largest of each group: the records sorted by the value, largest first
+    let largest = |m: &str| {
+        records
+            .clone()
+            .lazy()
+            .select([col("key"), col(m)])
+            .sort(
+                ["key", m],
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([false, true])
+                    .with_nulls_last(true),
+            )
+            .group_by([col("key")])
+            .agg([col(m).head(Some(4)).alias(format!("{m}__top"))])
+    };
+    let with_largest = CONCENTRATED.iter().fold(sums, |frame, m| {
+        frame.join(largest(m), [col("key")], [col("key")], JoinArgs::new(JoinType::Left))
+    });
+    with_largest
+        .sort(["key"], SortMultipleOptions::default())
+        .drop(cols(["key"]))
+        .collect()
+}
+
+/// The additive terms of a record paired with its year-earlier self (`{m}_ly`, `in_both`),
+/// by name: the terms of levels (`enterprises__x`, `{m}__sum`, `{m}__count`, `{m}__sq`,
+/// `losses`, `with_profit`) and of the comparable basis (`{m}__now`, `{m}__base`,
+/// `{m}__both`, `{m}__grew`). Each is a column of the records, so every aggregation is a
+/// plain sum (the fast path of a group-by; conditions inside an aggregation are not).
+fn additive_terms() -> Vec<(String, Expr)> {
+    let flag = |e: Expr| e.cast(DataType::Float64);
+    let mut terms: Vec<(String, Expr)> = vec![("enterprises__x".into(), lit(1.0))];
+    for m in MONEY {
+        let ly = format!("{m}_ly");
+        let both = col("in_both").and(col(m).is_not_null()).and(col(ly.as_str()).is_not_null());
+        let name = |term: &str| format!("{m}__{term}");
+        terms.push((name("sum"), col(m)));
+        terms.push((name("count"), flag(col(m).is_not_null())));
+        terms.push((name("now"), when(both.clone()).then(col(m)).otherwise(lit(0.0))));
+        terms.push((name("base"), when(both.clone()).then(col(ly.as_str())).otherwise(lit(0.0))));
+        terms.push((name("both"), flag(both.clone())));
+        if CONCENTRATED.contains(&m) {
+            terms.push((name("sq"), col(m) * col(m)));
+            terms.push((name("grew"), flag(both.and(col(m).gt(col(ly.as_str()))))));
+        }
+    }
+    terms.push(("losses".into(), flag(col("profit").lt(lit(0.0)))));
+    terms.push(("with_profit".into(), flag(col("profit").is_not_null())));
+    terms
+}
+
+/// The sums of `sums` over each run of equal `group` values of `frame` (sorted by
+/// `group`), added in the frame's order, with the first value of each of `firsts`: one row
+/// per run. Polars' group-by splits large frames over threads and adds the partial sums
+/// afterwards, so its sums depend on where the splits fall; added here in one pass, the
+/// same rows in the same order give the same bits. Nulls count as nothing, as in a sum.
+fn sum_runs(frame: &DataFrame, group: &str, sums: &[String], firsts: &[&str]) -> PolarsResult<DataFrame> {
+    let keys = frame.column(group)?.i64()?.clone();
+    let mut starts: Vec<IdxSize> = Vec::new();
+    let mut previous = None;
+    for (i, k) in keys.iter().enumerate() {
+        if i == 0 || k != previous {
+            starts.push(i as IdxSize);
+            previous = k;
+        }
+    }
+    let mut columns: Vec<Column> = vec![frame.column(group)?.take_slice(&starts)?];
+    for name in firsts {
+        columns.push(frame.column(name)?.take_slice(&starts)?);
+    }
+    for name in sums {
+        let values = frame.column(name)?.cast(&DataType::Float64)?;
+        let values = values.f64()?;
+        let mut out = Vec::with_capacity(starts.len());
+        for (n, start) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).map_or(keys.len(), |e| *e as usize);
+            let mut total = 0.0;
+            for v in values.slice(*start as i64, end - *start as usize).iter().flatten() {
+                total += v;
+            }
+            out.push(total);
+        }
+        columns.push(Column::new(name.as_str().into(), out));
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+/// Aggregates enterprise records from their [`partials`]: (observation-shaped rows, extra
+/// measures in long form).
+///
+/// Every aggregate but CR4 adds up, so the partials (a few hundred thousand rows at
+/// national scale, however many records) are grouped once per (region code, industry
+/// set, quarter) through the class mapping, rolled up to each region level and spread
+/// over the industries of their set: a change of mapping or chains re-groups the
+/// partials, the records are not read. CR4 keeps each partial group's four largest
+/// values: the four largest of a union are among the four largest of its parts.
+///
+/// `partials` may hold leader groups (`leader` > 0): they count with the other
+/// enterprises of their class (see [`super::chains::with_leaders`] for the leaders apart).
 pub fn aggregate(
-    records: LazyFrame,
+    partials: LazyFrame,
     mapping: &[(String, String)],
     members: &[String],
     selection: &Selection,
@@ -169,140 +351,40 @@ pub fn aggregate(
     let ([class_sets, set_industries, industries], set_count, industry_count) = industry_sets(mapping, members)?;
     let by_set = Packed { groups: set_count };
     let quarter = quarter_index;
-    // Each record whose growth is wanted joined with the same enterprise a year earlier
-    // (wherever it was then): present in both years or not.
-    let year_earlier = |lf: LazyFrame| {
-        lf.select([
-            col("enterprise_id"),
-            (quarter_index() + lit(4)).alias("quarter"),
-            lit(true).alias("in_both"),
-            col("output_value").alias("output_value_ly"),
-            col("operating_income").alias("operating_income_ly"),
-            col("profit").alias("profit_ly"),
-        ])
-    };
-    // The records of the quarters aggregated, read once: the year-earlier side of the
-    // comparable basis is among them (all but the movers').
-    let levels = records
-        .clone()
+    // the partials of the quarters aggregated, each with the set of industries its class
+    // feeds, read once
+    let levels = partials
         .filter(selection.levels.clone())
-        .select(
-            ["year", "q", "enterprise_id", "region_code", "class_code"]
-                .map(col)
-                .into_iter()
-                .chain(MONEY.map(col))
-                .collect::<Vec<_>>(),
-        )
         .join(class_sets, [col("class_code")], [col("class_code")], JoinArgs::new(JoinType::Left))
+        .with_columns([col("set").fill_null(lit(0u32))])
         .with_columns([
-            col("set").fill_null(lit(0u32)),
-            col("region_code").cast(DataType::Int32).alias("region"),
-        ])
-        .with_columns([
-            by_set.key(col("region"), col("set"), quarter()),
-            quarter().alias("quarter"),
-            // which parts of the selection each record is in, evaluated once
-            selection.growth.clone().alias("in_growth"),
-            selection.before.clone().alias("in_before"),
-            selection.focus.clone().alias("in_focus"),
+            by_set.key(col("region"), col("set"), col("quarter")),
             selection.extra.clone().alias("in_extra"),
-        ])
-        // sorted by the key of their partial sum: a group-by on a sorted key sums slices
-        .sort(["key"], SortMultipleOptions::default())
-        .collect()?
-        .lazy();
-    let focus_ids = levels
-        .clone()
-        .filter(col("in_focus"))
-        .select([col("enterprise_id")])
-        .unique(None, UniqueKeepStrategy::Any);
-    let movers = records.filter(selection.movers.clone()).join(
-        focus_ids,
-        [col("enterprise_id")],
-        [col("enterprise_id")],
-        JoinArgs::new(JoinType::Inner),
-    );
-    let before = concat(
-        [year_earlier(levels.clone().filter(col("in_before"))), year_earlier(movers)],
-        UnionArgs::default(),
-    )?;
-    // one join per quarter, on the enterprise alone: a join on one text key is much
-    // faster than on three keys
-    let before = before.collect()?.lazy();
-    let with_growth = concat(
-        selection
-            .growth_quarters
-            .clone()
-            .map(|g| {
-                levels
-                    .clone()
-                    .filter(col("in_growth").and(col("quarter").eq(lit(g))))
-                    .join(
-                        before.clone().filter(col("quarter").eq(lit(g))).drop(cols(["quarter"])),
-                        [col("enterprise_id")],
-                        [col("enterprise_id")],
-                        JoinArgs::new(JoinType::Left),
-                    )
-                    .with_column(col("in_both").fill_null(lit(false)))
-            })
-            .collect::<Vec<_>>(),
-        UnionArgs::default(),
-    )?;
-
-    // Additive partial sums per (region code, industry set, quarter): each term is a
-    // column of the records, so every aggregation is a plain sum (the fast path of a
-    // group-by; conditions inside an aggregation are not). Terms of levels are summed
-    // over every record, terms of the comparable basis over the records whose growth is
-    // wanted.
-    let flag = |e: Expr| e.cast(DataType::Float64);
-    let mut level_terms: Vec<(String, Expr)> = vec![("enterprises__x".into(), lit(1.0))];
-    let mut growth_terms: Vec<(String, Expr)> = Vec::new();
-    for m in MONEY {
-        let ly = format!("{m}_ly");
-        let both = col("in_both").and(col(m).is_not_null()).and(col(ly.as_str()).is_not_null());
-        let name = |term: &str| format!("{m}__{term}");
-        level_terms.push((name("sum"), col(m)));
-        level_terms.push((name("count"), flag(col(m).is_not_null())));
-        growth_terms.push((name("now"), when(both.clone()).then(col(m)).otherwise(lit(0.0))));
-        growth_terms.push((name("base"), when(both.clone()).then(col(ly.as_str())).otherwise(lit(0.0))));
-        growth_terms.push((name("both"), flag(both.clone())));
-        if CONCENTRATED.contains(&m) {
-            level_terms.push((name("sq"), col(m) * col(m)));
-            growth_terms.push((name("grew"), flag(both.and(col(m).gt(col(ly.as_str()))))));
-        }
-    }
-    level_terms.push(("losses".into(), flag(col("profit").lt(lit(0.0)))));
-    level_terms.push(("with_profit".into(), flag(col("profit").is_not_null())));
-    let names = |terms: &[(String, Expr)]| terms.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
-    let (level_names, growth_names) = (names(&level_terms), names(&growth_terms));
-    let additive: Vec<String> = level_names.iter().chain(&growth_names).cloned().collect();
+        ]);
+    // each partial once in a fixed order: a group's terms are then added in that order
+    let order: Vec<&str> = if levels.clone().collect_schema()?.contains("from_class") {
+        vec!["key", "class_code", "from_class", "leader"]
+    } else {
+        vec!["key", "class_code", "leader"]
+    };
+    let levels = levels.sort(order, SortMultipleOptions::default()).collect()?.lazy();
+    let additive: Vec<String> = additive_terms().into_iter().map(|(name, _)| name).collect();
     let by_industry = Packed { groups: industry_count };
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
-    // Each group's terms are summed in ascending order of value: a float sum depends on
-    // the order of its terms, and the order rows reach a group (after joins, hashed
-    // group-bys and concatenations on several threads) differs from run to run; sorted,
-    // the same data give the same bits every time. (The slice keeps the optimizer from
-    // dropping the sort: a sum alone does not observe order.)
-    let sum_of = |names: &[String]| {
-        names
-            .iter()
-            .map(|c| col(c.as_str()).sort(SortOptions::default()).head(Some(usize::MAX)).sum())
-            .collect::<Vec<_>>()
+    // Each group-by below sums rows sorted by (its group, the group each row stands for):
+    // the terms of a group are added in one order whatever order a join or a group-by
+    // left them in, so the same data give the same bits (a per-group sort of every term
+    // would cost many times more).
+    let grouped = |lf: LazyFrame, group: Expr| -> PolarsResult<LazyFrame> {
+        let sorted = lf
+            .with_column(group.alias("group"))
+            .sort(["group", "key"], SortMultipleOptions::default())
+            .collect()?;
+        Ok(sum_runs(&sorted, "group", &additive, &[])?.lazy().rename(["group"], ["key"], true))
     };
-    let sums = || sum_of(&additive);
-    let part_sums = |lf: LazyFrame, terms: Vec<(String, Expr)>, names: &[String]| {
-        lf.with_columns(terms.into_iter().map(|(name, e)| e.alias(name)).collect::<Vec<_>>())
-            .group_by([col("key")])
-            .agg(sum_of(names))
-    };
-    let parts = part_sums(levels.clone(), level_terms, &level_names)
-        .join(
-            part_sums(with_growth, growth_terms, &growth_names),
-            [col("key")],
-            [col("key")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns(growth_names.iter().map(|c| col(c.as_str()).fill_null(lit(0.0))).collect::<Vec<_>>())
+    // additive partial sums per (region code, industry set, quarter)
+    let parts = sum_runs(&levels.clone().collect()?, "key", &additive, &[])?
+        .lazy()
         .with_columns(by_set.unpack("set"))
         .collect()?;
     let parts = parts.lazy();
@@ -310,27 +392,25 @@ pub fn aggregate(
     // group-by of the one below, then spread over the industries of each set.
     let region = || col("region");
     let roll_up = |lf: LazyFrame, unit: i32| {
-        lf.group_by([by_set.key(region() - region() % lit(unit), col("set"), quarter())])
-            .agg(sums())
-            .with_columns(by_set.unpack("set"))
+        Ok::<_, PolarsError>(
+            grouped(lf, by_set.key(region() - region() % lit(unit), col("set"), quarter()))?.with_columns(by_set.unpack("set")),
+        )
     };
-    let cities = roll_up(parts.clone(), 100).collect()?.lazy();
+    let cities = roll_up(parts.clone(), 100)?.collect()?.lazy();
     let every_level = concat(
         [
             parts.filter((region() % lit(100)).neq(lit(0))),
             cities.clone(),
-            roll_up(cities, 10_000),
+            roll_up(cities, 10_000)?,
         ],
         UnionArgs::default(),
     )?;
     // partial groups spread over the industries of their set, and aggregated per industry
-    let by_industries = |lf: LazyFrame, aggregates: Vec<Expr>| {
-        lf.join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-            .group_by([by_industry.key(region(), col("industry"), quarter())])
-            .agg(aggregates)
-            .with_columns(by_industry.unpack("industry"))
-    };
-    let groups = by_industries(every_level, sums());
+    let groups = grouped(
+        every_level.join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner)),
+        by_industry.key(region(), col("industry"), quarter()),
+    )?
+    .with_columns(by_industry.unpack("industry"));
     let groups = with_codes(groups, industries.clone()).with_columns(
         MONEY
             .iter()
@@ -343,18 +423,17 @@ pub fn aggregate(
             .collect::<Vec<_>>(),
     );
     // aggregate-sized, and read by the observations and the extra measures
-    let groups = groups.collect()?.lazy();
+    let groups = groups.with_column(quarter().alias("quarter")).collect()?.lazy();
 
     // CR4: the four largest of each partial group, then of each rolled-up group.
-    let largest = |m: &str| {
-        col(m)
-            .sort(SortOptions::default().with_order_descending(true).with_nulls_last(true))
-            .head(Some(4))
-    };
     let top_parts = levels
         .filter(col("in_extra"))
-        .group_by([col("key")])
-        .agg(CONCENTRATED.map(largest))
+        .select(
+            [col("key")]
+                .into_iter()
+                .chain(CONCENTRATED.map(|m| col(format!("{m}__top")).alias(m)))
+                .collect::<Vec<_>>(),
+        )
         .with_columns(by_set.unpack("set"))
         .explode(
             cols(CONCENTRATED),
@@ -363,22 +442,46 @@ pub fn aggregate(
                 keep_nulls: false,
             },
         );
-    // the largest, the two largest and the four largest of each group
-    let tops = |m: &str| {
-        [1usize, 2, 4].map(|n| {
-            col(m)
-                .sort(SortOptions::default().with_order_descending(true).with_nulls_last(true))
-                .head(Some(n))
-                .sum()
-                .alias(format!("{m}__top{n}"))
+    let top_rows = region_levels(top_parts)?
+        .join(set_industries, [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
+        .with_column(by_industry.key(region(), col("industry"), quarter()).alias("group"))
+        .collect()?;
+    // the largest, the two largest and the four largest of each group: its values sorted,
+    // largest first
+    let tops = CONCENTRATED
+        .iter()
+        .map(|m| {
+            top_rows
+                .clone()
+                .lazy()
+                .select([col("group"), col(*m)])
+                .sort(
+                    ["group", *m],
+                    SortMultipleOptions::default()
+                        .with_order_descending_multi([false, true])
+                        .with_nulls_last(true),
+                )
+                .group_by([col("group")])
+                .agg([1usize, 2, 4].map(|n| col(*m).head(Some(n)).sum().alias(format!("{m}__top{n}"))))
         })
-    };
-    let top4 = by_industries(region_levels(top_parts)?, CONCENTRATED.iter().flat_map(|m| tops(m)).collect()).select(
-        [col("region"), col("industry"), col("year"), col("q")]
-            .into_iter()
-            .chain(CONCENTRATED.iter().flat_map(|m| [1, 2, 4].map(|n| col(format!("{m}__top{n}")))))
-            .collect::<Vec<_>>(),
-    );
+        .reduce(|a, b| {
+            a.join(
+                b,
+                [col("group")],
+                [col("group")],
+                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
+            )
+        })
+        .expect("two concentrated figures");
+    let top4 = tops
+        .rename(["group"], ["key"], true)
+        .with_columns(by_industry.unpack("industry"))
+        .select(
+            [col("region"), col("industry"), col("year"), col("q")]
+                .into_iter()
+                .chain(CONCENTRATED.iter().flat_map(|m| [1, 2, 4].map(|n| col(format!("{m}__top{n}")))))
+                .collect::<Vec<_>>(),
+        );
     let top4 = with_codes(top4, industries).drop(cols(["region", "industry"]));
     let extra_groups = groups
         .clone()
@@ -503,7 +606,7 @@ mod tests {
         let members = ["NGIT", "HEM", "GFD"].map(String::from).to_vec();
         let p = Period::new(2025, 3).unwrap().index();
         let inputs = Inputs {
-            enterprises: Some(records()),
+            partials: Some(super::super::partials_of(records(), &[])),
             mapping: &mapping,
             members,
             ..Inputs::default()
@@ -627,7 +730,7 @@ mod focus_tests {
             .map(|(c, i)| (c.to_string(), i.to_string()))
             .collect();
         let inputs = Inputs {
-            enterprises: Some(records()),
+            partials: Some(super::super::partials_of(records(), &[])),
             mapping: &mapping,
             members: ["NGIT", "HEM", "GFD"].map(String::from).to_vec(),
             focus: focus.map(str::to_string),

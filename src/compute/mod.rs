@@ -133,11 +133,13 @@ impl SeriesKeys {
     }
 
     /// Adds `ind` and `ndc`, the numbers of `industry_code` and `indicator`.
-    fn numbered(&self, frame: LazyFrame) -> LazyFrame {
-        frame.with_columns([
-            numbered_in(&self.industries, "industry_code").alias("ind"),
-            numbered_in(&self.indicators, "indicator").alias("ndc"),
-        ])
+    fn numbered(&self, frame: LazyFrame) -> PolarsResult<LazyFrame> {
+        numbered_in(
+            numbered_in(frame, &self.industries, "industry_code", "ind")?,
+            &self.indicators,
+            "indicator",
+            "ndc",
+        )
     }
 
     /// The key of the row's series in `region` (a region number) with industry `ind`.
@@ -172,7 +174,7 @@ pub fn measures_wide(obs: LazyFrame, stocks: &[String], wanted: &dyn Fn(Expr) ->
     let obs = obs.lazy();
     let q4 = obs.clone().filter(col("q").eq(lit(4))).select(keys_and(&["year", "x"]));
     let region_number = |name: &str| col(name).cast(DataType::Int64);
-    let obs = stage(series.numbered(obs.filter(read(&[0, 1, 4, 5]))).with_columns([
+    let obs = stage(series.numbered(obs.filter(read(&[0, 1, 4, 5])))?.with_columns([
         series.key(region_number("region_code"), col("ind")).alias("k"),
         series.key(region_number("parent"), col("ind")).alias("k_parent"),
         series.key(region_number("region_code"), lit(series.total())).alias("k_total"),
@@ -282,8 +284,11 @@ pub struct Inputs<'a> {
     pub observations: &'a [Observation],
     pub targets: &'a [Target],
     pub projects: &'a [Project],
-    /// Enterprise records (see [`enterprises`]), typically a lazy scan of Parquet files.
-    pub enterprises: Option<LazyFrame>,
+    /// The partial aggregates of enterprise records (see [`enterprises::partials`]) of the
+    /// quarters [`partial_quarters`] names, typically a lazy scan of the store's Parquet
+    /// files; their leader groups numbered as [`crate::model::chain::all_leaders`] of
+    /// `chains` numbers them.
+    pub partials: Option<LazyFrame>,
     /// The class mapping: (GB/T 4754 class, industry).
     pub mapping: &'a [(String, String)],
     /// The member industries whose union is `TEN`.
@@ -303,11 +308,11 @@ pub struct Inputs<'a> {
     pub focus: Option<String>,
 }
 
-/// The quarters a computation of `periods` reads enterprise records of (the aggregates of
+/// The quarters a computation of `periods` reads partial aggregates of (the aggregates of
 /// a quarter need the quarter before, the same quarter a year earlier, last year's Q4, the
-/// base year's Q4 of a level target; its comparable growth needs the records a year
-/// before those): the scan of the store can leave out every other quarter.
-pub fn record_quarters(periods: &std::ops::RangeInclusive<i32>, targets: &[Target]) -> impl Fn(i32) -> bool + use<> {
+/// base year's Q4 of a level target): the scan of the store can leave out every other
+/// quarter.
+pub fn partial_quarters(periods: &std::ops::RangeInclusive<i32>, targets: &[Target]) -> impl Fn(i32) -> bool + use<> {
     let range = *periods.start() - 5..=*periods.end();
     let bases = base_quarters(targets);
     move |quarter| range.contains(&quarter) || bases.contains(&quarter)
@@ -332,12 +337,21 @@ pub fn in_focus(focus: Option<&str>) -> Expr {
     }
 }
 
-/// Which enterprise records the measures of `from..=to` need (see [`Inputs::focus`]):
-/// every region's records of the quarters the last period's measures read, the focus
-/// regions' records of every quarter the range reads, and a year earlier for the
-/// comparable basis — of every region, since an enterprise may have moved.
-fn record_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target]) -> enterprises::Selection {
-    let quarter = quarter_index;
+/// Whether a partial aggregate (with `region`, its code as a number) is in the focus (see
+/// [`Inputs::focus`]).
+fn region_in_focus(focus: Option<&str>) -> Expr {
+    match focus.and_then(|prefix| Some((prefix.parse::<i32>().ok()?, 6u32.checked_sub(prefix.len() as u32)?))) {
+        Some((prefix, digits)) => (col("region") / lit(10i32.pow(digits))).eq(lit(prefix)),
+        None if focus.is_some() => lit(false),
+        None => lit(true),
+    }
+}
+
+/// Which partial aggregates the measures of `from..=to` need (see [`Inputs::focus`]):
+/// every region's of the quarters the last period's measures read, the focus regions' of
+/// every quarter the range reads.
+fn partial_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target]) -> enterprises::Selection {
+    let quarter = || col("quarter");
     let between = |a: i32, b: i32| quarter().gt_eq(lit(a)).and(quarter().lt_eq(lit(b)));
     let mut last: std::collections::BTreeSet<i32> = base_quarters(targets);
     // the last period and the quarter before, each a year earlier too (growth from levels
@@ -345,15 +359,9 @@ fn record_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target])
     last.extend([to, to - 1, to - 4, to - 5, to - (to.rem_euclid(4) + 1)]);
     let any_of = |set: &[i32]| set.iter().fold(lit(false), |e, p| e.or(quarter().eq(lit(*p))));
     let last: Vec<i32> = last.into_iter().collect();
-    let focus = || in_focus(focus);
+    let focus = || region_in_focus(focus);
     enterprises::Selection {
         levels: any_of(&last).or(focus().and(between(from - 5, to))),
-        // growth of the last period and the one before (its single quarter's base)
-        growth: any_of(&[to, to - 1]).or(focus().and(between(from - 1, to))),
-        growth_quarters: from - 1..=to,
-        before: any_of(&[to - 4, to - 5]).or(focus().and(between(from - 5, to - 4))),
-        movers: focus().not().and(between(from - 5, to - 6)),
-        focus: focus().and(between(from - 1, to)),
         extra: quarter().eq(lit(to)).or(focus().and(between(from, to))),
     }
 }
@@ -407,16 +415,15 @@ fn sorted_values(df: &DataFrame, name: &str) -> PolarsResult<Vec<String>> {
     Ok(v)
 }
 
-/// The number of a text column's value among `values` (a few: a chain of comparisons
-/// is cheaper than a join).
-fn numbered_in(values: &[String], column: &str) -> Expr {
-    values
-        .iter()
-        .enumerate()
-        .rev()
-        .fold(lit(NULL).cast(DataType::Int64), |rest, (n, v)| {
-            when(col(column).eq(lit(v.as_str()))).then(lit(n as i64)).otherwise(rest)
-        })
+/// Adds `name`, the number of the text column `column`'s value among `values` (null for
+/// another), by a join with the numbered values: with the chains' and segments' codes
+/// there are dozens, and a chain of comparisons would read the column once per value.
+fn numbered_in(frame: LazyFrame, values: &[String], column: &str, name: &str) -> PolarsResult<LazyFrame> {
+    let numbers = DataFrame::new_infer_height(vec![
+        Column::new(column.into(), values),
+        Column::new(name.into(), (0..values.len() as i64).collect::<Vec<_>>()),
+    ])?;
+    Ok(frame.join(numbers.lazy(), [col(column)], [col(column)], JoinArgs::new(JoinType::Left)))
 }
 
 /// The long table of `indicators.csv` for the periods with index in `periods` (inclusive
@@ -425,9 +432,9 @@ fn numbered_in(values: &[String], column: &str) -> Expr {
 pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> PolarsResult<DataFrame> {
     let (from, to) = (*periods.start(), *periods.end());
     let published = observations_frame(inputs.observations)?.lazy();
-    let (obs, extra) = match inputs.enterprises {
-        Some(records) => {
-            let selection = record_selection(from, to, inputs.focus.as_deref(), inputs.targets);
+    let (obs, extra) = match inputs.partials {
+        Some(partials) => {
+            let selection = partial_selection(from, to, inputs.focus.as_deref(), inputs.targets);
             // the chains and their segments aggregate with the industries
             let with_chains: Vec<(String, String)>;
             let mapping = if inputs.chains.is_empty() {
@@ -437,8 +444,8 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
                 &with_chains
             };
             let (aggregates, extra) = chains::with_leaders(
-                enterprises::aggregate(records.clone(), mapping, &inputs.members, &selection)?,
-                &records,
+                enterprises::aggregate(partials.clone(), mapping, &inputs.members, &selection)?,
+                &partials,
                 inputs.chains,
                 &selection,
             )?;
@@ -518,19 +525,25 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     // order): a sort on several keys, text among them, is many times slower. Region codes
     // are six digits; industries and indicators (a few dozen) are numbered in text order.
     let order = ((((col("p").cast(DataType::Int64) * lit(1_000_000i64) + col("region_code").cast(DataType::Int64)) * lit(1024i64)
-        + numbered_in(&sorted_values(&long, "industry_code")?, "industry_code"))
+        + col("industry_number"))
         * lit(1024i64)
-        + numbered_in(&sorted_values(&long, "indicator")?, "indicator"))
+        + col("indicator_number"))
         * lit(64i64)
         + col("m_order").cast(DataType::Int64))
     .alias("order");
+    let (industries, indicators) = (sorted_values(&long, "industry_code")?, sorted_values(&long, "indicator")?);
+    let long = numbered_in(
+        numbered_in(long.lazy(), &industries, "industry_code", "industry_number")?,
+        &indicators,
+        "indicator",
+        "indicator_number",
+    )?;
     let period = concat_str(
         [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
         "",
         true,
     );
-    long.lazy()
-        .with_column(order)
+    long.with_column(order)
         .sort(["order"], SortMultipleOptions::default())
         .select([
             period.alias("period"),
@@ -541,6 +554,22 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
             col("value"),
         ])
         .collect()
+}
+
+/// The partials of every quarter of `records` (the store computes them at load), for tests
+/// that start from records.
+#[cfg(test)]
+pub(crate) fn partials_of(records: LazyFrame, chains: &[crate::model::chain::Chain]) -> LazyFrame {
+    let quarters = records
+        .clone()
+        .select([quarter_index().alias("quarter")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()
+        .unwrap();
+    let quarters: Vec<i32> = quarters.column("quarter").unwrap().i32().unwrap().iter().flatten().collect();
+    enterprises::partials(records, &quarters, &crate::model::chain::all_leaders(chains))
+        .unwrap()
+        .lazy()
 }
 
 /// Adds the columns [`observations_frame`] derives (`p`, `parent`, `is_city`) to

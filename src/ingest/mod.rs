@@ -535,9 +535,15 @@ pub fn ingest_bytes(store: &Store, catalogue: &Catalogue, name: &str, bytes: &[u
                 Payload::Mapping(m) => store.load_mapping(&sha, &name, &stored, &catalogue.name, &release, &m)?,
                 Payload::Enterprises(records) => {
                     let dir = store.dir().join("enterprises");
-                    store.load_enterprises(&sha, &name, &stored, records.height(), &release, |file_id| {
-                        write_enterprise_batches(&dir, file_id, &records)
-                    })?
+                    let mut periods = Vec::new();
+                    let file = store.load_enterprises(&sha, &name, &stored, records.height(), &release, |file_id| {
+                        let batches = write_enterprise_batches(&dir, file_id, &records)?;
+                        periods.extend(batches.iter().map(|b| b.period));
+                        Ok(batches)
+                    })?;
+                    drop(records);
+                    keep_partials(store, catalogue, &periods);
+                    file
                 }
             };
             tracing::info!(file = %name, kind = kind.as_str(), rows = file.rows, new_vintages = file.new_vintages, encoding, "file accepted");
@@ -627,6 +633,27 @@ fn read_and_validate(
 
 /// Writes one Parquet file per period under `dir/<period>/<file id>.parquet`, its rows in
 /// region order so that a scan filtered by region reads only the row groups it needs.
+/// Computes and keeps the partial aggregates of the quarters a load of enterprise records
+/// of `periods` changes — each, and the same quarter a year later, whose comparable basis
+/// it is — so that the next run reads partials, not records. They are derived data: if
+/// this fails the load stands, and the first run that needs them computes them.
+fn keep_partials(store: &Store, catalogue: &Catalogue, periods: &[crate::model::period::Period]) {
+    let started = std::time::Instant::now();
+    let result = store.enterprise_batches(None, None).and_then(|batches| {
+        let quarters: std::collections::BTreeSet<crate::model::period::Period> = periods
+            .iter()
+            .flat_map(|p| [Some(*p), crate::model::period::Period::from_index(p.index() + 4)])
+            .flatten()
+            .collect();
+        let leaders = crate::model::chain::all_leaders(&catalogue.chains);
+        store.enterprise_partials(&batches, quarters, &leaders)
+    });
+    match result {
+        Ok(_) => tracing::info!(ms = started.elapsed().as_millis() as u64, "enterprise aggregates kept"),
+        Err(e) => tracing::warn!(error = %e, "enterprise aggregates not kept: the next run computes them"),
+    }
+}
+
 fn write_enterprise_batches(
     dir: &Path,
     file_id: i64,

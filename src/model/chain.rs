@@ -74,6 +74,15 @@ impl Chain {
     }
 }
 
+/// Every chain's leaders, each once, in text order: the enterprises whose records keep a
+/// group of their own in the partial aggregates (the 1-based place of each in this list
+/// is its group's number), so that a chain's leaders can be told from the rest without
+/// the records.
+pub fn all_leaders(chains: &[Chain]) -> Vec<String> {
+    let set: std::collections::BTreeSet<&String> = chains.iter().flat_map(|c| &c.leaders).collect();
+    set.into_iter().cloned().collect()
+}
+
 /// Whether the rows of `industry` belong to the chain whose row code is `chain_row`: the
 /// chain's own, a segment's (`chain.IC.design`) or its leaders' and others' (`chain.IC@…`).
 pub fn row_of_chain(industry: &str, chain_row: &str) -> bool {

@@ -1,10 +1,7 @@
 //! What a run reads from the store — observations, targets, projects, the class mapping,
-//! the enterprise batches its measures need — with the fingerprint of exactly those inputs
-//! (the data vintage).
+//! the quarters of enterprise records its measures need (as partial aggregates) — with
+//! the fingerprint of exactly those inputs (the data vintage).
 
-use std::collections::BTreeSet;
-
-use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{RunError, Seimon};
@@ -22,42 +19,30 @@ pub(super) fn history(period: Period) -> std::ops::RangeInclusive<i32> {
 /// What a run reads from the store.
 pub(super) struct Inputs {
     pub(super) observations: Vec<crate::model::observation::Observation>,
+    /// Every enterprise batch released by the run's date, up to its period (the partials
+    /// of a quarter are keyed by its batches and those a year earlier).
     pub(super) batches: Vec<crate::store::EnterpriseBatch>,
+    /// The quarters whose partial aggregates of enterprise records the measures read.
+    pub(super) partial_quarters: Vec<Period>,
     pub(super) targets: Vec<crate::model::target::Target>,
     pub(super) projects: Vec<crate::model::observation::Project>,
     pub(super) mapping: Vec<(String, String)>,
     pub(super) data_vintage: String,
 }
 
-/// A lazy scan of the enterprise batches; where a period has several, an enterprise's
-/// record from the latest batch replaces the earlier ones.
-pub(super) fn enterprise_scan(batches: &[crate::store::EnterpriseBatch]) -> PolarsResult<Option<LazyFrame>> {
-    if batches.is_empty() {
-        return Ok(None);
-    }
-    let scans = batches
-        .iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let path = b.path.display().to_string();
-            Ok(LazyFrame::scan_parquet(PlRefPath::new(&path), ScanArgsParquet::default())?.with_column(lit(i as i64).alias("batch")))
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    let all = concat(scans, UnionArgs::default())?;
-    let periods: BTreeSet<Period> = batches.iter().map(|b| b.period).collect();
-    let records = if periods.len() < batches.len() {
-        all.sort(["batch"], SortMultipleOptions::default())
-            .unique_stable(Some(cols(["year", "q", "enterprise_id"])), UniqueKeepStrategy::Last)
-    } else {
-        all
-    };
-    Ok(Some(records.drop(cols(["batch"]))))
-}
-
 impl Inputs {
     /// Whether anything was read for `period` itself (not only its history).
     pub(super) fn has_period(&self, period: Period) -> bool {
-        self.observations.iter().any(|o| o.period == period) || self.batches.iter().any(|b| b.period == period)
+        self.observations.iter().any(|o| o.period == period) || self.partial_quarters.contains(&period)
+    }
+
+    /// How many enterprise records the partials read stand for.
+    pub(super) fn enterprise_records(&self) -> usize {
+        self.batches
+            .iter()
+            .filter(|b| self.partial_quarters.contains(&b.period))
+            .map(|b| b.rows)
+            .sum()
     }
 
     /// The latest release date of the observations read.
@@ -72,13 +57,9 @@ impl Seimon {
         let stored = self.store.observations(as_of, Some(period))?;
         let targets = crate::model::target::overlay(&self.settings.targets, &self.store.targets(as_of)?);
         // only the quarters of enterprise records the measures read
-        let reads = compute::record_quarters(&history(period), &targets);
-        let batches: Vec<_> = self
-            .store
-            .enterprise_batches(as_of, Some(period))?
-            .into_iter()
-            .filter(|b| reads(b.period.index()))
-            .collect();
+        let reads = compute::partial_quarters(&history(period), &targets);
+        let batches = self.store.enterprise_batches(as_of, Some(period))?;
+        let partial_quarters: std::collections::BTreeSet<Period> = batches.iter().map(|b| b.period).filter(|p| reads(p.index())).collect();
         let projects = self.store.projects(as_of, Some(period))?;
         let mapping = self.store.mapping(&self.settings.catalogue.name, as_of)?;
         // The data vintage: a fingerprint of exactly the inputs this run reads.
@@ -88,7 +69,7 @@ impl Seimon {
                 h.update(s.id.to_le_bytes());
             }
             h.update(format!("{targets:?}{projects:?}{mapping:?}").as_bytes());
-            for b in &batches {
+            for b in batches.iter().filter(|b| partial_quarters.contains(&b.period)) {
                 h.update(b.file_id.to_le_bytes());
                 h.update(b.period.index().to_le_bytes());
             }
@@ -97,6 +78,7 @@ impl Seimon {
         Ok(Inputs {
             observations: stored.into_iter().map(|s| s.obs).collect(),
             batches,
+            partial_quarters: partial_quarters.into_iter().collect(),
             targets,
             projects,
             mapping,

@@ -301,7 +301,7 @@ impl Seimon {
         lap("load", &mut timings);
         tracing::info!(
             observations = inputs.observations.len(),
-            enterprise_records = inputs.batches.iter().map(|b| b.rows).sum::<usize>(),
+            enterprise_records = inputs.enterprise_records(),
             projects = inputs.projects.len(),
             ms = timings["load"],
             "inputs read"

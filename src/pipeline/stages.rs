@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::inputs::{Inputs, enterprise_scan, history};
+use super::inputs::{Inputs, history};
 use super::{RunError, Seimon};
 use crate::compute::{self, MeasureTable};
 use crate::disclosure;
@@ -40,7 +40,11 @@ impl Seimon {
             observations: &inputs.observations,
             targets: &inputs.targets,
             projects: &inputs.projects,
-            enterprises: enterprise_scan(&inputs.batches)?,
+            partials: self.store.enterprise_partials(
+                &inputs.batches,
+                inputs.partial_quarters.iter().copied(),
+                &crate::model::chain::all_leaders(&settings.catalogue.chains),
+            )?,
             mapping: &inputs.mapping,
             members: settings.catalogue.members().map(|i| i.code.clone()).collect(),
             chains: &settings.catalogue.chains,

@@ -15,11 +15,13 @@
 //! One concern per file, each an `impl Store` of its own: `schema` (migrations), `ledger`
 //! (loads and the ledger of files), `inputs` (as-of reads of what a run needs), `runs`,
 //! `outbox` (with its leases), `schedule`, `acks`, `accounts` (the console's accounts,
-//! sessions and audit), `file_changes` (what a loaded file changed), and `states` (the
-//! records' states).
+//! sessions and audit), `file_changes` (what a loaded file changed), `aggregates` (the
+//! partial aggregates of enterprise records, kept beside their batches), and `states`
+//! (the records' states).
 
 mod accounts;
 mod acks;
+mod aggregates;
 mod file_changes;
 mod inputs;
 mod ledger;
@@ -36,6 +38,7 @@ use rusqlite::Connection;
 
 pub use self::accounts::{AuditEntry, Session};
 pub use self::acks::RiskAck;
+pub use self::aggregates::{inputs_key, records_scan};
 pub use self::file_changes::{BatchAgainstEarlier, FileChange};
 pub use self::inputs::{EnterpriseBatch, StoredObservation};
 pub use self::ledger::FileRecord;
@@ -52,6 +55,8 @@ pub enum StoreError {
     Dir { path: PathBuf, source: std::io::Error },
     #[error("store {path}: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("enterprise aggregates ({what}): {message}")]
+    Aggregates { what: String, message: String },
     #[error("the store {path} was written by a newer seimon (schema {found}, this one knows {known})")]
     Schema { path: PathBuf, found: i64, known: i64 },
 }

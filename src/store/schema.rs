@@ -1,10 +1,12 @@
 //! The database's schema: one migration per version, applied in order by
 //! [`Store::open`](super::Store::open) inside a transaction each.
 
-pub(super) const SCHEMA_VERSION: i64 = 8;
+pub(super) const SCHEMA_VERSION: i64 = 9;
 
 /// The schema, one migration per version: `MIGRATIONS[n]` takes version n to n + 1.
-pub(super) const MIGRATIONS: [&str; 8] = [SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8];
+pub(super) const MIGRATIONS: [&str; 9] = [
+    SCHEMA_1, SCHEMA_2, SCHEMA_3, SCHEMA_4, SCHEMA_5, SCHEMA_6, SCHEMA_7, SCHEMA_8, SCHEMA_9,
+];
 
 const SCHEMA_3: &str = "
 CREATE TABLE outbox(
@@ -201,4 +203,17 @@ CREATE TABLE robot_posts (
     at TEXT NOT NULL
 );
 CREATE INDEX robot_posts_at ON robot_posts(robot, at);
+";
+
+/// Version 9: the partial aggregates of enterprise records, one Parquet file per quarter
+/// and fingerprint of the batches and leaders they are computed from (`inputs`).
+const SCHEMA_9: &str = "
+CREATE TABLE enterprise_aggregates(
+    quarter INTEGER NOT NULL,
+    inputs TEXT NOT NULL,
+    path TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (quarter, inputs)
+);
 ";

@@ -1,6 +1,7 @@
 //! seimon's integration tests: one binary, a module per capability. Tests use real files,
 //! the real embedded store in a fresh temporary directory, and the real `seimon` binary.
 
+mod aggregates;
 mod architecture;
 mod browser;
 mod chains;
