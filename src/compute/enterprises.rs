@@ -313,17 +313,19 @@ fn sum_runs(frame: &DataFrame, group: &str, sums: &[String], firsts: &[&str]) ->
     for name in firsts {
         columns.push(frame.column(name)?.take_slice(&starts)?);
     }
+    // each row's run, read once
+    let mut run_of = Vec::with_capacity(keys.len());
+    for (n, start) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map_or(keys.len(), |e| *e as usize);
+        run_of.extend(std::iter::repeat_n(n, end - *start as usize));
+    }
     for name in sums {
         let values = frame.column(name)?.cast(&DataType::Float64)?;
-        let values = values.f64()?;
-        let mut out = Vec::with_capacity(starts.len());
-        for (n, start) in starts.iter().enumerate() {
-            let end = starts.get(n + 1).map_or(keys.len(), |e| *e as usize);
-            let mut total = 0.0;
-            for v in values.slice(*start as i64, end - *start as usize).iter().flatten() {
-                total += v;
+        let mut out = vec![0.0; starts.len()];
+        for (run, v) in run_of.iter().zip(values.f64()?.iter()) {
+            if let Some(v) = v {
+                out[*run] += v;
             }
-            out.push(total);
         }
         columns.push(Column::new(name.as_str().into(), out));
     }
