@@ -369,7 +369,7 @@ pub fn aggregate(
     } else {
         vec!["key", "class_code", "leader"]
     };
-    let levels = levels.sort(order, SortMultipleOptions::default()).collect()?.lazy();
+    let sorted = levels.sort(order, SortMultipleOptions::default()).collect()?;
     let additive: Vec<String> = additive_terms().into_iter().map(|(name, _)| name).collect();
     let by_industry = Packed { groups: industry_count };
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
@@ -385,7 +385,7 @@ pub fn aggregate(
         Ok(sum_runs(&sorted, "group", &additive, &[])?.lazy().rename(["group"], ["key"], true))
     };
     // additive partial sums per (region code, industry set, quarter)
-    let parts = sum_runs(&levels.clone().collect()?, "key", &additive, &[])?
+    let parts = sum_runs(&sorted, "key", &additive, &[])?
         .lazy()
         .with_columns(by_set.unpack("set"))
         .collect()?;
@@ -428,7 +428,8 @@ pub fn aggregate(
     let groups = groups.with_column(quarter().alias("quarter")).collect()?.lazy();
 
     // CR4: the four largest of each partial group, then of each rolled-up group.
-    let top_parts = levels
+    let top_parts = sorted
+        .lazy()
         .filter(col("in_extra"))
         .select(
             [col("key")]

@@ -22,7 +22,7 @@ use crate::model::period::Period;
 /// The fingerprint of what the partials of `quarter` are computed from: the batches of
 /// `quarter` and of a year earlier among `batches` (in vintage order: a later batch's
 /// record replaces an earlier one's, so the order matters) and the leaders.
-pub fn inputs_key(batches: &[EnterpriseBatch], quarter: Period, leaders: &[String]) -> String {
+fn inputs_key(batches: &[EnterpriseBatch], quarter: Period, leaders: &[String]) -> String {
     let mut h = Sha256::new();
     for lag in [0, 4] {
         h.update(format!("q{lag}:").as_bytes());
@@ -39,7 +39,7 @@ pub fn inputs_key(batches: &[EnterpriseBatch], quarter: Period, leaders: &[Strin
 
 /// A lazy scan of enterprise batches; where a period has several, an enterprise's record
 /// from the latest batch replaces the earlier ones.
-pub fn records_scan(batches: &[EnterpriseBatch]) -> PolarsResult<Option<LazyFrame>> {
+fn records_scan(batches: &[EnterpriseBatch]) -> PolarsResult<Option<LazyFrame>> {
     if batches.is_empty() {
         return Ok(None);
     }

@@ -38,7 +38,6 @@ use rusqlite::Connection;
 
 pub use self::accounts::{AuditEntry, Session};
 pub use self::acks::RiskAck;
-pub use self::aggregates::{inputs_key, records_scan};
 pub use self::file_changes::{BatchAgainstEarlier, FileChange};
 pub use self::inputs::{EnterpriseBatch, StoredObservation};
 pub use self::ledger::FileRecord;
