@@ -12,7 +12,11 @@ medians and the peak memory of each, and the ratio of seimon's time to the Pytho
 script's. Their values are checked against seimon's indicators.csv (compare.py). With
 `--reference BIN` (another seimon binary, e.g. the previous release) that binary recomputes the
 same quarter in a store of its own and every value of indicators.csv is compared, 1e-12
-relative. `bash benches/run peers` runs it on the release build.
+relative. With `--history`, the history row too: `seimon recompute --all` (every quarter in one
+pass, each quarter's folder written, nothing sent) beside polars_hist.py (every quarter's
+enterprise measures), each run once, their values compared on two quarters, and the pass's
+`indicators.csv` of P against the single recompute's, byte for byte. `bash benches/run peers`
+runs it on the release build.
 """
 import argparse
 import csv
@@ -55,6 +59,54 @@ def compare_indicators(a, b, tolerance):
     return len(x), len(missing), len(extra), bad, worst
 
 
+def history(seimon, data, work, env, period):
+    """The history row: every quarter in one pass beside the Python Polars history script."""
+    single = os.path.join(work, f"single-{period}.csv")
+    shutil.copyfile(os.path.join(data, "reports", period, "indicators.csv"), single)
+    pass_s, pass_mib = timed([seimon, "--config", "seimon.toml", "recompute", "--all"], data, env)
+    hist = os.path.join(work, "polars_hist.csv")
+    peer_s, peer_mib = timed([sys.executable, os.path.join(PEERS, "polars_hist.py"), data, hist], work)
+    quarters = sorted(d for d in os.listdir(os.path.join(data, "reports")) if len(d) == 6 and d[4] == "Q")
+    print(f"{'seimon recompute --all (' + str(len(quarters)) + ' quarters, everything)':<48} {pass_s:8.2f} s {pass_mib:8.0f} MiB")
+    print(f"{'Python Polars history script':<48} {peer_s:8.2f} s {peer_mib:8.0f} MiB")
+    print(f"{'ratio seimon / Python Polars (history)':<48} {pass_s / peer_s:8.2f}")
+    import polars as pl
+    every = pl.read_csv(hist, infer_schema_length=0)
+    for quarter in (quarters[4], period):
+        part = os.path.join(work, f"hist-{quarter}.csv")
+        every.filter(pl.col("period") == quarter).write_csv(part)
+        indicators = os.path.join(data, "reports", quarter, "indicators.csv")
+        out = subprocess.run([sys.executable, os.path.join(PEERS, "compare.py"), indicators, part],
+                             capture_output=True, text=True, check=True)
+        print(f"values of polars_hist.csv, {quarter:<25} {out.stdout.strip().splitlines()[-1]}")
+    n, missing, extra, bad, worst = compare_indicators(single, os.path.join(data, "reports", period, "indicators.csv"), 1e-12)
+    print(f"pass against the single recompute of {period}: {n} values, {missing} missing, {extra} extra, "
+          f"{bad} beyond 1e-12, largest relative difference {worst:.1e}")
+
+
+def revision(seimon, data, work, env, period, quarter_s):
+    """A revised batch of one quarter (a tenth of its enterprises' output 1 % higher): its load
+    (the partials of the quarter and the quarter a year later computed again) and the
+    recompute of the quarters it changes — the quarter and those after it through a year
+    later, as far as there are data — beside one quarter's recompute."""
+    import polars as pl
+    year = period[:4]
+    revised = os.path.join(work, f"revised-{period}.parquet")
+    (pl.read_parquet(os.path.join(data, f"enterprises-{year}.parquet"))
+       .filter(pl.col("period") == period)
+       .with_columns(pl.when(pl.int_range(pl.len()) % 10 == 0).then(pl.col("output_value") * 1.01)
+                     .otherwise(pl.col("output_value")).alias("output_value"))
+       .write_parquet(revised))
+    load_s, load_mib = timed([seimon, "--config", "seimon.toml", "ingest", revised], data, env)
+    quarters = sorted(d for d in os.listdir(os.path.join(data, "reports")) if len(d) == 6 and d[4] == "Q")
+    last = min(quarters[-1], f"{int(year) + 1}{period[4:]}")
+    pass_s, pass_mib = timed([seimon, "--config", "seimon.toml", "recompute", "--from", period, "--to", last], data, env)
+    affected = len([q for q in quarters if period <= q <= last])
+    print(f"{'load a revised batch of ' + period:<48} {load_s:8.2f} s {load_mib:8.0f} MiB")
+    print(f"{'recompute the ' + str(affected) + ' quarters it affects (' + period + '-' + last + ')':<48} {pass_s:8.2f} s {pass_mib:8.0f} MiB")
+    print(f"{'  against one quarter recomputed':<48} {pass_s / quarter_s:8.2f} ×")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--enterprises", type=int, default=500000)
@@ -63,6 +115,9 @@ def main():
     ap.add_argument("--seimon", default=os.path.join(ROOT, "target", "release", "seimon"))
     ap.add_argument("--reference", help="another seimon binary whose indicators.csv must agree (1e-12)")
     ap.add_argument("--keep", help="a folder to generate into and keep (else a temporary one)")
+    ap.add_argument("--history", action="store_true", help="also every quarter: recompute --all beside polars_hist.py")
+    ap.add_argument("--revision", action="store_true",
+                    help="also a revised batch of P: its load, then the recompute of the quarters it affects")
     args = ap.parse_args()
     seimon = os.path.abspath(args.seimon)
     for module in ("polars", "duckdb"):
@@ -123,6 +178,10 @@ def main():
                 os.path.join(ref, "reports", args.period, "indicators.csv"), indicators, 1e-12)
             print(f"against {args.reference}: {n} values, {missing} missing, {extra} extra, "
                   f"{bad} beyond 1e-12, largest relative difference {worst:.1e}")
+        if args.history:
+            history(seimon, data, work, env, args.period)
+        if args.revision:
+            revision(seimon, data, work, env, args.period, medians[names[0]])
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

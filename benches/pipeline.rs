@@ -22,6 +22,10 @@ use seimon::model::period::Period;
 use seimon::pipeline::{RunOptions, RunSummary, Seimon, Trigger};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
+/// The allocator of the `seimon` binary (src/main.rs), so the figures are its figures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The benchmark's directory, removed at the end.
 struct Cleanup(PathBuf);
 

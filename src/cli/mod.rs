@@ -80,11 +80,22 @@ pub enum Command {
         #[arg(long)]
         sheet: Option<String>,
     },
-    /// Recompute one quarter now and write its report (and e-mails as .eml files).
+    /// Recompute one quarter now and write its report (and e-mails as .eml files); or
+    /// every quarter of a range, or of the store, in one pass.
     Recompute {
         /// The quarter: 2025Q3, 2025-Q3 or 2025年1-9月
-        #[arg(long)]
-        period: Period,
+        #[arg(long, required_unless_present_any = ["from", "all"], conflicts_with_all = ["from", "to", "all"])]
+        period: Option<Period>,
+        /// Every quarter from this one through --to, computed in one pass, each quarter's
+        /// folder written as its own recompute writes it
+        #[arg(long, requires = "to")]
+        from: Option<Period>,
+        /// The last quarter of --from
+        #[arg(long, requires = "from")]
+        to: Option<Period>,
+        /// Every quarter with data in the store, in one pass
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        all: bool,
         /// Send the e-mails over SMTP (when [smtp] is configured)
         #[arg(long)]
         send: bool,
@@ -274,7 +285,12 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Recompute { period, send, as_of } => {
+        Command::Recompute {
+            period: Some(period),
+            send,
+            as_of,
+            ..
+        } => {
             let started = std::time::Instant::now();
             let app = Seimon::open(settings)?;
             let run = app
@@ -296,6 +312,55 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 run => run?,
             };
             print_summary(&summary, started.elapsed());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Recompute { from, to, send, as_of, .. } => {
+            let started = std::time::Instant::now();
+            let app = Seimon::open(settings)?;
+            let (from, to) = match from.zip(to) {
+                Some(range) => range,
+                None => {
+                    let periods = app.data_periods(as_of.map(|d| d.to_string()).as_deref())?;
+                    match periods.first().zip(periods.last()) {
+                        Some((first, last)) => (*first, *last),
+                        None => bail!("the store holds no data: load some first (seimon ingest FILE)"),
+                    }
+                }
+            };
+            if from > to {
+                bail!("--from {from} is after --to {to}");
+            }
+            let options = RunOptions {
+                period: to,
+                as_of,
+                send,
+                only_if_changed: false,
+                trigger: Trigger::Cli,
+                notes: Vec::new(),
+            };
+            let pass = app.run_history(from, to, options).await?;
+            for run in &pass.runs {
+                println!(
+                    "{}: {} measures, {} files, {} e-mails; run {}, data vintage {}",
+                    run.period,
+                    run.measures,
+                    run.outputs.len(),
+                    run.emails.len(),
+                    run.run_id,
+                    run.data_vintage
+                );
+            }
+            if !pass.skipped.is_empty() {
+                let skipped: Vec<String> = pass.skipped.iter().map(Period::to_string).collect();
+                println!("no data, not run: {}", skipped.join(", "));
+            }
+            println!(
+                "\n{} quarters, {from} to {to}, in {:.1} s (the measures of all of them {:.1} s); each quarter's folder is under {}",
+                pass.runs.len(),
+                started.elapsed().as_secs_f64(),
+                pass.compute_ms as f64 / 1000.0,
+                app.settings.paths.reports.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {

@@ -308,14 +308,21 @@ pub struct Inputs<'a> {
     pub focus: Option<String>,
 }
 
-/// The quarters a computation of `periods` reads partial aggregates of (the aggregates of
-/// a quarter need the quarter before, the same quarter a year earlier, last year's Q4, the
-/// base year's Q4 of a level target): the scan of the store can leave out every other
+/// The quarters a computation of `span` reads partial aggregates of (the aggregates of a
+/// quarter need the quarter before, the same quarter a year earlier, last year's Q4 — with
+/// scale `tiers`, what the count of a year earlier projects from, two years earlier — and
+/// the base year's Q4 of a level target): the scan of the store can leave out every other
 /// quarter.
-pub fn partial_quarters(periods: &std::ops::RangeInclusive<i32>, targets: &[Target]) -> impl Fn(i32) -> bool + use<> {
-    let range = *periods.start() - 5..=*periods.end();
+pub fn partial_quarters(span: &Span, targets: &[Target], tiers: bool) -> impl Fn(i32) -> bool + use<> {
+    let range = span.focus_from.min(span.all_from) - lag(tiers)..=span.to;
     let bases = base_quarters(targets);
     move |quarter| range.contains(&quarter) || bases.contains(&quarter)
+}
+
+/// How many quarters before the first a computation reads: growth reads a year earlier and
+/// the single quarter the quarter before that; a scale tier's growth, two years earlier.
+fn lag(tiers: bool) -> i32 {
+    if tiers { 8 } else { 5 }
 }
 
 /// The Q4 of each level target's base year (its base value when not given).
@@ -347,22 +354,76 @@ fn region_in_focus(focus: Option<&str>) -> Expr {
     }
 }
 
-/// Which partial aggregates the measures of `from..=to` need (see [`Inputs::focus`]):
-/// every region's of the quarters the last period's measures read, the focus regions' of
-/// every quarter the range reads.
-fn partial_selection(from: i32, to: i32, focus: Option<&str>, targets: &[Target]) -> enterprises::Selection {
-    let quarter = || col("quarter");
-    let between = |a: i32, b: i32| quarter().gt_eq(lit(a)).and(quarter().lt_eq(lit(b)));
-    let mut last: std::collections::BTreeSet<i32> = base_quarters(targets);
-    // the last period and the quarter before, each a year earlier too (growth from levels
-    // where the comparable base is not positive), last year's Q4
-    last.extend([to, to - 1, to - 4, to - 5, to - (to.rem_euclid(4) + 1)]);
-    let any_of = |set: &[i32]| set.iter().fold(lit(false), |e, p| e.or(quarter().eq(lit(*p))));
-    let last: Vec<i32> = last.into_iter().collect();
+/// Which partial aggregates the measures of `span` need (see [`Inputs::focus`]): every
+/// region's of the quarters its every-region quarters read, the focus regions' of every
+/// quarter its history reads.
+fn partial_selection(span: &Span, focus: Option<&str>, targets: &[Target], tiers: bool) -> enterprises::Selection {
+    let mut levels: std::collections::BTreeSet<i32> = base_quarters(targets);
+    let last_q4 = |p: i32| p - (p.rem_euclid(4) + 1);
+    // each quarter and the one before, each a year earlier too (growth from levels where
+    // the comparable base is not positive), last year's Q4; with scale tiers, what a
+    // year-earlier count projects from (two years earlier, the Q4 before it)
+    for p in span.all_from..=span.to {
+        levels.extend([p, p - 1, p - 4, p - 5, last_q4(p)]);
+        if tiers {
+            levels.extend([p - 8, last_q4(p - 4)]);
+        }
+    }
     let focus = || region_in_focus(focus);
     enterprises::Selection {
-        levels: any_of(&last).or(focus().and(between(from - 5, to))),
-        extra: quarter().eq(lit(to)).or(focus().and(between(from, to))),
+        levels: quarter_in(&levels).or(focus().and(quarter_between(span.focus_from - lag(tiers), span.to))),
+        extra: quarter_between(span.all_from, span.to).or(focus().and(quarter_between(span.focus_from, span.to))),
+    }
+}
+
+/// Whether `quarter` lies in `from..=to`.
+fn quarter_between(from: i32, to: i32) -> Expr {
+    col("quarter").gt_eq(lit(from)).and(col("quarter").lt_eq(lit(to)))
+}
+
+/// Whether `quarter` is one of `set`: one comparison per run of consecutive quarters.
+fn quarter_in(set: &std::collections::BTreeSet<i32>) -> Expr {
+    let mut runs: Vec<(i32, i32)> = Vec::new();
+    for &p in set {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == p => *end = p,
+            _ => runs.push((p, p)),
+        }
+    }
+    runs.into_iter().fold(lit(false), |e, (from, to)| {
+        e.or(if from == to {
+            col("quarter").eq(lit(from))
+        } else {
+            quarter_between(from, to)
+        })
+    })
+}
+
+/// The quarters a computation outputs: the focus regions' (see [`Inputs::focus`]) from
+/// `focus_from`, every region's from `all_from`, both through `to`. A quarter's run has
+/// the reports' history for the focus and the quarter itself for every region; a pass
+/// over the history has every quarter of the range for every region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub focus_from: i32,
+    pub all_from: i32,
+    pub to: i32,
+}
+
+impl Span {
+    /// The focus regions' `periods`, every region's last period.
+    pub fn quarter(periods: &std::ops::RangeInclusive<i32>) -> Span {
+        Span {
+            focus_from: *periods.start(),
+            all_from: *periods.end(),
+            to: *periods.end(),
+        }
+    }
+
+    /// Whether a row of quarter `p` (with `region_code`) is output.
+    fn wanted(&self, focus: Option<&str>, p: Expr) -> Expr {
+        let between = |from: i32| p.clone().gt_eq(lit(from)).and(p.clone().lt_eq(lit(self.to)));
+        between(self.all_from).or(in_focus(focus).and(between(self.focus_from)))
     }
 }
 
@@ -427,14 +488,30 @@ fn numbered_in(frame: LazyFrame, values: &[String], column: &str, name: &str) ->
 }
 
 /// The long table of `indicators.csv` for the periods with index in `periods` (inclusive
-/// range of [`crate::model::period::Period::index`]), sorted by period, region, industry,
-/// indicator and measure order.
+/// range of [`crate::model::period::Period::index`]; every region outside the focus gets
+/// the last only), sorted by period, region, industry, indicator and measure order.
 pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> PolarsResult<DataFrame> {
-    let (from, to) = (*periods.start(), *periods.end());
+    let span = Span::quarter(&periods);
+    measures(inputs, &span)?.long(&span)
+}
+
+/// Every measure of `span`, computed once: a quarter's rows are then taken out with
+/// [`Measures::long`] (a pass over the history takes each quarter's in turn).
+pub struct Measures {
+    /// The wide frame (a column per measure), one row per series and quarter of the span.
+    wide: LazyFrame,
+    /// The measures computed as long rows (projects, enterprise records, chains), with
+    /// their quarter index `p` (none without projects, records or chains).
+    long: Option<LazyFrame>,
+    focus: Option<String>,
+}
+
+/// Computes every measure of `span` from `inputs` (see [`Measures`]).
+pub fn measures(inputs: Inputs<'_>, span: &Span) -> PolarsResult<Measures> {
     let published = observations_frame(inputs.observations)?.lazy();
     let (obs, extra) = match inputs.partials {
         Some(partials) => {
-            let selection = partial_selection(from, to, inputs.focus.as_deref(), inputs.targets);
+            let selection = partial_selection(span, inputs.focus.as_deref(), inputs.targets, !inputs.tiers.is_empty());
             // the chains and their segments aggregate with the industries
             let with_chains: Vec<(String, String)>;
             let mapping = if inputs.chains.is_empty() {
@@ -497,63 +574,88 @@ pub fn compute(inputs: Inputs<'_>, periods: std::ops::RangeInclusive<i32>) -> Po
     // materialised once here rather than re-planned for each measure below.
     // the last period for every region, the whole range for the focus
     let focus = inputs.focus.as_deref();
-    let wanted = |p: Expr| {
-        p.clone()
-            .eq(lit(to))
-            .or(in_focus(focus).and(p.clone().gt_eq(lit(from)).and(p.lt_eq(lit(to)))))
-    };
+    let wanted = |p: Expr| span.wanted(focus, p);
     let (wide, q4) = measures_wide(obs, &inputs.stocks, &wanted)?;
     let wide = stage(targets::with_targets(wide, q4, inputs.targets)?)?;
-    let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
-    let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?];
+    let mut parts = Vec::new();
     if !inputs.projects.is_empty() {
         parts.push(projects::project_measures(inputs.projects, &inputs.members)?);
     }
     parts.extend(extra);
     parts.extend(chain_rows);
-    let long = concat(
-        parts,
-        UnionArgs {
-            to_supertypes: true,
-            ..Default::default()
-        },
-    )?
-    .with_column(quarter_index().alias("p"))
-    .filter(wanted(col("p")))
-    .collect()?;
-    // Sorted by one number standing for (period, region, industry, indicator, measure
-    // order): a sort on several keys, text among them, is many times slower. Region codes
-    // are six digits; industries and indicators (a few dozen) are numbered in text order.
-    let order = ((((col("p").cast(DataType::Int64) * lit(1_000_000i64) + col("region_code").cast(DataType::Int64)) * lit(1024i64)
-        + col("industry_number"))
-        * lit(1024i64)
-        + col("indicator_number"))
-        * lit(64i64)
-        + col("m_order").cast(DataType::Int64))
-    .alias("order");
-    let (industries, indicators) = (sorted_values(&long, "industry_code")?, sorted_values(&long, "indicator")?);
-    let long = numbered_in(
-        numbered_in(long.lazy(), &industries, "industry_code", "industry_number")?,
-        &indicators,
-        "indicator",
-        "indicator_number",
-    )?;
-    let period = concat_str(
-        [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
-        "",
-        true,
-    );
-    long.with_column(order)
-        .sort(["order"], SortMultipleOptions::default())
-        .select([
-            period.alias("period"),
-            col("region_code"),
-            col("industry_code"),
-            col("indicator"),
-            col("measure"),
-            col("value"),
-        ])
-        .collect()
+    let long = match parts.is_empty() {
+        true => None,
+        false => Some(stage(
+            concat(
+                parts,
+                UnionArgs {
+                    to_supertypes: true,
+                    ..Default::default()
+                },
+            )?
+            .with_column(quarter_index().alias("p"))
+            .filter(wanted(col("p"))),
+        )?),
+    };
+    Ok(Measures {
+        wide,
+        long,
+        focus: inputs.focus,
+    })
+}
+
+impl Measures {
+    /// The long table of `indicators.csv` for the quarters of `span` (which lies within
+    /// the span the measures were computed for), sorted by period, region, industry,
+    /// indicator and measure order.
+    pub fn long(&self, span: &Span) -> PolarsResult<DataFrame> {
+        let wanted = |p: Expr| span.wanted(self.focus.as_deref(), p);
+        let wide = self.wide.clone().filter(wanted(col("p")));
+        let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
+        let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?.with_column(quarter_index().alias("p"))];
+        parts.extend(self.long.iter().map(|long| long.clone().filter(wanted(col("p")))));
+        let long = concat(
+            parts,
+            UnionArgs {
+                to_supertypes: true,
+                ..Default::default()
+            },
+        )?
+        .collect()?;
+        // Sorted by one number standing for (period, region, industry, indicator, measure
+        // order): a sort on several keys, text among them, is many times slower. Region codes
+        // are six digits; industries and indicators (a few dozen) are numbered in text order.
+        let order = ((((col("p").cast(DataType::Int64) * lit(1_000_000i64) + col("region_code").cast(DataType::Int64)) * lit(1024i64)
+            + col("industry_number"))
+            * lit(1024i64)
+            + col("indicator_number"))
+            * lit(64i64)
+            + col("m_order").cast(DataType::Int64))
+        .alias("order");
+        let (industries, indicators) = (sorted_values(&long, "industry_code")?, sorted_values(&long, "indicator")?);
+        let long = numbered_in(
+            numbered_in(long.lazy(), &industries, "industry_code", "industry_number")?,
+            &indicators,
+            "indicator",
+            "indicator_number",
+        )?;
+        let period = concat_str(
+            [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
+            "",
+            true,
+        );
+        long.with_column(order)
+            .sort(["order"], SortMultipleOptions::default())
+            .select([
+                period.alias("period"),
+                col("region_code"),
+                col("industry_code"),
+                col("indicator"),
+                col("measure"),
+                col("value"),
+            ])
+            .collect()
+    }
 }
 
 /// The partials of every quarter of `records` (the store computes them at load), for tests

@@ -123,6 +123,7 @@ pub fn with_targets(wide: LazyFrame, q4: LazyFrame, targets: &[Target]) -> Polar
             col("yt"),
             col("V0"),
             col("VT"),
+            col("v0_given").is_null().alias("v0_from_data"),
         ]);
     let last_q4 = q4.select([
         col("region_code"),
@@ -135,7 +136,10 @@ pub fn with_targets(wide: LazyFrame, q4: LazyFrame, targets: &[Target]) -> Polar
         .gt_eq(col("y0"))
         .and(col("year").lt_eq(col("yt")))
         .and(col("V0").gt(lit(0.0)))
-        .and(col("VT").gt(lit(0.0)));
+        .and(col("VT").gt(lit(0.0)))
+        // a base value from the data is known from the base year's Q4 on: a quarter's
+        // measures read nothing later than the quarter
+        .and(col("v0_from_data").not().or(col("year").gt(col("y0"))).or(col("q").eq(lit(4))));
     let planned = |e: Expr| when(col("in_plan")).then(e).otherwise(null_f64());
     let with_level = left_join(wide, levels, keys_and(&[]), keys_and(&[])).with_column(in_plan.fill_null(lit(false)).alias("in_plan"));
     let with_level = super::stage(left_join(with_level, last_q4, keys_and(&["year"]), keys_and(&["year"])))?

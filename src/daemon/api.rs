@@ -395,6 +395,40 @@ fn report_file(app: &Seimon, period: &str, file: &str) -> Result<PathBuf, Respon
     })
 }
 
+/// The rows of a run's `indicators.parquet` whose columns hold one of the wanted values,
+/// as JSON objects (the columns of `indicators.csv`, `value` a number).
+fn parquet_rows(path: &std::path::Path, wanted: &[(&str, Vec<String>)]) -> polars::prelude::PolarsResult<Vec<serde_json::Value>> {
+    use polars::prelude::*;
+    let scan = LazyFrame::scan_parquet(PlRefPath::new(path.display().to_string().as_str()), ScanArgsParquet::default())?;
+    let filtered = wanted.iter().fold(scan, |lf, (column, values)| {
+        lf.filter(values.iter().fold(lit(false), |any, v| any.or(col(*column).eq(lit(v.clone())))))
+    });
+    let df = filtered.collect()?;
+    const TEXT: [&str; 5] = ["period", "region_code", "industry_code", "indicator", "measure"];
+    let text = TEXT
+        .iter()
+        .map(|c| df.column(c)?.str().cloned())
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let value = df.column("value")?.f64()?;
+    Ok((0..df.height())
+        .map(|i| {
+            let mut object: serde_json::Map<String, serde_json::Value> = TEXT
+                .iter()
+                .zip(&text)
+                .map(|(name, column)| {
+                    (
+                        name.to_string(),
+                        column.get(i).map_or(serde_json::Value::Null, serde_json::Value::from),
+                    )
+                })
+                .collect();
+            let number = value.get(i).and_then(serde_json::Number::from_f64);
+            object.insert("value".into(), number.map_or(serde_json::Value::Null, serde_json::Value::Number));
+            serde_json::Value::Object(object)
+        })
+        .collect())
+}
+
 /// The rows of a CSV file as JSON objects; `numbers` are the columns written as numbers.
 fn csv_rows(
     path: &std::path::Path,
@@ -490,15 +524,21 @@ async fn indicators(
         .collect();
     let rows = s
         .read(move |app| {
-            let path = report_file(app, &period, "indicators.csv")?;
             let withheld = withheld(app, &period, role)?;
-            let rows = csv_rows(&path, &["value"], |headers, record| {
-                wanted.iter().all(|(column, values)| {
-                    let i = headers.iter().position(|h| h == *column);
-                    i.and_then(|i| record.get(i)).is_some_and(|v| values.iter().any(|w| w == v))
-                })
-            })
-            .map_err(internal)?;
+            // the Parquet copy when the run wrote one (filtered by Polars), else the CSV
+            let rows = match report_file(app, &period, "indicators.parquet") {
+                Ok(path) => parquet_rows(&path, &wanted).map_err(internal)?,
+                Err(_) => {
+                    let path = report_file(app, &period, "indicators.csv")?;
+                    csv_rows(&path, &["value"], |headers, record| {
+                        wanted.iter().all(|(column, values)| {
+                            let i = headers.iter().position(|h| h == *column);
+                            i.and_then(|i| record.get(i)).is_some_and(|v| values.iter().any(|w| w == v))
+                        })
+                    })
+                    .map_err(internal)?
+                }
+            };
             Ok(match role {
                 // a reader gets what leaves; the analyst every value, with why it is withheld
                 Role::Reader => rows.into_iter().filter(|row| !withheld.contains_key(&value_key(row))).collect(),

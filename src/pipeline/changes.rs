@@ -17,8 +17,14 @@ pub struct Change {
     pub after: Option<f64>,
 }
 
-/// The values of `indicators.csv` in a report folder.
+/// The values of a report folder: its `indicators.parquet`, or its `indicators.csv` when
+/// it was written before the Parquet copy.
 pub(super) fn previous_values(dir: &Path) -> Option<DataFrame> {
+    let parquet = dir.join("indicators.parquet");
+    if parquet.is_file() {
+        let file = std::fs::File::open(&parquet).ok()?;
+        return ParquetReader::new(file).finish().ok();
+    }
     let path = dir.join("indicators.csv");
     if !path.is_file() {
         return None;

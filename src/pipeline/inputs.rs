@@ -11,9 +11,21 @@ use crate::model::period::Period;
 /// How many quarters before the reported one are computed (for trends and t−4 inputs).
 pub(super) const HISTORY_QUARTERS: i32 = 8;
 
-/// The quarters (period indices) a run of `period` computes: the reports' history.
-pub(super) fn history(period: Period) -> std::ops::RangeInclusive<i32> {
-    (period.index() - HISTORY_QUARTERS)..=period.index()
+/// The quarters (period indices) a run of `period` computes: the reports' history for the
+/// monitored province, the quarter itself for every region.
+pub(super) fn quarter_span(period: Period) -> compute::Span {
+    compute::Span::quarter(&((period.index() - HISTORY_QUARTERS)..=period.index()))
+}
+
+/// The quarters a pass over the history from `from` to `to` computes: every quarter of
+/// the range for every region, with the reports' history of the first for the monitored
+/// province.
+pub(super) fn history_span(from: Period, to: Period) -> compute::Span {
+    compute::Span {
+        focus_from: from.index() - HISTORY_QUARTERS,
+        all_from: from.index(),
+        to: to.index(),
+    }
 }
 
 /// What a run reads from the store.
@@ -54,10 +66,15 @@ impl Inputs {
 impl Seimon {
     /// Everything a run of `period` reads from the store, with its fingerprint.
     pub(super) fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
+        self.inputs_of(period, &quarter_span(period), as_of)
+    }
+
+    /// What the measures of `span` read: everything up to `period`, its last quarter.
+    pub(super) fn inputs_of(&self, period: Period, span: &compute::Span, as_of: Option<&str>) -> Result<Inputs, RunError> {
         let stored = self.store.observations(as_of, Some(period))?;
         let targets = crate::model::target::overlay(&self.settings.targets, &self.store.targets(as_of)?);
         // only the quarters of enterprise records the measures read
-        let reads = compute::partial_quarters(&history(period), &targets);
+        let reads = compute::partial_quarters(span, &targets, !self.settings.tiers.is_empty());
         let batches = self.store.enterprise_batches(as_of, Some(period))?;
         let partial_quarters: std::collections::BTreeSet<Period> = batches.iter().map(|b| b.period).filter(|p| reads(p.index())).collect();
         let projects = self.store.projects(as_of, Some(period))?;

@@ -11,6 +11,7 @@ mod app;
 pub mod archive;
 pub mod changes;
 mod compose;
+mod history;
 mod inputs;
 mod manifest;
 pub mod run_log;
@@ -22,12 +23,15 @@ pub use self::archive::new_run_id;
 pub use self::changes::Change;
 use self::changes::{changes, previous_values};
 use self::compose::outbox_messages;
+pub use self::history::HistorySummary;
+use self::inputs::quarter_span;
 use self::manifest::*;
 use self::stages::{Computed, Risks, assessment_rows, disclosure_csv};
 use self::staging::Staging;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -35,6 +39,7 @@ use polars::prelude::*;
 use serde::Serialize;
 use tracing::Instrument;
 
+use crate::compute;
 use crate::deliver::DeliverError;
 use crate::mail;
 use crate::model::period::Period;
@@ -161,6 +166,17 @@ impl Seimon {
     /// [`Seimon::run_quarter`] under a run id chosen by the caller (the API answers with it
     /// before the run starts).
     pub async fn run_quarter_as(&self, run_id: Option<String>, options: RunOptions) -> Result<RunSummary, RunError> {
+        self.run_quarter_with(run_id, options, None).await
+    }
+
+    /// [`Seimon::run_quarter_as`], its measures taken out of `measures` when given (a pass
+    /// over the history computes them once for every quarter).
+    async fn run_quarter_with(
+        &self,
+        run_id: Option<String>,
+        options: RunOptions,
+        measures: Option<Arc<compute::Measures>>,
+    ) -> Result<RunSummary, RunError> {
         let period = options.period;
         let in_process = self.period_lock(period);
         let _guard = in_process.lock().await;
@@ -189,7 +205,7 @@ impl Seimon {
         let span = tracing::info_span!("run", %period, run_id = %run_id);
         let result = async {
             tracing::info!(trigger = options.trigger.as_str(), as_of = as_of.as_deref().unwrap_or("latest"), "run started");
-            let result = self.run_inner(&run_id, &options).await;
+            let result = self.run_inner(&run_id, &options, measures).await;
             drop(file_lock);
             match &result {
                 Ok(summary) => {
@@ -231,7 +247,12 @@ impl Seimon {
         result
     }
 
-    async fn run_inner(&self, run_id: &str, options: &RunOptions) -> Result<RunSummary, RunError> {
+    async fn run_inner(
+        &self,
+        run_id: &str,
+        options: &RunOptions,
+        measures: Option<Arc<compute::Measures>>,
+    ) -> Result<RunSummary, RunError> {
         let this = self.clone();
         let (run_id_owned, opts) = (run_id.to_string(), options.clone());
         let span = tracing::Span::current();
@@ -239,7 +260,7 @@ impl Seimon {
             mut summary,
             mut composed,
             mut manifest,
-        } = tokio::task::spawn_blocking(move || span.in_scope(|| this.build(&run_id_owned, &opts)))
+        } = tokio::task::spawn_blocking(move || span.in_scope(|| this.build(&run_id_owned, &opts, measures.as_deref())))
             .await
             .map_err(|e| RunError::Join(e.to_string()))??;
         let wanted = options.send && (!options.only_if_changed || !summary.changes.is_empty());
@@ -281,7 +302,7 @@ impl Seimon {
 
     /// The blocking part of a run: everything up to the e-mails, which it returns. Each
     /// step is timed: load, compute, risk, render, write.
-    fn build(&self, run_id: &str, options: &RunOptions) -> Result<Built, RunError> {
+    fn build(&self, run_id: &str, options: &RunOptions, measures: Option<&compute::Measures>) -> Result<Built, RunError> {
         let started_at = crate::store::now();
         let settings = &self.settings;
         let period = options.period;
@@ -307,7 +328,10 @@ impl Seimon {
             "inputs read"
         );
 
-        let Computed { mut current, table } = self.measures(&inputs, period)?;
+        let Computed { mut current, table } = match measures {
+            Some(measures) => self.quarter(measures, period)?,
+            None => self.quarter(&self.measures(&inputs, &quarter_span(period))?, period)?,
+        };
         lap("compute", &mut timings);
         tracing::info!(rows = current.height(), ms = timings["compute"], "measures computed");
         let suppression = self.disclose(&table, &inputs);
@@ -355,13 +379,15 @@ impl Seimon {
             chain_min_enterprises: settings.chain_min_enterprises,
             lang: settings.monitor.language,
         };
-        // indicators.csv is written out while the reports render
-        let csv = {
+        // indicators.csv (for users) and indicators.parquet (for the API and the next run's
+        // comparison) are written out while the reports render
+        let tables = {
             let mut current = current.clone();
-            std::thread::spawn(move || -> PolarsResult<Vec<u8>> {
-                let mut csv = Vec::new();
+            std::thread::spawn(move || -> PolarsResult<(Vec<u8>, Vec<u8>)> {
+                let (mut csv, mut parquet) = (Vec::new(), Vec::new());
                 CsvWriter::new(&mut csv).include_header(true).finish(&mut current)?;
-                Ok(csv)
+                ParquetWriter::new(&mut parquet).finish(&mut current)?;
+                Ok((csv, parquet))
             })
         };
         let mut reports_set = render::report_set(&input)?;
@@ -379,8 +405,8 @@ impl Seimon {
             .unwrap_or_default();
         let composed = self.compose(&input, &reports_set, &current, &inputs.data_vintage)?;
         let mut staging = Staging::new(reports, run_id)?;
-        let csv = csv.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        staging.put_run(&csv, &flags, &reports_set, &workbook, &composed)?;
+        let (csv, parquet) = tables.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        staging.put_run(&csv, &parquet, &flags, &reports_set, &workbook, &composed)?;
         staging.put("disclosure.csv", &withheld)?;
         lap("write", &mut timings);
         tracing::info!(changed_values = changed.len(), ms = timings["write"], "outputs written");

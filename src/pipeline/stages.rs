@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
-use super::inputs::{Inputs, history};
+use super::inputs::{Inputs, quarter_span};
 use super::{RunError, Seimon};
 use crate::compute::{self, MeasureTable};
 use crate::disclosure;
@@ -28,15 +28,11 @@ pub(super) struct Risks {
 }
 
 impl Seimon {
-    /// Computes every measure of `period` and its history from `inputs`.
-    pub(super) fn measures(&self, inputs: &Inputs, period: Period) -> Result<Computed, RunError> {
+    /// Computes every measure of `span` from `inputs`.
+    pub(super) fn measures(&self, inputs: &Inputs, span: &compute::Span) -> Result<compute::Measures, RunError> {
         let settings = &self.settings;
-        // Every measure of a region depends only on regions of its own province: the
-        // monitored region's province gets the history the reports and risk rules read,
-        // every other region (at national scale) the quarter itself.
-        let focus = settings.monitor.region[..2].to_string();
         let stage = compute::Inputs {
-            focus: Some(focus.clone()),
+            focus: Some(self.focus()),
             observations: &inputs.observations,
             targets: &inputs.targets,
             projects: &inputs.projects,
@@ -52,10 +48,23 @@ impl Seimon {
             stocks: settings.catalogue.stocks(),
             tiers: settings.tiers.clone(),
         };
-        let long = compute::compute(stage, history(period))?;
+        Ok(compute::measures(stage, span)?)
+    }
+
+    /// Every measure of `period` and its history, taken out of `measures`.
+    pub(super) fn quarter(&self, measures: &compute::Measures, period: Period) -> Result<Computed, RunError> {
+        let long = measures.long(&quarter_span(period))?;
         let current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
-        let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&focus))).collect()?)?;
+        let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&self.focus()))).collect()?)?;
         Ok(Computed { current, table })
+    }
+
+    /// The regions that get the history of measures: every measure of a region depends
+    /// only on regions of its own province, so the monitored region's province gets the
+    /// history the reports and risk rules read, every other region (at national scale) the
+    /// quarter itself.
+    fn focus(&self) -> String {
+        self.settings.monitor.region[..2].to_string()
     }
 
     /// A run's flags: the business rules over the measure history, silences applied, and

@@ -52,17 +52,19 @@ impl Staging {
         Ok(())
     }
 
-    /// Writes a run's outputs: `indicators.csv`, `risks.csv`, each report with its charts,
-    /// the workbook and the e-mails.
+    /// Writes a run's outputs: `indicators.csv` and its Parquet copy, `risks.csv`, each
+    /// report with its charts, the workbook and the e-mails.
     pub(super) fn put_run(
         &mut self,
         csv: &[u8],
+        parquet: &[u8],
         flags: &[crate::risk::Flag],
         reports: &[crate::render::RenderedReport],
         workbook: &[u8],
         composed: &[(super::EmailRecord, super::Outgoing)],
     ) -> Result<(), RunError> {
         self.put("indicators.csv", csv)?;
+        self.put("indicators.parquet", parquet)?;
         self.put("risks.csv", &crate::risk::to_csv(flags))?;
         for report in reports {
             self.put(&report.file, report.html.as_bytes())?;

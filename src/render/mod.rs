@@ -457,6 +457,10 @@ pub fn typeset_pdfs(reports: &mut [RenderedReport]) -> Result<(), RenderError> {
         jobs.into_iter()
             .try_for_each(|j| j.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })?;
+    // typst memoizes into one cache for the whole process, never emptied by itself: what
+    // the last two report sets did not reuse goes (else a daemon, or a pass over the
+    // history, grows by some 150 MB a quarter)
+    comemo::evict(2);
     Ok(())
 }
 

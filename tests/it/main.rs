@@ -11,6 +11,7 @@ mod delivery;
 mod demo;
 mod disclosure;
 mod hardening;
+mod history;
 mod ingest;
 mod measures;
 mod national;
