@@ -467,7 +467,11 @@ impl LineChart {
             .filter(|v| v.is_finite());
         let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
         let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
-        let span = (hi - lo).max(1.0);
+        // values close together (one quarter, or a flat series) are shown on an axis at
+        // least four units high around them, not magnified into noise
+        let widen = (4.0 - (hi - lo)).max(0.0) / 2.0;
+        let (lo, hi) = (lo - widen, hi + widen);
+        let span = hi - lo;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FAMILY, 24).into_font().color(&BLACK))
             .margin(18)
@@ -489,7 +493,7 @@ impl LineChart {
                     String::new()
                 }
             })
-            .y_label_formatter(&|v: &f64| format!("{v:.0}"))
+            .y_label_formatter(&|v: &f64| format!("{v:.1}").trim_end_matches(".0").to_string())
             .y_desc(&self.axis)
             .label_style((FAMILY, 14))
             .axis_desc_style((FAMILY, 15))
