@@ -47,7 +47,14 @@ impl Seimon {
         };
         let quarters: Vec<Period> = (from.index()..=to.index()).filter_map(Period::from_index).collect();
         for plan in quarters.chunks(QUARTERS_A_PLAN) {
-            let (first, last) = (plan[0], plan[plan.len() - 1]);
+            let (run, skip): (Vec<Period>, Vec<Period>) = plan.iter().partition(|p| with_data.contains(p));
+            for period in &skip {
+                tracing::info!(%period, "no data for the quarter: skipped");
+            }
+            pass.skipped.extend(skip);
+            let (Some(&first), Some(&last)) = (run.first(), run.last()) else {
+                continue;
+            };
             let started = Instant::now();
             let this = self.clone();
             let as_of = as_of.clone();
@@ -55,7 +62,7 @@ impl Seimon {
             let measures = tokio::task::spawn_blocking(move || {
                 span.in_scope(|| -> Result<_, RunError> {
                     let span = history_span(first, last);
-                    let inputs = this.inputs_of(last, &span, as_of.as_deref())?;
+                    let inputs = this.inputs_of(&span, as_of.as_deref())?;
                     Ok(Arc::new(this.measures(&inputs, &span)?))
                 })
             })
@@ -64,11 +71,6 @@ impl Seimon {
             let ms = started.elapsed().as_millis();
             pass.compute_ms += ms;
             tracing::info!(from = %first, to = %last, ms, "measures of the quarters computed");
-            let (run, skip): (Vec<Period>, Vec<Period>) = plan.iter().partition(|p| with_data.contains(p));
-            for period in &skip {
-                tracing::info!(%period, "no data for the quarter: skipped");
-            }
-            pass.skipped.extend(skip);
             for pair in run.chunks(2) {
                 let quarter = |period: Period| {
                     let options = RunOptions { period, ..options.clone() };

@@ -66,11 +66,12 @@ impl Inputs {
 impl Seimon {
     /// Everything a run of `period` reads from the store, with its fingerprint.
     pub(super) fn inputs(&self, period: Period, as_of: Option<&str>) -> Result<Inputs, RunError> {
-        self.inputs_of(period, &quarter_span(period), as_of)
+        self.inputs_of(&quarter_span(period), as_of)
     }
 
-    /// What the measures of `span` read: everything up to `period`, its last quarter.
-    pub(super) fn inputs_of(&self, period: Period, span: &compute::Span, as_of: Option<&str>) -> Result<Inputs, RunError> {
+    /// What the measures of `span` read: everything up to its last quarter.
+    pub(super) fn inputs_of(&self, span: &compute::Span, as_of: Option<&str>) -> Result<Inputs, RunError> {
+        let period = Period::from_index(span.to).expect("a span ends at a quarter index of a period");
         let stored = self.store.observations(as_of, Some(period))?;
         let targets = crate::model::target::overlay(&self.settings.targets, &self.store.targets(as_of)?);
         // only the quarters of enterprise records the measures read
