@@ -18,6 +18,9 @@ use std::collections::BTreeMap;
 
 use polars::prelude::*;
 
+use rustc_hash::FxHashMap;
+
+use super::sums::{Largest, Sums};
 use super::{QUARTER_SPAN, null_f64, quarter_index, ratio};
 use crate::model::catalogue::{TEN, TOTAL};
 
@@ -46,12 +49,11 @@ pub struct Selection {
 }
 
 /// Classes grouped by the set of industries they feed (a few sets, however many
-/// classes): (class, set), (set, industry number) and (industry number, industry code)
-/// frames, where each set also feeds `TEN` once when any of its industries is a member,
-/// and `TOTAL`. Set 0 — a class mapped to no industry — feeds `TOTAL` only. Sets and
-/// industries are numbers so that grouping by them is grouping by integers; with the
-/// frames come the number of sets and of industries.
-fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<([LazyFrame; 3], i64, i64)> {
+/// classes): each class's set (a frame), each set's industries, each industry's code,
+/// where each set also feeds `TEN` once when any of its industries is a member, and
+/// `TOTAL`. Set 0 — a class mapped to no industry — feeds `TOTAL` only. Sets and
+/// industries are numbers so that grouping by them is grouping by integers.
+fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResult<IndustrySets> {
     let mut by_class: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (class, industry) in mapping {
         let v = by_class.entry(class.as_str()).or_default();
@@ -83,32 +85,23 @@ fn industry_sets(mapping: &[(String, String)], members: &[String]) -> PolarsResu
             industry.push(number as u32);
         }
     }
-    let numbers: Vec<u32> = (0..codes.len() as u32).collect();
-    let counts = (sets.len() as i64, codes.len() as i64);
-    Ok((
-        [
-            df!("class_code" => classes, "set" => class_set)?.lazy(),
-            df!("set" => set, "industry" => industry)?.lazy(),
-            df!("industry" => numbers, "industry_code" => codes)?.lazy(),
-        ],
-        counts.0,
-        counts.1,
-    ))
+    let mut set_industries = vec![Vec::new(); sets.len()];
+    for (s, i) in set.iter().zip(&industry) {
+        set_industries[*s as usize].push(*i);
+    }
+    Ok(IndustrySets {
+        class_sets: df!("class_code" => classes, "set" => class_set)?.lazy(),
+        set_industries,
+        codes: codes.into_iter().map(str::to_string).collect(),
+    })
 }
 
-/// A record's region (the number `region` of its six-digit code) at each level it counts
-/// in: its own code when a county, its city, its province (records are never located at
-/// a province).
-fn region_levels(frame: LazyFrame) -> PolarsResult<LazyFrame> {
-    let region = || col("region");
-    concat(
-        [
-            frame.clone().filter((region() % lit(100)).neq(lit(0))),
-            frame.clone().with_column((region() - region() % lit(100)).alias("region")),
-            frame.with_column((region() - region() % lit(10_000)).alias("region")),
-        ],
-        UnionArgs::default(),
-    )
+/// What [`industry_sets`] numbers: each class's set, each set's industries (numbers),
+/// each industry number's code.
+struct IndustrySets {
+    class_sets: LazyFrame,
+    set_industries: Vec<Vec<u32>>,
+    codes: Vec<String>,
 }
 
 /// Group keys (region number, a group number below `groups`, quarter) packed into one
@@ -125,25 +118,27 @@ impl Packed {
         .alias("key")
     }
 
-    /// `region`, the group (as `name`), `year` and `q` back from `key` (integer division:
-    /// every part is non-negative).
-    fn unpack(self, name: &str) -> [Expr; 4] {
-        let key = || col("key");
-        let quarter = || key() % lit(QUARTER_SPAN);
-        [
-            (key() / lit(self.groups * QUARTER_SPAN)).cast(DataType::Int32).alias("region"),
-            (key() / lit(QUARTER_SPAN) % lit(self.groups)).cast(DataType::UInt32).alias(name),
-            (quarter() / lit(4i64)).cast(DataType::Int32).alias("year"),
-            (quarter() % lit(4i64) + lit(1i64)).cast(DataType::Int32).alias("q"),
-        ]
+    /// [`Packed::key`] of numbers.
+    fn pack(self, region: i64, group: i64, quarter: i64) -> i64 {
+        (region * self.groups + group) * QUARTER_SPAN + quarter
     }
-}
 
-/// Numbered industries and regions back to their codes.
-fn with_codes(frame: LazyFrame, industries: LazyFrame) -> LazyFrame {
-    frame
-        .join(industries, [col("industry")], [col("industry")], JoinArgs::new(JoinType::Inner))
-        .with_column(col("region").cast(DataType::String).alias("region_code"))
+    fn region(self, key: i64) -> i64 {
+        key / (self.groups * QUARTER_SPAN)
+    }
+
+    fn group(self, key: i64) -> i64 {
+        key / QUARTER_SPAN % self.groups
+    }
+
+    fn quarter(self, key: i64) -> i64 {
+        key % QUARTER_SPAN
+    }
+
+    /// The key with its region replaced.
+    fn with_region(self, key: i64, region: i64) -> i64 {
+        self.pack(region, self.group(key), self.quarter(key))
+    }
 }
 
 /// The quarters whose records [`partials`] of `quarters` read: each, and a year earlier.
@@ -350,8 +345,15 @@ pub fn aggregate(
     members: &[String],
     selection: &Selection,
 ) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let ([class_sets, set_industries, industries], set_count, industry_count) = industry_sets(mapping, members)?;
-    let by_set = Packed { groups: set_count };
+    let IndustrySets {
+        class_sets,
+        set_industries,
+        codes: industry_codes,
+    } = industry_sets(mapping, members)?;
+    let by_set = Packed {
+        groups: set_industries.len() as i64,
+    };
+    let industry_count = industry_codes.len() as i64;
     let quarter = quarter_index;
     // the partials of the quarters aggregated, each with the set of industries its class
     // feeds, read once
@@ -373,124 +375,106 @@ pub fn aggregate(
     let additive: Vec<String> = additive_terms().into_iter().map(|(name, _)| name).collect();
     let by_industry = Packed { groups: industry_count };
     let keys = || vec![col("region_code"), col("industry_code"), col("year"), col("q")];
-    // Each group-by below sums rows sorted by (its group, the group each row stands for):
-    // the terms of a group are added in one order whatever order a join or a group-by
-    // left them in, so the same data give the same bits (a per-group sort of every term
-    // would cost many times more).
-    let grouped = |lf: LazyFrame, group: Expr| -> PolarsResult<LazyFrame> {
-        let sorted = lf
-            .with_column(group.alias("group"))
-            .sort(["group", "key"], SortMultipleOptions::default())
-            .collect()?;
-        Ok(sum_runs(&sorted, "group", &additive, &[])?.lazy().rename(["group"], ["key"], true))
-    };
+    // Every sum below adds a group's terms in ascending order of the key of the rows they
+    // come from (see [`Sums`]), whatever order a join left them in: the same data give the
+    // same bits.
     // additive partial sums per (region code, industry set, quarter)
-    let parts = sum_runs(&sorted, "key", &additive, &[])?
-        .lazy()
-        .with_columns(by_set.unpack("set"))
-        .collect()?;
-    let parts = parts.lazy();
-    // Rolled up level by level (county parts, then city, then province), each level a
-    // group-by of the one below, then spread over the industries of each set.
-    let region = || col("region");
-    let roll_up = |lf: LazyFrame, unit: i32| {
-        Ok::<_, PolarsError>(
-            grouped(lf, by_set.key(region() - region() % lit(unit), col("set"), quarter()))?.with_columns(by_set.unpack("set")),
-        )
+    let parts = Sums::of_runs(&sorted, "key", &additive)?;
+    // Rolled up level by level (county parts, then city, then province), then spread over
+    // the industries of each set.
+    let region_of = |key: i64| by_set.region(key);
+    let rolled =
+        |sums: &Sums, unit: i64| sums.regroup(|key, out| out.push(by_set.with_region(key, region_of(key) - region_of(key) % unit)));
+    let cities = rolled(&parts, 100);
+    let provinces = rolled(&cities, 10_000);
+    let every_level = parts.filter(|key| region_of(key) % 100 != 0).union(&cities).union(&provinces);
+    let spread = |key: i64, out: &mut Vec<i64>| {
+        let (region, set, quarter) = (by_set.region(key), by_set.group(key), by_set.quarter(key));
+        out.extend(
+            set_industries[set as usize]
+                .iter()
+                .map(|i| by_industry.pack(region, i64::from(*i), quarter)),
+        );
     };
-    let cities = roll_up(parts.clone(), 100)?.collect()?.lazy();
-    let every_level = concat(
-        [
-            parts.filter((region() % lit(100)).neq(lit(0))),
-            cities.clone(),
-            roll_up(cities, 10_000)?,
-        ],
-        UnionArgs::default(),
-    )?;
-    // partial groups spread over the industries of their set, and aggregated per industry
-    let groups = grouped(
-        every_level.join(set_industries.clone(), [col("set")], [col("set")], JoinArgs::new(JoinType::Inner)),
-        by_industry.key(region(), col("industry"), quarter()),
-    )?
-    .with_columns(by_industry.unpack("industry"));
-    let groups = with_codes(groups, industries.clone()).with_columns(
-        MONEY
-            .iter()
-            .map(|m| {
-                when(col(format!("{m}__count")).gt(lit(0.0)))
-                    .then(col(format!("{m}__sum")))
-                    .otherwise(null_f64())
-                    .alias(format!("{m}__x"))
-            })
-            .collect::<Vec<_>>(),
-    );
-    // aggregate-sized, and read by the observations and the extra measures
-    let groups = groups.with_column(quarter().alias("quarter")).collect()?.lazy();
+    let sums = every_level.regroup(spread);
 
     // CR4: the four largest of each partial group, then of each rolled-up group.
-    let top_parts = sorted
+    let mut largest: [FxHashMap<i64, Largest>; 2] = Default::default();
+    let in_extra = sorted.column("in_extra")?.bool()?;
+    let partial_keys = sorted.column("key")?.i64()?;
+    let mut groups_of = Vec::new();
+    for (m, figure) in CONCENTRATED.iter().enumerate() {
+        let tops = sorted.column(&format!("{figure}__top"))?.list()?;
+        for ((extra, key), values) in in_extra.iter().zip(partial_keys.iter()).zip(tops.amortized_iter()) {
+            let (Some(true), Some(key), Some(values)) = (extra, key, values) else {
+                continue;
+            };
+            let region = by_set.region(key);
+            groups_of.clear();
+            for level in [region, region - region % 100, region - region % 10_000] {
+                if level == region && region % 100 == 0 {
+                    continue;
+                }
+                spread(by_set.with_region(key, level), &mut groups_of);
+            }
+            for group in &groups_of {
+                let top = largest[m].entry(*group).or_default();
+                for v in values.as_ref().f64()?.iter().flatten() {
+                    top.add(v);
+                }
+            }
+        }
+    }
+    let tops = CONCENTRATED.iter().zip(&largest).flat_map(|(figure, largest)| {
+        [1, 2, 4].map(|n| {
+            let values: Vec<Option<f64>> = sums.keys.iter().map(|k| largest.get(k).map(|l| l.top(n))).collect();
+            Column::new(format!("{figure}__top{n}").into(), values)
+        })
+    });
+
+    let (mut region, mut industry, mut year, mut q) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for key in &sums.keys {
+        let quarter = by_industry.quarter(*key);
+        region.push(by_industry.region(*key) as i32);
+        industry.push(industry_codes[by_industry.group(*key) as usize].as_str());
+        year.push(quarter.div_euclid(4) as i32);
+        q.push(quarter.rem_euclid(4) as i32 + 1);
+    }
+    let columns: Vec<Column> = [
+        Column::new("region".into(), region),
+        Column::new("industry_code".into(), industry),
+        Column::new("year".into(), year),
+        Column::new("q".into(), q),
+    ]
+    .into_iter()
+    .chain(
+        additive
+            .iter()
+            .zip(sums.columns)
+            .map(|(name, values)| Column::new(name.as_str().into(), values)),
+    )
+    .chain(tops)
+    .collect();
+    let groups = DataFrame::new_infer_height(columns)?
         .lazy()
-        .filter(col("in_extra"))
-        .select(
-            [col("key")]
-                .into_iter()
-                .chain(CONCENTRATED.map(|m| col(format!("{m}__top")).alias(m)))
+        .with_columns(
+            MONEY
+                .iter()
+                .map(|m| {
+                    when(col(format!("{m}__count")).gt(lit(0.0)))
+                        .then(col(format!("{m}__sum")))
+                        .otherwise(null_f64())
+                        .alias(format!("{m}__x"))
+                })
+                .chain([
+                    col("region").cast(DataType::String).alias("region_code"),
+                    quarter().alias("quarter"),
+                ])
                 .collect::<Vec<_>>(),
         )
-        .with_columns(by_set.unpack("set"))
-        .explode(
-            cols(CONCENTRATED),
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
-        );
-    let top_rows = region_levels(top_parts)?
-        .join(set_industries, [col("set")], [col("set")], JoinArgs::new(JoinType::Inner))
-        .with_column(by_industry.key(region(), col("industry"), quarter()).alias("group"))
-        .collect()?;
-    // the largest, the two largest and the four largest of each group: its values sorted,
-    // largest first
-    let tops = CONCENTRATED
-        .iter()
-        .map(|m| {
-            top_rows
-                .clone()
-                .lazy()
-                .select([col("group"), col(*m)])
-                .sort(
-                    ["group", *m],
-                    SortMultipleOptions::default()
-                        .with_order_descending_multi([false, true])
-                        .with_nulls_last(true),
-                )
-                .group_by([col("group")])
-                .agg([1usize, 2, 4].map(|n| col(*m).head(Some(n)).sum().alias(format!("{m}__top{n}"))))
-        })
-        .reduce(|a, b| {
-            a.join(
-                b,
-                [col("group")],
-                [col("group")],
-                JoinArgs::new(JoinType::Full).with_coalesce(JoinCoalesce::CoalesceColumns),
-            )
-        })
-        .expect("two concentrated figures");
-    let top4 = tops
-        .rename(["group"], ["key"], true)
-        .with_columns(by_industry.unpack("industry"))
-        .select(
-            [col("region"), col("industry"), col("year"), col("q")]
-                .into_iter()
-                .chain(CONCENTRATED.iter().flat_map(|m| [1, 2, 4].map(|n| col(format!("{m}__top{n}")))))
-                .collect::<Vec<_>>(),
-        );
-    let top4 = with_codes(top4, industries).drop(cols(["region", "industry"]));
-    let extra_groups = groups
-        .clone()
-        .filter(selection.extra.clone())
-        .join(top4, keys(), keys(), JoinArgs::new(JoinType::Left));
-    let extra_groups = extra_groups.collect()?.lazy();
+        .collect()?
+        .lazy();
+    let extra_groups = groups.clone().filter(selection.extra.clone()).collect()?.lazy();
 
     let mut observations = vec![
         groups.clone().select(
