@@ -450,8 +450,8 @@ pub fn aggregate(
     .chain(
         additive
             .iter()
-            .zip(sums.columns)
-            .map(|(name, values)| Column::new(name.as_str().into(), values)),
+            .enumerate()
+            .map(|(t, name)| Column::new(name.as_str().into(), sums.column(t))),
     )
     .chain(tops)
     .collect();

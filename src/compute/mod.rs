@@ -449,20 +449,30 @@ pub fn all_measures() -> impl Iterator<Item = &'static str> {
 /// A wide frame (a column per measure) as long rows (`year`, `q`, `region_code`,
 /// `industry_code`, `indicator`, `measure`, `value`), one per measure that has a value.
 pub(crate) fn unpivot(wide: &LazyFrame, measures: &[&str], indicator: Expr) -> PolarsResult<LazyFrame> {
+    unpivot_carrying(wide, measures, indicator, &[])
+}
+
+/// [`unpivot`], each row carrying the columns `carry` of its wide row too.
+fn unpivot_carrying(wide: &LazyFrame, measures: &[&str], indicator: Expr, carry: &[&str]) -> PolarsResult<LazyFrame> {
     let parts: Vec<LazyFrame> = measures
         .iter()
         .map(|m| {
             wide.clone()
-                .select([
-                    col("year"),
-                    col("q"),
-                    col("region_code"),
-                    col("industry_code"),
-                    indicator.clone().alias("indicator"),
-                    lit(*m).alias("measure"),
-                    lit(measure_order(m)).alias("m_order"),
-                    col(*m).cast(DataType::Float64).alias("value"),
-                ])
+                .select(
+                    [
+                        col("year"),
+                        col("q"),
+                        col("region_code"),
+                        col("industry_code"),
+                        indicator.clone().alias("indicator"),
+                        lit(*m).alias("measure"),
+                        lit(measure_order(m)).alias("m_order"),
+                        col(*m).cast(DataType::Float64).alias("value"),
+                    ]
+                    .into_iter()
+                    .chain(carry.iter().map(|c| col(*c)))
+                    .collect::<Vec<_>>(),
+                )
                 .filter(col("value").is_not_null())
         })
         .collect();
@@ -605,9 +615,32 @@ pub fn measures(inputs: Inputs<'_>, span: &Span) -> PolarsResult<Measures> {
             .filter(wanted(col("p"))),
         )?),
     };
+    // Industries and indicators numbered in text order once, for the order of every
+    // quarter's rows (a join per quarter on its two million rows would cost more than the
+    // sort it serves).
+    let mut frames = vec![wide.clone().collect()?];
+    if let Some(long) = &long {
+        frames.push(long.clone().collect()?);
+    }
+    let vocabulary = |name: &str| -> PolarsResult<Vec<String>> {
+        let mut values = std::collections::BTreeSet::new();
+        for frame in &frames {
+            values.extend(sorted_values(frame, name)?);
+        }
+        Ok(values.into_iter().collect())
+    };
+    let (industries, indicators) = (vocabulary("industry_code")?, vocabulary("indicator")?);
+    let numbered = |frame: LazyFrame| -> PolarsResult<LazyFrame> {
+        stage(numbered_in(
+            numbered_in(frame, &industries, "industry_code", "industry_number")?,
+            &indicators,
+            "indicator",
+            "indicator_number",
+        )?)
+    };
     Ok(Measures {
-        wide,
-        long,
+        wide: numbered(wide)?,
+        long: long.map(numbered).transpose()?,
         focus: inputs.focus,
     })
 }
@@ -617,19 +650,6 @@ impl Measures {
     /// the span the measures were computed for), sorted by period, region, industry,
     /// indicator and measure order.
     pub fn long(&self, span: &Span) -> PolarsResult<DataFrame> {
-        let wanted = |p: Expr| span.wanted(self.focus.as_deref(), p);
-        let wide = self.wide.clone().filter(wanted(col("p")));
-        let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
-        let mut parts = vec![unpivot(&wide, &wide_measures, col("indicator"))?.with_column(quarter_index().alias("p"))];
-        parts.extend(self.long.iter().map(|long| long.clone().filter(wanted(col("p")))));
-        let long = concat(
-            parts,
-            UnionArgs {
-                to_supertypes: true,
-                ..Default::default()
-            },
-        )?
-        .collect()?;
         // Sorted by one number standing for (period, region, industry, indicator, measure
         // order): a sort on several keys, text among them, is many times slower. Region codes
         // are six digits; industries and indicators (a few dozen) are numbered in text order.
@@ -640,22 +660,11 @@ impl Measures {
             * lit(64i64)
             + col("m_order").cast(DataType::Int64))
         .alias("order");
-        let (industries, indicators) = (sorted_values(&long, "industry_code")?, sorted_values(&long, "indicator")?);
-        let long = numbered_in(
-            numbered_in(long.lazy(), &industries, "industry_code", "industry_number")?,
-            &indicators,
-            "indicator",
-            "indicator_number",
-        )?;
-        let period = concat_str(
-            [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
-            "",
-            true,
-        );
-        long.with_column(order)
+        self.rows(span)?
+            .with_column(order)
             .sort(["order"], SortMultipleOptions::default())
             .select([
-                period.alias("period"),
+                period_of(span),
                 col("region_code"),
                 col("industry_code"),
                 col("indicator"),
@@ -663,6 +672,75 @@ impl Measures {
                 col("value"),
             ])
             .collect()
+    }
+
+    /// The focus regions' rows of [`Measures::long`], in no particular order: what the
+    /// reports and the risk rules look values up in.
+    pub fn focus_rows(&self, span: &Span) -> PolarsResult<DataFrame> {
+        self.rows(span)?
+            .filter(in_focus(self.focus.as_deref()))
+            .select([
+                period_of(span),
+                col("region_code"),
+                col("industry_code"),
+                col("indicator"),
+                col("measure"),
+                col("value"),
+            ])
+            .collect()
+    }
+
+    /// Every value of `span` as a long row with its quarter index `p` and the numbers of
+    /// its industry and indicator.
+    fn rows(&self, span: &Span) -> PolarsResult<LazyFrame> {
+        let wanted = |p: Expr| span.wanted(self.focus.as_deref(), p);
+        let wide = self.wide.clone().filter(wanted(col("p")));
+        let wide_measures: Vec<&str> = all_measures().take(MEASURES.len() + targets::TARGET_MEASURES.len()).collect();
+        let numbers = ["industry_number", "indicator_number"];
+        let columns = || {
+            [
+                "year",
+                "q",
+                "p",
+                "region_code",
+                "industry_code",
+                "indicator",
+                "measure",
+                "m_order",
+                "value",
+                numbers[0],
+                numbers[1],
+            ]
+            .map(col)
+        };
+        let mut parts = vec![
+            unpivot_carrying(&wide, &wide_measures, col("indicator"), &numbers)?
+                .with_column(quarter_index().alias("p"))
+                .select(columns()),
+        ];
+        parts.extend(self.long.iter().map(|long| long.clone().filter(wanted(col("p"))).select(columns())));
+        concat(
+            parts,
+            UnionArgs {
+                to_supertypes: true,
+                ..Default::default()
+            },
+        )
+    }
+}
+
+/// The `period` column of the rows of `span` (from `year` and `q`): one text when the
+/// span is one quarter.
+fn period_of(span: &Span) -> Expr {
+    let one = Some(span.to).filter(|to| span.focus_from == *to && span.all_from == *to);
+    match one.and_then(Period::from_index) {
+        Some(period) => lit(period.to_string()).alias("period"),
+        None => concat_str(
+            [col("year").cast(DataType::String), lit("Q"), col("q").cast(DataType::String)],
+            "",
+            true,
+        )
+        .alias("period"),
     }
 }
 

@@ -11,12 +11,14 @@
 use polars::prelude::*;
 use rustc_hash::FxHashMap;
 
-/// Additive terms summed per group: one entry per key, keys ascending, a column per term
-/// (`columns[term][group]`).
+/// Additive terms summed per group: one entry per key, keys ascending, the terms of a
+/// group side by side (`values[group * width + term]`: a row added to a group touches one
+/// stretch of memory, not one place per term).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sums {
     pub(crate) keys: Vec<i64>,
-    pub(crate) columns: Vec<Vec<f64>>,
+    width: usize,
+    values: Vec<f64>,
 }
 
 impl Sums {
@@ -24,29 +26,30 @@ impl Sums {
     /// `key`), added in the frame's order. Nulls count as nothing, as in a sum.
     pub(crate) fn of_runs(frame: &DataFrame, key: &str, terms: &[String]) -> PolarsResult<Sums> {
         let keys = frame.column(key)?.i64()?;
-        let mut starts: Vec<usize> = Vec::new();
         let mut group_keys: Vec<i64> = Vec::new();
         let mut run_of: Vec<u32> = Vec::with_capacity(keys.len());
         for (i, k) in keys.iter().enumerate() {
             let k = k.ok_or_else(|| polars_err!(ComputeError: "a null group key"))?;
-            if group_keys.last() != Some(&k) || i == 0 {
-                starts.push(i);
+            if i == 0 || group_keys.last() != Some(&k) {
                 group_keys.push(k);
             }
             run_of.push(group_keys.len() as u32 - 1);
         }
-        let mut columns = Vec::with_capacity(terms.len());
-        for name in terms {
-            let values = frame.column(name)?.cast(&DataType::Float64)?;
-            let mut out = vec![0.0; group_keys.len()];
-            for (run, v) in run_of.iter().zip(values.f64()?.iter()) {
+        let width = terms.len();
+        let mut values = vec![0.0; group_keys.len() * width];
+        for (t, name) in terms.iter().enumerate() {
+            let column = frame.column(name)?.cast(&DataType::Float64)?;
+            for (run, v) in run_of.iter().zip(column.f64()?.iter()) {
                 if let Some(v) = v {
-                    out[*run as usize] += v;
+                    values[*run as usize * width + t] += v;
                 }
             }
-            columns.push(out);
         }
-        Ok(Sums { keys: group_keys, columns })
+        Ok(Sums {
+            keys: group_keys,
+            width,
+            values,
+        })
     }
 
     /// How many groups.
@@ -54,59 +57,67 @@ impl Sums {
         self.keys.len()
     }
 
+    fn row(&self, group: usize) -> &[f64] {
+        &self.values[group * self.width..(group + 1) * self.width]
+    }
+
+    /// The groups `order` names, in that order.
+    fn pick(&self, order: impl Iterator<Item = usize>) -> Sums {
+        let mut picked = Sums {
+            width: self.width,
+            ..Sums::default()
+        };
+        for i in order {
+            picked.keys.push(self.keys[i]);
+            picked.values.extend_from_slice(self.row(i));
+        }
+        picked
+    }
+
     /// The groups of `self` and `other` together, keys ascending (no key in both).
     pub(crate) fn union(mut self, other: &Sums) -> Sums {
         self.keys.extend_from_slice(&other.keys);
-        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
-            mine.extend_from_slice(theirs);
-        }
+        self.values.extend_from_slice(&other.values);
         let mut order: Vec<usize> = (0..self.keys.len()).collect();
         order.sort_unstable_by_key(|i| self.keys[*i]);
-        Sums {
-            keys: order.iter().map(|i| self.keys[*i]).collect(),
-            columns: self.columns.iter().map(|c| order.iter().map(|i| c[*i]).collect()).collect(),
-        }
+        self.pick(order.into_iter())
     }
 
     /// Only the groups whose key passes `keep`.
     pub(crate) fn filter(&self, keep: impl Fn(i64) -> bool) -> Sums {
-        let kept: Vec<usize> = (0..self.len()).filter(|i| keep(self.keys[*i])).collect();
-        Sums {
-            keys: kept.iter().map(|i| self.keys[*i]).collect(),
-            columns: self.columns.iter().map(|c| kept.iter().map(|i| c[*i]).collect()).collect(),
-        }
+        self.pick((0..self.len()).filter(|i| keep(self.keys[*i])))
     }
 
     /// Each group added to the groups `targets(key, out)` names (one or several), in
     /// ascending order of its key: a target's terms are added in that order. The result's
     /// keys are the targets', ascending.
     pub(crate) fn regroup(&self, mut targets: impl FnMut(i64, &mut Vec<i64>)) -> Sums {
+        let width = self.width;
         let mut index: FxHashMap<i64, u32> = FxHashMap::default();
-        let mut keys: Vec<i64> = Vec::new();
-        let mut columns: Vec<Vec<f64>> = vec![Vec::new(); self.columns.len()];
+        let mut summed = Sums { width, ..Sums::default() };
         let mut out = Vec::new();
         for row in 0..self.len() {
             out.clear();
             targets(self.keys[row], &mut out);
             for target in &out {
                 let g = *index.entry(*target).or_insert_with(|| {
-                    keys.push(*target);
-                    for c in columns.iter_mut() {
-                        c.push(0.0);
-                    }
-                    keys.len() as u32 - 1
+                    summed.keys.push(*target);
+                    summed.values.resize(summed.values.len() + width, 0.0);
+                    summed.keys.len() as u32 - 1
                 }) as usize;
-                for (c, column) in columns.iter_mut().enumerate() {
-                    column[g] += self.columns[c][row];
+                for (sum, v) in summed.values[g * width..(g + 1) * width].iter_mut().zip(self.row(row)) {
+                    *sum += v;
                 }
             }
         }
-        let mut order: Vec<usize> = (0..keys.len()).collect();
-        order.sort_unstable_by_key(|i| keys[*i]);
-        Sums {
-            keys: order.iter().map(|i| keys[*i]).collect(),
-            columns: columns.iter().map(|c| order.iter().map(|i| c[*i]).collect()).collect(),
-        }
+        let mut order: Vec<usize> = (0..summed.len()).collect();
+        order.sort_unstable_by_key(|i| summed.keys[*i]);
+        summed.pick(order.into_iter())
+    }
+
+    /// The sums of term `t`, one per group.
+    pub(crate) fn column(&self, t: usize) -> Vec<f64> {
+        (0..self.len()).map(|g| self.values[g * self.width + t]).collect()
     }
 }
 
@@ -146,7 +157,8 @@ mod tests {
     fn sums(keys: &[i64], values: &[f64]) -> Sums {
         Sums {
             keys: keys.to_vec(),
-            columns: vec![values.to_vec()],
+            width: 1,
+            values: values.to_vec(),
         }
     }
 
@@ -155,7 +167,7 @@ mod tests {
         let frame = df!("key" => [1i64, 1, 2, 5, 5, 5], "v" => [Some(1.0), Some(2.0), None, Some(0.5), None, Some(0.25)]).unwrap();
         let s = Sums::of_runs(&frame, "key", &["v".to_string()]).unwrap();
         assert_eq!(s.keys, [1, 2, 5]);
-        assert_eq!(s.columns, [vec![3.0, 0.0, 0.75]]);
+        assert_eq!(s.column(0), [3.0, 0.0, 0.75]);
     }
 
     #[test]
@@ -163,25 +175,25 @@ mod tests {
         // keys 10, 11, 20: tens roll up to 1 and 2; every row also feeds 0
         let s = sums(&[10, 11, 20], &[1.0, 2.0, 4.0]).regroup(|k, out| out.extend([k / 10, 0]));
         assert_eq!(s.keys, [0, 1, 2]);
-        assert_eq!(s.columns, [vec![7.0, 3.0, 4.0]]);
+        assert_eq!(s.column(0), [7.0, 3.0, 4.0]);
     }
 
     #[test]
     fn terms_are_added_in_key_order_whatever_the_groups() {
         // 1e16 + 1 + 1 in this order loses both ones; in another order it would keep them
         let s = sums(&[1, 2, 3], &[1e16, 1.0, 1.0]).regroup(|_, out| out.push(0));
-        assert_eq!(s.columns[0][0], 1e16);
+        assert_eq!(s.column(0), [1e16]);
         let s = sums(&[1, 2, 3], &[1.0, 1.0, 1e16]).regroup(|_, out| out.push(0));
-        assert_eq!(s.columns[0][0], 1e16 + 2.0);
+        assert_eq!(s.column(0), [1e16 + 2.0]);
     }
 
     #[test]
     fn union_and_filter_keep_keys_ascending() {
         let s = sums(&[1, 5], &[1.0, 5.0]).union(&sums(&[3], &[3.0]));
         assert_eq!(s.keys, [1, 3, 5]);
-        assert_eq!(s.columns, [vec![1.0, 3.0, 5.0]]);
+        assert_eq!(s.column(0), [1.0, 3.0, 5.0]);
         let s = s.filter(|k| k != 3);
-        assert_eq!((s.keys, s.columns), (vec![1, 5], vec![vec![1.0, 5.0]]));
+        assert_eq!((s.keys.clone(), s.column(0)), (vec![1, 5], vec![1.0, 5.0]));
     }
 
     #[test]

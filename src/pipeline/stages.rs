@@ -53,9 +53,8 @@ impl Seimon {
 
     /// Every measure of `period` and its history, taken out of `measures`.
     pub(super) fn quarter(&self, measures: &compute::Measures, period: Period) -> Result<Computed, RunError> {
-        let long = measures.long(&quarter_span(period))?;
-        let current = long.clone().lazy().filter(col("period").eq(lit(period.to_string()))).collect()?;
-        let table = MeasureTable::from_frame(&long.lazy().filter(compute::in_focus(Some(&self.focus()))).collect()?)?;
+        let current = measures.long(&compute::Span::quarter(&(period.index()..=period.index())))?;
+        let table = MeasureTable::from_frame(&measures.focus_rows(&quarter_span(period))?)?;
         Ok(Computed { current, table })
     }
 
