@@ -274,6 +274,7 @@ fn usage() -> ! {
 }
 
 fn main() {
+    seimon::cli::hold_freed_memory();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let number = |flag: &str, default: usize| value(flag).map_or(default, |v| v.parse().unwrap_or_else(|_| usage()));

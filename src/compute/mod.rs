@@ -547,11 +547,15 @@ pub fn measures(inputs: Inputs<'_>, span: &Span) -> PolarsResult<Measures> {
             let aggregates = with_hierarchy(aggregates);
             // Published aggregates win over those computed from enterprise records.
             let key = || vec![col("region_code"), col("industry_code"), col("indicator"), col("year"), col("q")];
-            let marker = published.clone().select(key()).with_column(lit(true).alias("published"));
-            let only_micro = aggregates
-                .join(marker, key(), key(), JoinArgs::new(JoinType::Left))
-                .filter(col("published").is_null())
-                .drop(cols(["published"]));
+            let only_micro = if inputs.observations.is_empty() {
+                aggregates
+            } else {
+                let marker = published.clone().select(key()).with_column(lit(true).alias("published"));
+                aggregates
+                    .join(marker, key(), key(), JoinArgs::new(JoinType::Left))
+                    .filter(col("published").is_null())
+                    .drop(cols(["published"]))
+            };
             (
                 concat(
                     [published, only_micro],
