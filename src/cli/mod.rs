@@ -136,10 +136,10 @@ pub enum OutboxAction {
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Keeps memory the binaries' allocator (mimalloc) freed for five seconds before giving it
-/// back to the system, rather than 10 ms: a run frees and allocates again gigabytes within
-/// a second, and each page given back is zeroed by the kernel when touched again (measured:
-/// a national quarter's system time 2.4–3.1 s → 1.5–1.9 s). A daemon between runs still
-/// returns it. For the binaries only; harmless when another allocator is in use.
+/// back to the system, rather than one second: a run frees and allocates again gigabytes
+/// within seconds, and each page given back is zeroed by the kernel when touched again
+/// (measured: a national quarter's system time 2.4–3.1 s → 1.5–1.9 s). A daemon between
+/// runs still returns it. For the binaries only; harmless when another allocator is in use.
 pub fn hold_freed_memory() {
     // SAFETY: sets a plain integer option; mimalloc reads it when it next purges.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 5_000) };
