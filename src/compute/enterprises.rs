@@ -295,35 +295,16 @@ fn additive_terms() -> Vec<(String, Expr)> {
 /// afterwards, so its sums depend on where the splits fall; added here in one pass, the
 /// same rows in the same order give the same bits. Nulls count as nothing, as in a sum.
 fn sum_runs(frame: &DataFrame, group: &str, sums: &[String], firsts: &[&str]) -> PolarsResult<DataFrame> {
-    let keys = frame.column(group)?.i64()?.clone();
-    let mut starts: Vec<IdxSize> = Vec::new();
-    let mut previous = None;
-    for (i, k) in keys.iter().enumerate() {
-        if i == 0 || k != previous {
-            starts.push(i as IdxSize);
-            previous = k;
-        }
-    }
+    let (summed, starts) = Sums::of_runs(frame, group, sums)?;
     let mut columns: Vec<Column> = vec![frame.column(group)?.take_slice(&starts)?];
     for name in firsts {
         columns.push(frame.column(name)?.take_slice(&starts)?);
     }
-    // each row's run, read once
-    let mut run_of = Vec::with_capacity(keys.len());
-    for (n, start) in starts.iter().enumerate() {
-        let end = starts.get(n + 1).map_or(keys.len(), |e| *e as usize);
-        run_of.extend(std::iter::repeat_n(n, end - *start as usize));
-    }
-    for name in sums {
-        let values = frame.column(name)?.cast(&DataType::Float64)?;
-        let mut out = vec![0.0; starts.len()];
-        for (run, v) in run_of.iter().zip(values.f64()?.iter()) {
-            if let Some(v) = v {
-                out[*run] += v;
-            }
-        }
-        columns.push(Column::new(name.as_str().into(), out));
-    }
+    columns.extend(
+        sums.iter()
+            .enumerate()
+            .map(|(t, name)| Column::new(name.as_str().into(), summed.column(t))),
+    );
     DataFrame::new_infer_height(columns)
 }
 
@@ -379,7 +360,7 @@ pub fn aggregate(
     // come from (see [`Sums`]), whatever order a join left them in: the same data give the
     // same bits.
     // additive partial sums per (region code, industry set, quarter)
-    let parts = Sums::of_runs(&sorted, "key", &additive)?;
+    let (parts, _) = Sums::of_runs(&sorted, "key", &additive)?;
     // Rolled up level by level (county parts, then city, then province), then spread over
     // the industries of each set.
     let region_of = |key: i64| by_set.region(key);
@@ -402,24 +383,33 @@ pub fn aggregate(
     let mut largest: [FxHashMap<i64, Largest>; 2] = Default::default();
     let in_extra = sorted.column("in_extra")?.bool()?;
     let partial_keys = sorted.column("key")?.i64()?;
+    let top_list = |figure: &str| sorted.column(&format!("{figure}__top"));
+    let (first, second) = (top_list(CONCENTRATED[0])?.list()?, top_list(CONCENTRATED[1])?.list()?);
     let mut groups_of = Vec::new();
-    for (m, figure) in CONCENTRATED.iter().enumerate() {
-        let tops = sorted.column(&format!("{figure}__top"))?.list()?;
-        for ((extra, key), values) in in_extra.iter().zip(partial_keys.iter()).zip(tops.amortized_iter()) {
-            let (Some(true), Some(key), Some(values)) = (extra, key, values) else {
+    let rows = in_extra
+        .iter()
+        .zip(partial_keys.iter())
+        .zip(first.amortized_iter().zip(second.amortized_iter()));
+    for ((extra, key), tops) in rows {
+        let (Some(true), Some(key)) = (extra, key) else {
+            continue;
+        };
+        // the partial's groups: its county (when it is one), its city, its province, each
+        // spread over the industries of its set
+        let region = by_set.region(key);
+        groups_of.clear();
+        for level in [region, region - region % 100, region - region % 10_000] {
+            if level == region && region % 100 == 0 {
                 continue;
-            };
-            let region = by_set.region(key);
-            groups_of.clear();
-            for level in [region, region - region % 100, region - region % 10_000] {
-                if level == region && region % 100 == 0 {
-                    continue;
-                }
-                spread(by_set.with_region(key, level), &mut groups_of);
             }
+            spread(by_set.with_region(key, level), &mut groups_of);
+        }
+        for (largest, values) in largest.iter_mut().zip([tops.0, tops.1]) {
+            let Some(values) = values else { continue };
+            let values = values.as_ref().f64()?;
             for group in &groups_of {
-                let top = largest[m].entry(*group).or_default();
-                for v in values.as_ref().f64()?.iter().flatten() {
+                let top = largest.entry(*group).or_default();
+                for v in values.iter().flatten() {
                     top.add(v);
                 }
             }

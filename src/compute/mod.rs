@@ -667,14 +667,7 @@ impl Measures {
         self.rows(span)?
             .with_column(order)
             .sort(["order"], SortMultipleOptions::default())
-            .select([
-                period_of(span),
-                col("region_code"),
-                col("industry_code"),
-                col("indicator"),
-                col("measure"),
-                col("value"),
-            ])
+            .select(output_columns(span))
             .collect()
     }
 
@@ -683,14 +676,7 @@ impl Measures {
     pub fn focus_rows(&self, span: &Span) -> PolarsResult<DataFrame> {
         self.rows(span)?
             .filter(in_focus(self.focus.as_deref()))
-            .select([
-                period_of(span),
-                col("region_code"),
-                col("industry_code"),
-                col("indicator"),
-                col("measure"),
-                col("value"),
-            ])
+            .select(output_columns(span))
             .collect()
     }
 
@@ -731,6 +717,18 @@ impl Measures {
             },
         )
     }
+}
+
+/// The columns of `indicators.csv`, for rows of `span`.
+fn output_columns(span: &Span) -> [Expr; 6] {
+    [
+        period_of(span),
+        col("region_code"),
+        col("industry_code"),
+        col("indicator"),
+        col("measure"),
+        col("value"),
+    ]
 }
 
 /// The `period` column of the rows of `span` (from `year` and `q`): one text when the

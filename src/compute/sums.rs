@@ -23,15 +23,18 @@ pub(crate) struct Sums {
 
 impl Sums {
     /// The sums of `terms` over each run of equal `key` values of `frame` (sorted by
-    /// `key`), added in the frame's order. Nulls count as nothing, as in a sum.
-    pub(crate) fn of_runs(frame: &DataFrame, key: &str, terms: &[String]) -> PolarsResult<Sums> {
+    /// `key`), added in the frame's order, and the row each run starts at. Nulls count as
+    /// nothing, as in a sum.
+    pub(crate) fn of_runs(frame: &DataFrame, key: &str, terms: &[String]) -> PolarsResult<(Sums, Vec<IdxSize>)> {
         let keys = frame.column(key)?.i64()?;
         let mut group_keys: Vec<i64> = Vec::new();
+        let mut starts: Vec<IdxSize> = Vec::new();
         let mut run_of: Vec<u32> = Vec::with_capacity(keys.len());
         for (i, k) in keys.iter().enumerate() {
             let k = k.ok_or_else(|| polars_err!(ComputeError: "a null group key"))?;
             if i == 0 || group_keys.last() != Some(&k) {
                 group_keys.push(k);
+                starts.push(i as IdxSize);
             }
             run_of.push(group_keys.len() as u32 - 1);
         }
@@ -45,11 +48,12 @@ impl Sums {
                 }
             }
         }
-        Ok(Sums {
+        let sums = Sums {
             keys: group_keys,
             width,
             values,
-        })
+        };
+        Ok((sums, starts))
     }
 
     /// How many groups.
@@ -165,8 +169,9 @@ mod tests {
     #[test]
     fn runs_of_equal_keys_are_summed_and_nulls_add_nothing() {
         let frame = df!("key" => [1i64, 1, 2, 5, 5, 5], "v" => [Some(1.0), Some(2.0), None, Some(0.5), None, Some(0.25)]).unwrap();
-        let s = Sums::of_runs(&frame, "key", &["v".to_string()]).unwrap();
+        let (s, starts) = Sums::of_runs(&frame, "key", &["v".to_string()]).unwrap();
         assert_eq!(s.keys, [1, 2, 5]);
+        assert_eq!(starts, [0, 2, 3]);
         assert_eq!(s.column(0), [3.0, 0.0, 0.75]);
     }
 
